@@ -1,0 +1,23 @@
+/**
+ * @nitrox/core: the desired-state reconciliation engine. No network I/O, no vendor knowledge.
+ * Helpers: add your exports with a targeted edit in the section for your concept; never rewrite this file.
+ */
+export type { ListResult, ListWatch, Versioned, WatchEvent, WatchEventType } from './list-watch.js';
+export {
+  ConfigError,
+  ConflictError,
+  ExpiredError,
+  isNitroxError,
+  MalformedEventError,
+  NitroxError,
+  type NitroxErrorCode,
+  type NitroxErrorOptions,
+  type PeerErrorOptions,
+  ShutdownError,
+  SinkError,
+  SourceError,
+  TimeoutError,
+} from './errors.js';
+export { abortReason, type Clock, sleep, systemClock, type TimerHandle, VirtualClock } from './clock.js';
+export { type Backend, type BackendSet, backendKey, normalizeBackendSet } from './load-balancer.js';
+export type { ApplyResult, Sink } from './sink.js';
