@@ -137,6 +137,22 @@ export class VirtualClock implements Clock {
   }
 
   /**
+   * Move time forward by `ms` synchronously, firing due timers in order without letting promise callbacks run
+   * between them. For simulations built only of timer callbacks, where it is much faster than {@link advance}.
+   */
+  advanceSync(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      const next = this.#timers[0];
+      if (next === undefined || next.at > target) break;
+      this.#timers.shift();
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+    }
+    this.#now = target;
+  }
+
+  /**
    * Advance timer by timer until `predicate` holds, failing after `limitMs` of virtual time.
    *
    * @throws Error when the predicate still fails after `limitMs`.
