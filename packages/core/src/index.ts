@@ -21,3 +21,10 @@ export {
 export { abortReason, type Clock, sleep, systemClock, type TimerHandle, VirtualClock } from './clock.js';
 export { type Backend, type BackendSet, backendKey, normalizeBackendSet } from './load-balancer.js';
 export type { ApplyResult, Sink } from './sink.js';
+export {
+  MemoryStore,
+  type MemoryStoreOptions,
+  memoryStoreDefaults,
+  type WriteOptions,
+} from './memory-store.js';
+export { type DiffOptions, type DiffResult, diff } from './diff.js';
