@@ -1,0 +1,349 @@
+/**
+ * A real Docker Swarm for tests, started from nothing and torn down completely. It follows TESTBEDS.md:
+ * private network namespaces (see testbed-network.ts), one dockerd per node entered with `nsenter` +
+ * `unshare --uts` (never `ip netns exec`, which remounts /sys and kills dockerd), the swarm agent told to
+ * prefer offline images, a busybox image imported under a loopback registry name, services created with
+ * `--init` semantics and no image resolution. Nothing can reach an outside registry. Every resource is
+ * recorded in `state.json` as it is made, so {@link SwarmTestbed.stop} (and the start of the next run, for
+ * a run that crashed) can remove exactly what exists: services, swarm, daemons, container processes,
+ * mounts, namespaces, veths, files. Needs root, dockerd, busybox-static and iproute2 (`scripts/setup.mjs`).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { buildRootfs, importImage, testbedImage } from './testbed-image.js';
+import {
+  claimSubnet,
+  createNetwork,
+  deleteNetwork,
+  nodeAddress,
+  planNetwork,
+  releaseSubnet,
+  type TestbedNetworkPlan,
+} from './testbed-network.js';
+import { isAlive, killCgroup, pollUntil, readPid, stopProcess, unmountUnder } from './testbed-process.js';
+
+/** Options of {@link SwarmTestbed.start}. */
+export interface SwarmTestbedOptions {
+  /** Number of nodes: the first is the manager, the others join as workers. @defaultValue 1 */
+  readonly nodes?: number;
+  /** Directory holding every testbed's files. @defaultValue `<os.tmpdir()>/nitrox-swarm-testbed` */
+  readonly root?: string;
+  /** Progress lines (start-up and tear-down steps). @defaultValue ignore */
+  readonly log?: (line: string) => void;
+}
+
+/** One dockerd of the testbed. */
+export interface TestbedNode {
+  /** Host name of the node (also its swarm node name). */
+  readonly name: string;
+  /** The node's address on the testbed network, reachable from the host. */
+  readonly address: string;
+  /** Path of the dockerd API socket. */
+  readonly socketPath: string;
+  /** A client for this node's Engine API (API 1.41). */
+  readonly docker: Dockerode;
+}
+
+/** Settings of a test service created with {@link SwarmTestbed.createHttpService}. */
+export interface TestServiceOptions {
+  readonly name: string;
+  /** Replicas; ignored when `global`. @defaultValue 1 */
+  readonly replicas?: number;
+  readonly global?: boolean;
+  /** Port busybox httpd listens on in the container. @defaultValue 8080 */
+  readonly targetPort?: number;
+  /** How the port is published; `none` publishes nothing. @defaultValue 'host' */
+  readonly publishMode?: 'host' | 'ingress' | 'none';
+  /** Fixed published port; random from 30000 up when absent. */
+  readonly publishedPort?: number;
+  /** @defaultValue 'vip' */
+  readonly endpointMode?: 'vip' | 'dnsrr';
+  /** Networks (names or IDs) to attach. */
+  readonly networks?: readonly string[];
+  readonly labels?: Record<string, string>;
+  /** Placement constraints, e.g. `node.role==worker`. */
+  readonly constraints?: readonly string[];
+}
+
+interface TestbedState {
+  owner: number;
+  subnet?: number;
+  plan?: TestbedNetworkPlan;
+  nodes: { dir: string; cgroup: string }[];
+}
+
+const defaultRoot = join(tmpdir(), 'nitrox-swarm-testbed');
+
+/** A running testbed swarm. Create with {@link SwarmTestbed.start}; always {@link SwarmTestbed.stop} it. */
+export class SwarmTestbed {
+  /** The nodes; `nodes[0]` is the manager. */
+  readonly nodes: readonly TestbedNode[];
+  /** The image every node holds. */
+  readonly image = testbedImage;
+  readonly #dir: string;
+  readonly #root: string;
+  readonly #state: TestbedState;
+  readonly #log: (line: string) => void;
+  #stopped = false;
+
+  private constructor(dir: string, root: string, state: TestbedState, nodes: TestbedNode[], log: (line: string) => void) {
+    this.#dir = dir;
+    this.#root = root;
+    this.#state = state;
+    this.nodes = nodes;
+    this.#log = log;
+  }
+
+  /** The manager node. */
+  get manager(): TestbedNode {
+    return this.nodes[0] as TestbedNode;
+  }
+
+  /**
+   * Clean leftovers of crashed runs, then build the network, start the daemons, import the image and form
+   * the swarm. On any failure everything made so far is removed before the error is rethrown.
+   */
+  static async start(options: SwarmTestbedOptions = {}): Promise<SwarmTestbed> {
+    const count = options.nodes ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 9) throw new RangeError('nodes: expected an integer from 1 to 9');
+    const root = options.root ?? defaultRoot;
+    const log = options.log ?? (() => {});
+    await mkdir(root, { recursive: true });
+    await cleanLeftovers(root, log);
+    const id = randomBytes(3).toString('hex').slice(0, 5);
+    const dir = join(root, `tb-${id}`);
+    await mkdir(dir, { recursive: true });
+    const state: TestbedState = { owner: process.pid, nodes: [] };
+    const save = (): Promise<void> => writeFile(join(dir, 'state.json'), JSON.stringify(state));
+    await save();
+    const nodes: TestbedNode[] = [];
+    const testbed = new SwarmTestbed(dir, root, state, nodes, log);
+    try {
+      state.subnet = await claimSubnet(root);
+      const plan = planNetwork(id, state.subnet, count);
+      state.plan = plan;
+      await save();
+      await createNetwork(plan);
+      log(`network ${plan.hub} 10.200.${plan.subnet}.0/24 ready`);
+      const rootfs = join(dir, 'rootfs');
+      await buildRootfs(rootfs);
+      for (let k = 0; k < count; k++) {
+        const nodeDir = join(dir, `n${k + 1}`);
+        state.nodes.push({ dir: nodeDir, cgroup: `nxsw-${id}-n${k + 1}` });
+        await save();
+      }
+      nodes.push(
+        ...(await Promise.all(
+          plan.nodes.map((ns, k) => startDaemon(ns, `node${k + 1}`, nodeAddress(plan, k), state.nodes[k] as TestbedState['nodes'][number])),
+        )),
+      );
+      log(`${count} dockerd(s) answering`);
+      await Promise.all(nodes.map((node) => importImage(node.docker, rootfs)));
+      await testbed.#formSwarm();
+      log('swarm formed');
+      return testbed;
+    } catch (error) {
+      await testbed.stop();
+      throw error;
+    }
+  }
+
+  async #formSwarm(): Promise<void> {
+    const manager = this.manager;
+    await manager.docker.swarmInit({
+      AdvertiseAddr: manager.address,
+      ListenAddr: `${manager.address}:2377`,
+      // Keep task history short: smaller /tasks answers, faster tests.
+      Spec: { Orchestration: { TaskHistoryRetentionLimit: 1 } },
+    });
+    const info = (await manager.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
+    for (const worker of this.nodes.slice(1)) {
+      await worker.docker.swarmJoin({
+        AdvertiseAddr: worker.address,
+        ListenAddr: `${worker.address}:2377`,
+        RemoteAddrs: [`${manager.address}:2377`],
+        JoinToken: info.JoinTokens.Worker,
+      });
+    }
+    const ready = await pollUntil(async () => {
+      const nodes = (await manager.docker.listNodes()) as { Status?: { State?: string } }[];
+      return nodes.length === this.nodes.length && nodes.every((n) => n.Status?.State === 'ready');
+    }, 30_000);
+    if (!ready) throw new Error('swarm nodes did not become ready within 30 s');
+  }
+
+  /** Find a node by name. */
+  node(name: string): TestbedNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (node === undefined) throw new Error(`no testbed node named ${name}`);
+    return node;
+  }
+
+  /**
+   * Create a service running busybox httpd that serves its own host name (`<service>-<slot>`) at `/`.
+   * Returns the service ID.
+   */
+  async createHttpService(options: TestServiceOptions): Promise<string> {
+    const targetPort = options.targetPort ?? 8080;
+    const publishMode = options.publishMode ?? 'host';
+    const ports =
+      publishMode === 'none'
+        ? []
+        : [
+            {
+              Protocol: 'tcp',
+              TargetPort: targetPort,
+              PublishMode: publishMode,
+              ...(options.publishedPort === undefined ? {} : { PublishedPort: options.publishedPort }),
+            },
+          ];
+    const spec = {
+      Name: options.name,
+      Labels: options.labels ?? {},
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: this.image,
+          Init: true,
+          Hostname: '{{.Service.Name}}-{{.Task.Slot}}',
+          Command: ['sh', '-c', `hostname > /www/index.html; exec httpd -f -p ${targetPort} -h /www`],
+          StopGracePeriod: 1_000_000_000,
+        },
+        RestartPolicy: { Condition: 'any', Delay: 100_000_000 },
+        Placement: { Constraints: [...(options.constraints ?? [])] },
+        Networks: (options.networks ?? []).map((target) => ({ Target: target })),
+      },
+      Mode: options.global === true ? { Global: {} } : { Replicated: { Replicas: options.replicas ?? 1 } },
+      UpdateConfig: { Parallelism: 0, Order: 'stop-first' },
+      EndpointSpec: { Mode: options.endpointMode ?? 'vip', Ports: ports },
+    };
+    // API >= 1.30 never resolves the image against a registry on create (the CLI's --no-resolve-image).
+    const service = (await this.manager.docker.createService(spec as unknown as Dockerode.CreateServiceOptions)) as { id?: string; ID?: string };
+    return (service.id ?? service.ID) as string;
+  }
+
+  /** Set a replicated service's replica count through the Engine API (`docker service scale`). */
+  async scaleService(name: string, replicas: number): Promise<void> {
+    const service = this.manager.docker.getService(name);
+    const current = (await service.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+    await service.update({ ...current.Spec, version: current.Version.Index, Mode: { Replicated: { Replicas: replicas } } });
+  }
+
+  /** Set a node's availability (`docker node update --availability`). */
+  async setAvailability(nodeName: string, availability: 'active' | 'pause' | 'drain'): Promise<void> {
+    const list = (await this.manager.docker.listNodes()) as unknown as {
+      ID: string;
+      Description?: { Hostname?: string };
+      Version: { Index: number };
+      Spec: Record<string, unknown>;
+    }[];
+    const target = list.find((n) => n.Description?.Hostname === nodeName);
+    if (target === undefined) throw new Error(`swarm has no node ${nodeName}`);
+    await this.manager.docker.getNode(target.ID).update({ ...target.Spec, version: target.Version.Index, Availability: availability });
+  }
+
+  /** Remove a service if it exists. */
+  async removeService(name: string): Promise<void> {
+    try {
+      await this.manager.docker.getService(name).remove();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+
+  /** Tear everything down; safe to call twice and after a failed start. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all(
+      this.nodes.map(async (node) => {
+        try {
+          await node.docker.swarmLeave({ force: true });
+        } catch {
+          // the daemon may already be gone; the kill below covers it
+        }
+      }),
+    );
+    await destroy(this.#dir, this.#root, this.#state, this.#log);
+  }
+}
+
+async function startDaemon(ns: string, name: string, address: string, node: { dir: string; cgroup: string }): Promise<TestbedNode> {
+  const dataRoot = join(node.dir, 'data');
+  const execRoot = join(node.dir, 'exec');
+  await mkdir(dataRoot, { recursive: true });
+  await mkdir(execRoot, { recursive: true });
+  const socketPath = join(dataRoot, 'docker.sock');
+  const flags = [
+    '--storage-driver=overlay2',
+    `--data-root=${dataRoot}`,
+    `--exec-root=${execRoot}`,
+    `-H unix://${socketPath}`,
+    `-p ${join(node.dir, 'dockerd.pid')}`,
+    `--cgroup-parent=/${node.cgroup}`,
+    '--shutdown-timeout=1',
+    '--log-level=warn',
+  ].join(' ');
+  const log = openSync(join(node.dir, 'dockerd.log'), 'a');
+  const child = spawn('nsenter', [`--net=/run/netns/${ns}`, 'unshare', '--uts', 'sh', '-c', `hostname ${name}; exec dockerd ${flags}`], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1', PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}` },
+  });
+  child.unref();
+  closeSync(log);
+  const docker = new Dockerode({ socketPath, version: 'v1.41' });
+  const up = await pollUntil(async () => {
+    if (child.exitCode !== null) return true;
+    try {
+      await docker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000);
+  if (!up || child.exitCode !== null) {
+    const tail = await readFile(join(node.dir, 'dockerd.log'), 'utf8').catch(() => '');
+    throw new Error(`dockerd ${name} did not start: ${tail.slice(-1500)}`);
+  }
+  return { name, address, socketPath, docker };
+}
+
+async function destroy(dir: string, root: string, state: TestbedState, log: (line: string) => void): Promise<void> {
+  await Promise.all(
+    state.nodes.map(async (node) => {
+      const pid = await readPid(join(node.dir, 'dockerd.pid'));
+      if (pid !== undefined) await stopProcess(pid, 8_000);
+      // containerd, shims and container processes that outlived dockerd.
+      const containerd = await readPid(join(node.dir, 'exec', 'containerd', 'containerd.pid'));
+      if (containerd !== undefined) await stopProcess(containerd, 2_000);
+      await killCgroup(node.cgroup);
+    }),
+  );
+  await unmountUnder(dir);
+  if (state.plan !== undefined) await deleteNetwork(state.plan);
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  if (state.subnet !== undefined) await releaseSubnet(root, state.subnet);
+  log(`testbed ${dir} removed`);
+}
+
+/** Remove testbeds whose owning process is gone (a crashed or killed earlier run). */
+async function cleanLeftovers(root: string, log: (line: string) => void): Promise<void> {
+  for (const entry of await readdir(root)) {
+    if (!entry.startsWith('tb-')) continue;
+    const dir = join(root, entry);
+    let state: TestbedState;
+    try {
+      state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as TestbedState;
+    } catch {
+      state = { owner: 0, nodes: [] };
+    }
+    if (state.owner > 0 && isAlive(state.owner)) continue;
+    log(`removing leftover testbed ${dir}`);
+    await destroy(dir, root, state, log);
+  }
+}
