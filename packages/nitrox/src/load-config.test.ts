@@ -1,0 +1,129 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, isNitroxError } from '@nitrox/core';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, mappingDefaults, parseConfigText, resolveConfig } from './load-config.js';
+
+const valid = {
+  sources: { k8s: { type: 'kubernetes', kubeconfig: '/tmp/kubeconfig' } },
+  sinks: { adc: { type: 'netscaler', url: 'https://10.0.0.1', username: 'nsroot', passwordFrom: { env: 'NS_PASS' } } },
+  mappings: [{ source: 'k8s', app: 'default/web', sink: 'adc', lbvserver: 'vs-web', port: 'http', resync: '30s' }],
+};
+const env = { NS_PASS: 'hunter2-secret' };
+
+async function configError(doc: unknown, environment: { env: NodeJS.ProcessEnv } = { env }): Promise<ConfigError> {
+  const err = await resolveConfig(doc, environment).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConfigError);
+  return err as ConfigError;
+}
+
+describe('resolveConfig', () => {
+  it('applies defaults and names mappings and pools after the app', async () => {
+    const config = await resolveConfig(valid, { env });
+    const [m] = config.mappings;
+    expect(m).toMatchObject({
+      pool: 'default-web',
+      mode: mappingDefaults.mode,
+      servicegroupType: 'HTTP',
+      debounceMs: mappingDefaults.debounceMs,
+      resyncMs: 30_000,
+      allowEmpty: false,
+      port: 'http',
+      lbvserver: 'vs-web',
+    });
+    expect(m?.name).toBe('k8s:default-web->adc:default-web');
+    expect(config.listen).toBe('0.0.0.0:9090');
+    expect(config.secrets.get('sinks.adc.passwordFrom')?.reveal()).toBe('hunter2-secret');
+  });
+
+  it('lets the defaults section fill options a mapping leaves out', async () => {
+    const config = await resolveConfig({ ...valid, defaults: { mode: 'pod', debounce: 250, allowEmpty: true } }, { env });
+    expect(config.mappings[0]).toMatchObject({ mode: 'pod', debounceMs: 250, allowEmpty: true });
+  });
+
+  it('names the path and the expectation of a bad field', async () => {
+    const err = await configError({ ...valid, mappings: [{ ...valid.mappings[0], port: 70_000 }] });
+    expect(err.path).toBe('mappings[0].port');
+    expect(err.message).toContain('expected a port number');
+    expect(err.code).toBe('NITROX_CONFIG');
+    expect(isNitroxError(err)).toBe(true);
+  });
+
+  it('rejects an unknown source type and unknown keys', async () => {
+    expect((await configError({ ...valid, sources: { k8s: { type: 'nomad' } } })).path).toBe('sources.k8s.type');
+    const err = await configError({ ...valid, sinks: { adc: { ...valid.sinks.adc, passwrd: 'x' } } });
+    expect(err.path).toBe('sinks.adc');
+    expect(err.message).toContain('passwrd');
+  });
+
+  it('refuses inline secrets', async () => {
+    const err = await configError({ ...valid, sinks: { adc: { ...valid.sinks.adc, password: 'inline' } } });
+    expect(err.path).toBe('sinks.adc.password');
+    expect(err.message).toContain('inline secrets are not accepted');
+    expect(err.message).not.toContain('inline"');
+  });
+
+  it('checks references between sections', async () => {
+    const err = await configError({ ...valid, mappings: [{ ...valid.mappings[0], sink: 'nope' }] });
+    expect(err.path).toBe('mappings[0].sink');
+    expect(err.message).toContain('expected one of the sinks (adc)');
+    const dup = await configError({ ...valid, mappings: [valid.mappings[0], valid.mappings[0]] });
+    expect(dup.path).toBe('mappings[1].pool');
+    const le = await configError({ ...valid, leaderElection: { source: 'k8s', leaseDuration: '5s' } });
+    expect(le.path).toBe('leaderElection.renewDeadline');
+  });
+
+  it('reports a missing environment variable without leaking other secrets', async () => {
+    const err = await configError(valid, { env: {} });
+    expect(err.path).toBe('sinks.adc.passwordFrom.env');
+    expect(err.message).toContain('NS_PASS');
+  });
+
+  it('rejects bad durations with the accepted forms', async () => {
+    const err = await configError({ ...valid, defaults: { resync: '5 minutes' } });
+    expect(err.path).toBe('defaults.resync');
+    expect(err.message).toContain('"30s"');
+  });
+});
+
+describe('loadConfig', () => {
+  it('reads YAML with a secret file relative to the config file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nitrox-config-'));
+    await writeFile(join(dir, 'ns-password'), 's3cret-from-file\n');
+    await writeFile(
+      join(dir, 'nitrox.yaml'),
+      [
+        'sources:',
+        '  k8s: { type: kubernetes }',
+        'sinks:',
+        '  adc:',
+        '    type: netscaler',
+        '    url: http://127.0.0.1:9',
+        '    username: nsroot',
+        '    passwordFrom: { file: ns-password }',
+        'mappings:',
+        '  - { source: k8s, app: default/web, sink: adc, pool: sg-web }',
+      ].join('\n'),
+    );
+    const config = await loadConfig(join(dir, 'nitrox.yaml'));
+    expect(config.secrets.get('sinks.adc.passwordFrom')?.reveal()).toBe('s3cret-from-file');
+    expect(JSON.stringify([...config.secrets.values()])).not.toContain('s3cret');
+    expect(config.mappings[0]?.pool).toBe('sg-web');
+  });
+
+  it('reads JSON and reports syntax errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nitrox-config-'));
+    await writeFile(join(dir, 'c.json'), JSON.stringify(valid));
+    expect((await loadConfig(join(dir, 'c.json'), { env })).mappings).toHaveLength(1);
+    expect(() => parseConfigText('sources: [', 'yaml')).toThrow(/expected valid YAML \(line 1/);
+    expect(() => parseConfigText('{"a":', 'json')).toThrow(/expected valid JSON/);
+  });
+
+  it('names a missing file', async () => {
+    await expect(loadConfig('/nonexistent/nitrox.yaml')).rejects.toThrow(/ENOENT/);
+  });
+});

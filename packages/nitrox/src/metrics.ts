@@ -1,0 +1,206 @@
+/**
+ * Prometheus metrics of the controller (prom-client, one private registry per process). Event-driven values
+ * (reconciles, errors, stale discards, sink requests) are counted as they happen; values that components keep
+ * as stats (queue depth, informer restarts and relists, seconds since the last successful sync) are read at
+ * scrape time through registered probes, so nothing polls between scrapes. Names and labels are documented in
+ * docs/metrics.md.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Counters a source exposes as a stats snapshot (monotonic). */
+export interface SourceCounters {
+  readonly lists?: number;
+  readonly relists?: number;
+  readonly watchRestarts?: number;
+  readonly errors?: number;
+  readonly malformed?: number;
+  readonly events?: number;
+}
+
+/** Result label of a reconcile. */
+export type ReconcileOutcome = 'success' | 'error' | 'held-empty';
+
+/** The metric set of one nitrox process. */
+export class NitroxMetrics {
+  /** The registry served on `/metrics`. */
+  readonly registry = new Registry();
+  readonly #now: () => number;
+  readonly #queueProbes = new Map<string, () => number>();
+  readonly #sourceProbes = new Map<string, () => SourceCounters>();
+  readonly #syncedProbes = new Map<string, () => boolean>();
+  readonly #lastSuccess = new Map<string, number>();
+  readonly #lastSeen = new Map<string, number>();
+
+  readonly reconciles: Counter<'mapping' | 'result'>;
+  readonly reconcileDuration: Histogram<'mapping'>;
+  readonly reconcileErrors: Counter<'mapping' | 'code'>;
+  readonly staleDiscarded: Counter<'mapping'>;
+  readonly sinkRequests: Counter<'sink' | 'result'>;
+  readonly sinkChanges: Counter<'mapping' | 'change'>;
+  readonly poolMembers: Gauge<'mapping'>;
+  readonly leader: Gauge;
+
+  /** @param now - wall clock in ms (injectable for tests). */
+  constructor(options: { now?: () => number; defaultMetrics?: boolean } = {}) {
+    this.#now = options.now ?? Date.now;
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'nitrox_process_' });
+
+    const queueProbes = this.#queueProbes;
+    new Gauge({
+      name: 'nitrox_queue_depth',
+      help: 'Keys waiting in the work queue of a mapping.',
+      labelNames: ['mapping'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [mapping, probe] of queueProbes) this.set({ mapping }, probe());
+      },
+    });
+    this.reconciles = new Counter({
+      name: 'nitrox_reconcile_total',
+      help: 'Reconciles of a mapping by result (success, error, held-empty).',
+      labelNames: ['mapping', 'result'],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'nitrox_reconcile_duration_seconds',
+      help: 'Time one reconcile (observe + apply) took.',
+      labelNames: ['mapping'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: 'nitrox_reconcile_errors_total',
+      help: 'Failed reconciles of a mapping by error code.',
+      labelNames: ['mapping', 'code'],
+      registers,
+    });
+    this.staleDiscarded = new Counter({
+      name: 'nitrox_stale_discarded_total',
+      help: 'Desired states dropped because a newer one had already been applied.',
+      labelNames: ['mapping'],
+      registers,
+    });
+    this.sinkRequests = new Counter({
+      name: 'nitrox_sink_requests_total',
+      help: 'Requests made to a sink by result (ok, error).',
+      labelNames: ['sink', 'result'],
+      registers,
+    });
+    this.sinkChanges = new Counter({
+      name: 'nitrox_sink_changes_total',
+      help: 'Pool members changed in a sink by kind (added, updated, removed).',
+      labelNames: ['mapping', 'change'],
+      registers,
+    });
+    this.poolMembers = new Gauge({
+      name: 'nitrox_pool_members',
+      help: 'Members in the desired set last applied for a mapping.',
+      labelNames: ['mapping'],
+      registers,
+    });
+    this.leader = new Gauge({ name: 'nitrox_leader', help: '1 while this replica holds the lease (or runs without election).', registers });
+
+    const lastSuccess = this.#lastSuccess;
+    const now = this.#now;
+    new Gauge({
+      name: 'nitrox_seconds_since_last_sync',
+      help: 'Seconds since the last successful reconcile of a mapping (absent before the first).',
+      labelNames: ['mapping'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [mapping, at] of lastSuccess) this.set({ mapping }, (now() - at) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'nitrox_last_sync_timestamp_seconds',
+      help: 'Unix time of the last successful reconcile of a mapping.',
+      labelNames: ['mapping'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [mapping, at] of lastSuccess) this.set({ mapping }, at / 1000);
+      },
+    });
+
+    const syncedProbes = this.#syncedProbes;
+    new Gauge({
+      name: 'nitrox_source_synced',
+      help: '1 once every informer of a source has completed its initial list.',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [source, probe] of syncedProbes) this.set({ source }, probe() ? 1 : 0);
+      },
+    });
+
+    const sourceCounter = (name: string, help: string, field: keyof SourceCounters) =>
+      this.#probeCounter(name, help, field);
+    sourceCounter('nitrox_watch_restarts_total', 'Watches of a source that ended and were restarted.', 'watchRestarts');
+    sourceCounter('nitrox_relists_total', 'Relists of a source after a watch fell out of history (or a resync).', 'relists');
+    sourceCounter('nitrox_lists_total', 'Full lists of a source (initial and relists).', 'lists');
+    sourceCounter('nitrox_source_errors_total', 'Errors reported by a source (list/watch failures).', 'errors');
+    sourceCounter('nitrox_malformed_events_total', 'Source events skipped because they had an unexpected shape.', 'malformed');
+  }
+
+  /** A counter fed from the source probes' monotonic stats at scrape time. */
+  #probeCounter(name: string, help: string, field: keyof SourceCounters): void {
+    const probes = this.#sourceProbes;
+    const seen = this.#lastSeen;
+    new Counter({
+      name,
+      help,
+      labelNames: ['source'],
+      registers: [this.registry],
+      collect() {
+        for (const [source, probe] of probes) {
+          const value = probe()[field] ?? 0;
+          const key = `${name}\u0000${source}`;
+          const delta = value - (seen.get(key) ?? 0);
+          seen.set(key, value);
+          if (delta > 0) this.inc({ source }, delta);
+          else this.inc({ source }, 0);
+        }
+      },
+    });
+  }
+
+  /** Report a mapping's queue depth at scrape time. */
+  probeQueue(mapping: string, depth: () => number): void {
+    this.#queueProbes.set(mapping, depth);
+  }
+
+  /** Report a source's stats (summed over its informers) at scrape time. */
+  probeSource(source: string, counters: () => SourceCounters, synced: () => boolean): void {
+    this.#sourceProbes.set(source, counters);
+    this.#syncedProbes.set(source, synced);
+  }
+
+  /** Record one reconcile. */
+  reconciled(mapping: string, seconds: number, outcome: ReconcileOutcome, errorCode?: string): void {
+    this.reconciles.inc({ mapping, result: outcome });
+    this.reconcileDuration.observe({ mapping }, seconds);
+    if (outcome === 'error') this.reconcileErrors.inc({ mapping, code: errorCode ?? 'UNKNOWN' });
+    if (outcome === 'success') this.#lastSuccess.set(mapping, this.#now());
+  }
+
+  /** Make a mapping's series appear (at zero) before its first reconcile. */
+  declareMapping(mapping: string): void {
+    for (const result of ['success', 'error', 'held-empty'] as const) this.reconciles.inc({ mapping, result }, 0);
+    this.staleDiscarded.inc({ mapping }, 0);
+  }
+
+  /** Make a sink's request series appear (at zero). */
+  declareSink(sink: string): void {
+    this.sinkRequests.inc({ sink, result: 'ok' }, 0);
+    this.sinkRequests.inc({ sink, result: 'error' }, 0);
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
