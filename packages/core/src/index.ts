@@ -28,3 +28,31 @@ export {
   type WriteOptions,
 } from './memory-store.js';
 export { type DiffOptions, type DiffResult, diff } from './diff.js';
+export {
+  type DefaultControllerRateLimiterOptions,
+  defaultControllerRateLimiter,
+  type ExponentialBackoffOptions,
+  exponentialBackoff,
+  exponentialBackoffDefaults,
+  maxOf,
+  type RateLimiter,
+  type TokenBucketOptions,
+  tokenBucket,
+} from './rate-limiter.js';
+export {
+  type AddOptions,
+  type ShutDownOptions,
+  WorkQueue,
+  type WorkQueueOptions,
+  type WorkPriority,
+  workQueueDefaults,
+} from './work-queue.js';
+export {
+  coalesce,
+  type DebounceOptions,
+  type DebounceTiming,
+  type Debounced,
+  debounce,
+  resolveDebounceOptions,
+} from './debounce.js';
+export { KeyedDebouncer, type KeyedDebouncerOptions } from './keyed-debouncer.js';
