@@ -1,0 +1,19 @@
+/**
+ * @nitrox/kubernetes/testing: an API-server simulator over HTTP on loopback, with fault injection and
+ * builders of realistic objects, for testing Nitrox's Kubernetes source and your own controllers.
+ */
+export {
+  type KubeSimulator,
+  type KubeSimulatorOptions,
+  type KubeSimulatorStats,
+  startKubeSimulator,
+} from './kube-simulator.js';
+export type { FailRequestsOptions, KubeSimulatorFaults } from './simulator-faults.js';
+export {
+  type KubeObject,
+  SimulatorStore,
+  SimulatorStoreError,
+  type SimulatorStoreOptions,
+  type StoredEvent,
+} from './simulator-store.js';
+export { type EndpointSpec, endpointSlice, endpoints, node, pod, type ServicePortSpec, service } from './fixtures.js';

@@ -1,0 +1,256 @@
+/**
+ * The object store behind the API-server simulator: objects of every known resource under one global,
+ * increasing resourceVersion (as etcd's revision), with a bounded history of serialized events so watches
+ * can resume from a past revision, and a floor below which revisions are "too old" (HTTP 410).
+ */
+import { apiVersionOf, type KubeResource, kubeResources, objectKey, resourceOfKind } from '../resources.js';
+
+/** A Kubernetes object as JSON. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** One stored change, kept serialized so replaying a watch costs no JSON encoding. */
+export interface StoredEvent {
+  readonly rv: number;
+  readonly plural: string;
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  /** Labels before a MODIFIED change, so a label-selected watch can turn it into ADDED or DELETED. */
+  readonly previousLabels: Readonly<Record<string, string>> | undefined;
+  /** The object, JSON-encoded. */
+  readonly json: string;
+}
+
+interface StoredObject {
+  readonly object: KubeObject;
+  readonly json: string;
+}
+
+/** Thrown by the store when an object is missing (404) or already exists (409). */
+export class SimulatorStoreError extends Error {
+  constructor(
+    readonly status: 404 | 409 | 422,
+    readonly reason: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Options of {@link SimulatorStore}. */
+export interface SimulatorStoreOptions {
+  /** Events kept for resuming watches; older revisions answer 410. @defaultValue 10_000 */
+  historyLimit?: number;
+}
+
+/** The simulator's object store. Synchronous; every write notifies the listeners at once. */
+export class SimulatorStore {
+  #rv = 1;
+  #floor = 1;
+  readonly #historyLimit: number;
+  #history: StoredEvent[] = [];
+  #historyStart = 0;
+  readonly #objects = new Map<string, Map<string, StoredObject>>();
+  readonly #listeners = new Set<(event: StoredEvent) => void>();
+  #uid = 0;
+
+  constructor(options: SimulatorStoreOptions = {}) {
+    this.#historyLimit = options.historyLimit ?? 10_000;
+  }
+
+  /** The current global resourceVersion (a decimal string, as the API server's). */
+  get revision(): string {
+    return String(this.#rv);
+  }
+
+  /** Revisions strictly below this are too old to watch from. */
+  get floor(): number {
+    return this.#floor;
+  }
+
+  /** Subscribe to every change; returns the unsubscribe function. */
+  subscribe(listener: (event: StoredEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stored events with a revision strictly greater than `rv`, oldest first. */
+  eventsAfter(rv: number): StoredEvent[] {
+    const h = this.#history;
+    let lo = this.#historyStart;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((h[mid] as StoredEvent).rv <= rv) lo = mid + 1;
+      else hi = mid;
+    }
+    return h.slice(lo);
+  }
+
+  /** Drop the whole history: every revision before now becomes too old (a compaction). */
+  compact(): void {
+    this.#history = [];
+    this.#historyStart = 0;
+    this.#floor = this.#rv;
+  }
+
+  /** Current objects of a resource, sorted by key, optionally in one namespace. */
+  list(plural: string, namespace?: string): { object: KubeObject; json: string }[] {
+    const all = [...(this.#objects.get(plural)?.entries() ?? [])];
+    all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return all
+      .filter(([, s]) => !namespace || s.object.metadata.namespace === namespace)
+      .map(([, s]) => ({ object: s.object, json: s.json }));
+  }
+
+  /** One object, or `undefined`. */
+  get(plural: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#objects.get(plural)?.get(objectKey(namespace, name))?.object;
+  }
+
+  /** Create an object; 409 when it exists. Returns the stored copy with its new resourceVersion. */
+  create(plural: string, object: KubeObject): KubeObject {
+    const resource = this.#resource(plural);
+    const key = this.#key(resource, object);
+    if (this.#objects.get(plural)?.has(key)) {
+      throw new SimulatorStoreError(409, 'AlreadyExists', `${plural} "${object.metadata.name}" already exists`);
+    }
+    return this.#write(resource, key, object, 'ADDED', undefined);
+  }
+
+  /**
+   * Replace an object; 404 when it is missing, 409 when `metadata.resourceVersion` is set and is not the
+   * stored one (optimistic concurrency, as the API server).
+   */
+  update(plural: string, object: KubeObject): KubeObject {
+    const resource = this.#resource(plural);
+    const key = this.#key(resource, object);
+    const current = this.#objects.get(plural)?.get(key);
+    if (!current) throw new SimulatorStoreError(404, 'NotFound', `${plural} "${object.metadata.name}" not found`);
+    const expected = object.metadata.resourceVersion;
+    if (expected !== undefined && expected !== '' && expected !== current.object.metadata.resourceVersion) {
+      throw new SimulatorStoreError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${plural} "${object.metadata.name}": the object has been modified`,
+      );
+    }
+    return this.#write(resource, key, object, 'MODIFIED', current.object);
+  }
+
+  /** Create or replace an object of any known kind (taken from `object.kind`). */
+  apply(object: KubeObject): KubeObject {
+    const resource = object.kind === undefined ? undefined : resourceOfKind(object.kind);
+    if (!resource) throw new SimulatorStoreError(422, 'Invalid', `unknown kind "${object.kind}"`);
+    const existing = this.get(resource.plural, object.metadata.namespace, object.metadata.name);
+    const { resourceVersion: _ignored, ...metadata } = object.metadata;
+    const unconditional = { ...object, metadata };
+    return existing ? this.update(resource.plural, unconditional) : this.create(resource.plural, unconditional);
+  }
+
+  /** Delete an object; 404 when it is missing. Returns its last state, at the deletion's resourceVersion. */
+  delete(plural: string, namespace: string | undefined, name: string): KubeObject {
+    const resource = this.#resource(plural);
+    const key = objectKey(resource.namespaced ? namespace : undefined, name);
+    const current = this.#objects.get(plural)?.get(key);
+    if (!current) throw new SimulatorStoreError(404, 'NotFound', `${plural} "${name}" not found`);
+    this.#objects.get(plural)?.delete(key);
+    const rv = ++this.#rv;
+    const object: KubeObject = {
+      ...current.object,
+      metadata: { ...current.object.metadata, resourceVersion: String(rv) },
+    };
+    this.#record(resource, rv, 'DELETED', object, JSON.stringify(object), undefined);
+    return object;
+  }
+
+  #resource(plural: string): KubeResource {
+    const resource = (kubeResources as Record<string, KubeResource>)[plural];
+    if (!resource) throw new SimulatorStoreError(404, 'NotFound', `the server could not find resource "${plural}"`);
+    return resource;
+  }
+
+  #key(resource: KubeResource, object: KubeObject): string {
+    if (!object?.metadata?.name) throw new SimulatorStoreError(422, 'Invalid', 'metadata.name is required');
+    if (resource.namespaced && !object.metadata.namespace) object.metadata.namespace = 'default';
+    return objectKey(resource.namespaced ? object.metadata.namespace : undefined, object.metadata.name);
+  }
+
+  #write(
+    resource: KubeResource,
+    key: string,
+    input: KubeObject,
+    type: 'ADDED' | 'MODIFIED',
+    previous: KubeObject | undefined,
+  ): KubeObject {
+    const rv = ++this.#rv;
+    const metadata = {
+      ...input.metadata,
+      resourceVersion: String(rv),
+      uid: (previous?.metadata.uid as string | undefined) ?? `uid-${++this.#uid}`,
+      creationTimestamp: (previous?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString(),
+    };
+    const object: KubeObject = { ...input, apiVersion: apiVersionOf(resource), kind: resource.kind, metadata };
+    const json = JSON.stringify(object);
+    let byKey = this.#objects.get(resource.plural);
+    if (!byKey) {
+      byKey = new Map();
+      this.#objects.set(resource.plural, byKey);
+    }
+    byKey.set(key, { object, json });
+    this.#record(resource, rv, type, object, json, previous?.metadata.labels);
+    return object;
+  }
+
+  #record(
+    resource: KubeResource,
+    rv: number,
+    type: StoredEvent['type'],
+    object: KubeObject,
+    json: string,
+    previousLabels: Record<string, string> | undefined,
+  ): void {
+    const event: StoredEvent = {
+      rv,
+      plural: resource.plural,
+      type,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      labels: object.metadata.labels,
+      previousLabels,
+      json,
+    };
+    this.#history.push(event);
+    if (this.#history.length - this.#historyStart > this.#historyLimit) {
+      this.#historyStart++;
+      this.#floor = (this.#history[this.#historyStart] as StoredEvent).rv - 1;
+      if (this.#historyStart > 4096 && this.#historyStart * 2 > this.#history.length) {
+        this.#history = this.#history.slice(this.#historyStart);
+        this.#historyStart = 0;
+      }
+    }
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+/** Build the NDJSON line of a watch event from a stored object's JSON. */
+export function watchLine(type: string, json: string): string {
+  return `{"type":"${type}","object":${json}}\n`;
+}
+
+/** A `kind: Status` object as the API server returns on errors. */
+export function statusObject(code: number, reason: string, message: string): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+}

@@ -1,0 +1,188 @@
+/**
+ * One open watch of the API-server simulator: replays the stored history after the requested revision (or
+ * the current state as synthetic ADDED events), then streams live changes as NDJSON, sends periodic
+ * bookmarks, ends after `timeoutSeconds`, and obeys the fault switches (stall silently, drop the socket,
+ * end with the in-stream 410, corrupt a line).
+ */
+import type { ServerResponse } from 'node:http';
+import type { KubeResource } from '../resources.js';
+import { apiVersionOf } from '../resources.js';
+import type { SelectorPredicate } from '../selectors.js';
+import { type SimulatorStore, type StoredEvent, statusObject, watchLine } from './simulator-store.js';
+
+/** What a watch selects. */
+export interface WatchFilter {
+  readonly resource: KubeResource;
+  readonly namespace: string | undefined;
+  readonly labels: SelectorPredicate;
+  readonly fields: SelectorPredicate;
+}
+
+/** How a watch was asked for. */
+export interface WatchRequest {
+  /** `undefined` = start with the current state as ADDED events. */
+  readonly fromRevision: number | undefined;
+  readonly bookmarks: boolean;
+  readonly bookmarkIntervalMs: number;
+  readonly timeoutSeconds: number;
+  readonly sendInitialEvents: boolean;
+}
+
+const chunkBytes = 256 * 1024;
+
+/** An open simulated watch. */
+export class SimulatorWatch {
+  /** When true the watch sends nothing more and never ends by itself (a half-open connection). */
+  stalled = false;
+  #replaying = true;
+  #pending: StoredEvent[] = [];
+  #closed = false;
+  #corruptNext = false;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #unsubscribe: () => void;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly store: SimulatorStore,
+    private readonly filter: WatchFilter,
+    private readonly request: WatchRequest,
+    private readonly onClose: (watch: SimulatorWatch) => void,
+  ) {
+    this.#unsubscribe = store.subscribe((event) => {
+      if (this.#closed || this.stalled) return;
+      if (this.#replaying) this.#pending.push(event);
+      else this.#send(event, true);
+    });
+    res.on('close', () => this.#finish());
+  }
+
+  /** Start streaming. */
+  async run(): Promise<void> {
+    this.res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    this.res.flushHeaders();
+    let buffer = '';
+    const flush = async (): Promise<void> => {
+      if (buffer === '' || this.#closed) return;
+      const ok = this.res.write(buffer);
+      buffer = '';
+      if (!ok) await new Promise<void>((resolve) => {
+        this.res.once('drain', resolve);
+        this.res.once('close', resolve);
+      });
+    };
+    if (this.request.fromRevision === undefined) {
+      for (const { object, json } of this.store.list(this.filter.resource.plural, this.filter.namespace)) {
+        if (!this.#matches(object.metadata.labels, object.metadata.namespace, object.metadata.name)) continue;
+        buffer += watchLine('ADDED', json);
+        if (buffer.length > chunkBytes) await flush();
+      }
+      if (this.request.sendInitialEvents && this.request.bookmarks) {
+        buffer += this.#bookmarkLine({ 'k8s.io/initial-events-end': 'true' });
+      }
+    } else {
+      for (const event of this.store.eventsAfter(this.request.fromRevision)) {
+        const line = this.#lineFor(event);
+        if (line === undefined) continue;
+        buffer += line;
+        if (buffer.length > chunkBytes) await flush();
+      }
+    }
+    await flush();
+    this.#replaying = false;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const event of pending) this.#send(event, true);
+    if (this.#closed) return;
+    if (this.request.bookmarks && this.request.bookmarkIntervalMs > 0) {
+      const timer = setInterval(() => {
+        if (!this.stalled && !this.#closed) this.res.write(this.#bookmarkLine());
+      }, this.request.bookmarkIntervalMs);
+      this.#timers.push(timer);
+    }
+    this.#timers.push(
+      setTimeout(() => {
+        if (!this.stalled) this.end();
+      }, this.request.timeoutSeconds * 1000),
+    );
+  }
+
+  /** Write a raw line (fault injection: malformed data). */
+  writeRaw(line: string): void {
+    if (!this.#closed && !this.stalled) this.res.write(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  /** Garble the next live event sent on this watch. */
+  corruptNextEvent(): void {
+    this.#corruptNext = true;
+  }
+
+  /** Send an immediate bookmark at the current revision. */
+  bookmark(): void {
+    if (!this.#closed && !this.stalled && !this.#replaying && this.request.bookmarks) {
+      this.res.write(this.#bookmarkLine());
+    }
+  }
+
+  /** End with the in-stream ERROR 410, as the API server does when the revision fell out of history. */
+  expire(reason: 'Expired' | 'Gone', message: string): void {
+    if (this.#closed) return;
+    this.res.write(`${JSON.stringify({ type: 'ERROR', object: statusObject(410, reason, message) })}\n`);
+    this.end();
+  }
+
+  /** End the stream cleanly (the server-side timeout). */
+  end(): void {
+    if (this.#closed) return;
+    this.res.end();
+    this.#finish();
+  }
+
+  /** Destroy the socket without a clean end (a dropped connection). */
+  drop(): void {
+    this.res.socket?.destroy();
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#unsubscribe();
+    this.onClose(this);
+  }
+
+  #send(event: StoredEvent, live: boolean): void {
+    const line = this.#lineFor(event);
+    if (line === undefined) return;
+    if (live && this.#corruptNext) {
+      this.#corruptNext = false;
+      this.res.write(`${line.slice(0, Math.floor(line.length / 2))}\n`);
+      return;
+    }
+    this.res.write(line);
+  }
+
+  #matches(labels: Readonly<Record<string, string>> | undefined, namespace: string | undefined, name: string): boolean {
+    if (this.filter.namespace && namespace !== this.filter.namespace) return false;
+    if (!this.filter.labels(labels)) return false;
+    return this.filter.fields({ 'metadata.name': name, 'metadata.namespace': namespace ?? '' });
+  }
+
+  #lineFor(event: StoredEvent): string | undefined {
+    if (event.plural !== this.filter.resource.plural) return undefined;
+    const now = this.#matches(event.labels, event.namespace, event.name);
+    if (event.type !== 'MODIFIED') return now ? watchLine(event.type, event.json) : undefined;
+    const before = this.#matches(event.previousLabels, event.namespace, event.name);
+    if (now && before) return watchLine('MODIFIED', event.json);
+    if (now) return watchLine('ADDED', event.json);
+    if (before) return watchLine('DELETED', event.json);
+    return undefined;
+  }
+
+  #bookmarkLine(annotations?: Record<string, string>): string {
+    const metadata: Record<string, unknown> = { resourceVersion: this.store.revision };
+    if (annotations) metadata.annotations = annotations;
+    const object = { kind: this.filter.resource.kind, apiVersion: apiVersionOf(this.filter.resource), metadata };
+    return `${JSON.stringify({ type: 'BOOKMARK', object })}\n`;
+  }
+}

@@ -1,0 +1,112 @@
+import { CoreV1Api, makeInformer, type V1Endpoints, Watch } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { endpoints, type KubeSimulator, service, startKubeSimulator } from '../src/testing/index.js';
+import { waitFor } from './wait-for.js';
+
+let sim: KubeSimulator;
+beforeEach(async () => {
+  sim = await startKubeSimulator({ bookmarkIntervalMs: 100 });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+async function readLines(url: string, count: number): Promise<Record<string, unknown>[]> {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal });
+  const lines: Record<string, unknown>[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl = buffer.indexOf('\n');
+    while (nl >= 0) {
+      lines.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
+      buffer = buffer.slice(nl + 1);
+      nl = buffer.indexOf('\n');
+    }
+    if (lines.length >= count) break;
+  }
+  controller.abort();
+  return lines;
+}
+
+describe('API-server simulator', () => {
+  it('pages a list with limit/continue at one resourceVersion and answers 410 on an expired token', async () => {
+    for (let i = 0; i < 7; i++) sim.store.apply(service({ name: `s${i}`, ports: [{ port: 80 }] }));
+    const first = (await (await fetch(`${sim.url}/api/v1/namespaces/default/services?limit=3`)).json()) as {
+      metadata: { resourceVersion: string; continue?: string };
+      items: unknown[];
+    };
+    expect(first.items).toHaveLength(3);
+    sim.store.apply(service({ name: 'late', ports: [{ port: 80 }] }));
+    const second = (await (
+      await fetch(`${sim.url}/api/v1/namespaces/default/services?limit=10&continue=${first.metadata.continue}`)
+    ).json()) as typeof first;
+    expect(second.items).toHaveLength(4);
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    expect(second.metadata.continue).toBeUndefined();
+    const again = (await (await fetch(`${sim.url}/api/v1/namespaces/default/services?limit=3`)).json()) as typeof first;
+    sim.faults.expireContinueTokens();
+    const expired = await fetch(`${sim.url}/api/v1/namespaces/default/services?limit=3&continue=${again.metadata.continue}`);
+    expect(expired.status).toBe(410);
+  });
+
+  it('streams history, live events and bookmarks, and ends too-old watches with the in-stream 410', async () => {
+    sim.store.apply(endpoints({ name: 'web', addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }));
+    const rv = sim.store.revision;
+    sim.store.apply(endpoints({ name: 'web', addresses: [{ ip: '10.0.0.2' }], ports: [{ port: 80 }] }));
+    const lines = await readLines(
+      `${sim.url}/api/v1/namespaces/default/endpoints?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`,
+      2,
+    );
+    expect(lines[0]?.type).toBe('MODIFIED');
+    expect(lines[1]?.type).toBe('BOOKMARK');
+    sim.faults.expireHistory();
+    const gone = await readLines(`${sim.url}/api/v1/namespaces/default/endpoints?watch=1&resourceVersion=${rv}`, 1);
+    expect(gone[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+  });
+
+  it('rejects a wrong bearer token with 401', async () => {
+    sim.setToken('s3cret');
+    const res = await fetch(`${sim.url}/api/v1/nodes`, { headers: { authorization: 'Bearer nope' } });
+    expect(res.status).toBe(401);
+    const ok = await fetch(`${sim.url}/api/v1/nodes`, { headers: { authorization: 'Bearer s3cret' } });
+    expect(ok.status).toBe(200);
+  });
+
+  it("runs @kubernetes/client-node's own makeInformer and Watch, through expiry", async () => {
+    sim.store.apply(endpoints({ name: 'a', addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }));
+    const kc = sim.kubeConfig();
+    const api = kc.makeApiClient(CoreV1Api);
+    const informer = makeInformer<V1Endpoints>(
+      kc,
+      '/api/v1/namespaces/default/endpoints',
+      () => api.listNamespacedEndpoints({ namespace: 'default' }),
+    );
+    const errors: unknown[] = [];
+    informer.on('error', (e) => errors.push(e));
+    await informer.start();
+    expect(informer.list('default').map((e) => e.metadata?.name)).toEqual(['a']);
+    sim.store.apply(endpoints({ name: 'b', addresses: [{ ip: '10.0.0.2' }], ports: [{ port: 80 }] }));
+    await waitFor(() => informer.get('b', 'default'), { message: 'client-node informer sees b' });
+    sim.faults.expireHistory();
+    sim.store.delete('endpoints', 'default', 'a');
+    await waitFor(() => informer.get('a', 'default') === undefined && informer.list().length === 1, {
+      message: 'client-node informer relists after 410',
+    });
+    expect(errors).toEqual([]);
+    await informer.stop();
+
+    const seen: string[] = [];
+    const controller = await new Watch(kc).watch(
+      '/api/v1/namespaces/default/endpoints',
+      { resourceVersion: sim.store.revision, allowWatchBookmarks: true },
+      (type) => seen.push(type),
+      () => undefined,
+    );
+    sim.store.apply(endpoints({ name: 'c', addresses: [{ ip: '10.0.0.3' }], ports: [{ port: 80 }] }));
+    await waitFor(() => seen.includes('ADDED') && seen.includes('BOOKMARK'), { message: 'Watch callbacks' });
+    controller.abort();
+  });
+});
