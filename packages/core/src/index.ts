@@ -28,6 +28,16 @@ export {
   type WriteOptions,
 } from './memory-store.js';
 export { type DiffOptions, type DiffResult, diff } from './diff.js';
+export { Cache, type CacheOptions, type CacheReader, type IndexFunctions } from './cache.js';
+export { RetryBackoff, type RetryBackoffOptions, retryBackoffDefaults } from './retry-backoff.js';
+export {
+  Informer,
+  type InformerChange,
+  informerDefaults,
+  type InformerEvents,
+  type InformerOptions,
+  type InformerStats,
+} from './informer.js';
 export {
   type DefaultControllerRateLimiterOptions,
   defaultControllerRateLimiter,

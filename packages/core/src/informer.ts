@@ -1,0 +1,462 @@
+/**
+ * The informer: list, then watch from the listed revision, keeping a local indexed {@link Cache} and telling
+ * listeners what changed. It follows client-go's reflector and the lessons of its anchors' issue trackers:
+ * every error is retried with jittered exponential backoff forever; a watch that goes silent is detected by an
+ * idle timeout and re-opened from the last revision; bookmarks advance the revision; a watch that simply ends
+ * is re-opened without relisting; an expired revision forces a relist that emits only the real difference
+ * (mark-and-sweep over the cache, never a second full copy); malformed events are reported and skipped.
+ */
+import { EventEmitter } from 'eventemitter3';
+import deepEqual from 'fast-deep-equal';
+import { Observable } from 'rxjs';
+import { Cache, type IndexFunctions } from './cache.js';
+import { abortReason, type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
+import {
+  ConfigError,
+  isNitroxError,
+  MalformedEventError,
+  type NitroxError,
+  ShutdownError,
+  SourceError,
+  TimeoutError,
+} from './errors.js';
+import type { ListWatch, Versioned } from './list-watch.js';
+import { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
+
+/** Options of {@link Informer}. */
+export interface InformerOptions<T> {
+  /** Name used in errors and logs. @defaultValue 'informer' */
+  name?: string;
+  /** Time source for backoff, idle timeout and resync. @defaultValue systemClock */
+  clock?: Clock;
+  /** Randomness for backoff jitter. @defaultValue Math.random */
+  random?: () => number;
+  /** Emit `resync` for every cached item this often; 0 turns it off. @defaultValue 0 */
+  resyncMs?: number;
+  /**
+   * Abort a watch that delivered no event (bookmarks count) for this long and re-watch from the last revision.
+   * Pick the source's server-side watch timeout plus a margin; 0 turns it off.
+   * @defaultValue 600_000 (10 min)
+   */
+  idleTimeoutMs?: number;
+  /** Reconnect backoff. @defaultValue {@link retryBackoffDefaults} */
+  backoff?: Omit<RetryBackoffOptions, 'clock' | 'random'>;
+  /** Secondary indexes of the cache. @defaultValue `{}` */
+  indexes?: IndexFunctions<T>;
+  /**
+   * Applied to every item at ingest, before it is cached or emitted (like client-go's SetTransform): trim what
+   * you do not need. Must keep `key` and `version`.
+   */
+  transform?: (item: Versioned<T>) => Versioned<T>;
+  /** Value equality used by a relist for items whose version changed. @defaultValue fast-deep-equal */
+  equals?: (a: T, b: T) => boolean;
+}
+
+/** Defaults of {@link InformerOptions}. */
+export const informerDefaults = {
+  name: 'informer',
+  resyncMs: 0,
+  /** Kubernetes servers close watches after 5–10 min; a silent stream past that is half-open. */
+  idleTimeoutMs: 600_000,
+} as const;
+
+/** Events of an {@link Informer}. */
+export interface InformerEvents<T> {
+  /** A key appeared. */
+  added: (item: Versioned<T>) => void;
+  /** A key changed. */
+  updated: (item: Versioned<T>, previous: Versioned<T>) => void;
+  /** A key vanished; `item` is its last known state. */
+  deleted: (item: Versioned<T>) => void;
+  /** Periodic resync: the item did not necessarily change. */
+  resync: (item: Versioned<T>) => void;
+  /** The first list has been applied: the cache is complete. Emitted once. */
+  synced: () => void;
+  /** A relist (after the first list) has been applied. */
+  relisted: () => void;
+  /** The watch was re-opened (it ended, went silent, expired or failed). */
+  restarted: (reason: Error) => void;
+  /** A list or watch failed (it will be retried) or a malformed event was skipped. */
+  error: (err: NitroxError) => void;
+}
+
+/** One change, as delivered by {@link Informer.changes$}. */
+export interface InformerChange<T> {
+  readonly type: 'added' | 'updated' | 'deleted' | 'resync';
+  readonly item: Versioned<T>;
+  readonly previous?: Versioned<T>;
+}
+
+/** Counters of an {@link Informer}. */
+export interface InformerStats {
+  /** Lists applied (the first one included). */
+  readonly lists: number;
+  /** Lists after the first one. */
+  readonly relists: number;
+  /** Watches re-opened. */
+  readonly watchRestarts: number;
+  /** List/watch failures (each followed by backoff and a retry). */
+  readonly errors: number;
+  /** Malformed events and list items skipped. */
+  readonly malformed: number;
+  /** Watch events ingested (bookmarks included, malformed excluded). */
+  readonly events: number;
+}
+
+const idleErrors = new WeakSet<Error>();
+const noop = (): void => {};
+
+/**
+ * Keeps a local cache of a {@link ListWatch} and emits its changes.
+ *
+ * @example
+ * ```ts
+ * const informer = new Informer(store, { resyncMs: 60_000 });
+ * informer.on('added', (item) => queue.add(item.key));
+ * informer.start();
+ * await informer.waitForSync();
+ * ```
+ */
+export class Informer<T> extends EventEmitter<InformerEvents<T>> {
+  /** The local copy of the collection. Read it; do not mutate it. */
+  readonly cache: Cache<T>;
+  /** Every change as an rxjs Observable (each subscription attaches its own listeners). */
+  readonly changes$: Observable<InformerChange<T>>;
+  readonly #source: ListWatch<T>;
+  readonly #name: string;
+  readonly #clock: Clock;
+  readonly #resyncMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #backoff: RetryBackoff;
+  readonly #transform: ((item: Versioned<T>) => Versioned<T>) | undefined;
+  readonly #equals: (a: T, b: T) => boolean;
+  readonly #stats = { lists: 0, relists: 0, watchRestarts: 0, errors: 0, malformed: 0, events: 0 };
+  #revision: string | undefined;
+  #synced = false;
+  #running: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #resyncTimer: TimerHandle | undefined;
+  #lastEventAt = 0;
+  #delivered = 0;
+  #syncWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+
+  /** @throws {@link ConfigError} when an option is invalid. No I/O happens before {@link start}. */
+  constructor(source: ListWatch<T>, options: InformerOptions<T> = {}) {
+    super();
+    if (source === null || typeof source !== 'object' || typeof source.list !== 'function') {
+      throw new ConfigError('source', 'must implement ListWatch (list and watch)');
+    }
+    this.#source = source;
+    this.#name = options.name ?? informerDefaults.name;
+    this.#clock = options.clock ?? systemClock;
+    this.#resyncMs = nonNegative('resyncMs', options.resyncMs ?? informerDefaults.resyncMs);
+    this.#idleTimeoutMs = nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? informerDefaults.idleTimeoutMs);
+    if (options.transform !== undefined && typeof options.transform !== 'function') {
+      throw new ConfigError('transform', 'must be a function');
+    }
+    this.#transform = options.transform;
+    this.#equals = options.equals ?? deepEqual;
+    const backoff: RetryBackoffOptions = { ...options.backoff, clock: this.#clock };
+    if (options.random !== undefined) backoff.random = options.random;
+    this.#backoff = new RetryBackoff(backoff);
+    this.cache = new Cache<T>(options.indexes === undefined ? {} : { indexes: options.indexes });
+    this.changes$ = new Observable<InformerChange<T>>((subscriber) => {
+      const added = (item: Versioned<T>): void => subscriber.next({ type: 'added', item });
+      const updated = (item: Versioned<T>, previous: Versioned<T>): void =>
+        subscriber.next({ type: 'updated', item, previous });
+      const deleted = (item: Versioned<T>): void => subscriber.next({ type: 'deleted', item });
+      const resync = (item: Versioned<T>): void => subscriber.next({ type: 'resync', item });
+      this.on('added', added).on('updated', updated).on('deleted', deleted).on('resync', resync);
+      return () => {
+        this.off('added', added).off('updated', updated).off('deleted', deleted).off('resync', resync);
+      };
+    });
+  }
+
+  /** The revision of the last list, event or bookmark applied; `undefined` before the first list. */
+  get revision(): string | undefined {
+    return this.#revision;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): InformerStats {
+    return { ...this.#stats };
+  }
+
+  /** Whether the first list has been applied (stays true across relists). */
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  /**
+   * Resolve once the first list has been applied.
+   *
+   * @throws the signal's reason when `signal` aborts, {@link ShutdownError} when the informer stops first.
+   */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.#synced) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#syncWaiters.delete(waiter);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (e: Error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      this.#syncWaiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Start listing and watching in the background. Calling it while running does nothing. */
+  start(): void {
+    if (this.#running !== undefined) return;
+    const running = new AbortController();
+    this.#running = running;
+    this.#loop = this.#run(running.signal);
+  }
+
+  /** Stop watching and wait for the loop to end. Pending {@link waitForSync} calls reject with ShutdownError. */
+  async stop(): Promise<void> {
+    const running = this.#running;
+    if (running === undefined) return;
+    running.abort(new ShutdownError(`${this.#name} stopped`));
+    if (this.#resyncTimer !== undefined) this.#clock.clearTimeout(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    await this.#loop;
+    this.#running = undefined;
+    this.#loop = undefined;
+    for (const waiter of this.#syncWaiters) waiter.reject(new ShutdownError(`${this.#name} stopped before sync`));
+    this.#syncWaiters.clear();
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    let needList = true;
+    let expiredInARow = 0;
+    while (!signal.aborted) {
+      let delay = 0;
+      try {
+        if (needList) {
+          await this.#list(signal);
+          needList = false;
+          this.#backoff.succeeded();
+        }
+        const delivered = await this.#watch(signal);
+        if (delivered > 0) expiredInARow = 0;
+        this.#restarted(new SourceError(`${this.#name}: watch ended; re-watching from revision ${this.#revision}`));
+        // A watch that ends at once without delivering anything must not spin.
+        if (delivered === 0) delay = this.#backoff.next();
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof Error && idleErrors.has(err)) {
+          this.#restarted(err);
+        } else if (isNitroxError(err) && err.code === 'NITROX_EXPIRED') {
+          needList = true;
+          if (this.#delivered > 0) expiredInARow = 0;
+          // The first expiry relists at once; expiring again right after a relist backs off.
+          if (expiredInARow++ > 0) delay = this.#backoff.next();
+          this.#restarted(err);
+        } else {
+          const phase = needList ? 'list' : 'watch';
+          const error = isNitroxError(err)
+            ? err
+            : new SourceError(`${this.#name}: ${phase} failed: ${err instanceof Error ? err.message : String(err)}`, {
+                cause: err,
+              });
+          this.#stats.errors++;
+          this.emit('error', error);
+          if (!needList) this.#restarted(error);
+          delay = this.#backoff.next();
+        }
+      }
+      if (delay > 0) await sleep(this.#clock, delay, signal).catch(noop);
+    }
+  }
+
+  #restarted(reason: Error): void {
+    this.#stats.watchRestarts++;
+    this.emit('restarted', reason);
+  }
+
+  async #list(signal: AbortSignal): Promise<void> {
+    const result: unknown = await untilAborted(this.#source.list(signal), signal);
+    const { revision, items } = (result ?? {}) as { revision?: unknown; items?: unknown };
+    if (typeof revision !== 'string' || !Array.isArray(items)) {
+      throw new SourceError(`${this.#name}: list returned no revision string or no items array`);
+    }
+    const cache = this.cache;
+    const transform = this.#transform;
+    const equals = this.#equals;
+    cache.beginMark();
+    for (let i = 0; i < items.length; i++) {
+      const raw: unknown = items[i];
+      if (!isItem(raw)) {
+        // Keep what we had for that key rather than deleting it over bad data.
+        const key = (raw as { key?: unknown } | null)?.key;
+        if (typeof key === 'string') cache.mark(key);
+        this.#malformed(`list item ${i} has no string key or numeric version`);
+        continue;
+      }
+      const source = raw as Versioned<T>;
+      const previous = cache.mark(source.key);
+      if (previous === undefined) {
+        const item = transform === undefined ? source : transform(source);
+        cache.set(item);
+        this.emit('added', item);
+      } else if (previous.version !== source.version) {
+        const item = transform === undefined ? source : transform(source);
+        cache.set(item);
+        if (!equals(previous.value, item.value)) this.emit('updated', item, previous);
+      }
+    }
+    cache.sweep((item) => this.emit('deleted', item));
+    this.#revision = revision;
+    this.#stats.lists++;
+    if (this.#resyncTimer === undefined) this.#armResync();
+    if (!this.#synced) {
+      this.#synced = true;
+      this.emit('synced');
+      for (const waiter of this.#syncWaiters) waiter.resolve();
+      this.#syncWaiters.clear();
+    } else {
+      this.#stats.relists++;
+      this.emit('relisted');
+    }
+  }
+
+  /** Watch from the last revision until the watch ends (returns the number of events) or fails (throws). */
+  async #watch(signal: AbortSignal): Promise<number> {
+    const clock = this.#clock;
+    const idle = this.#idleTimeoutMs;
+    const watchAbort = new AbortController();
+    const ws = watchAbort.signal;
+    const onStop = (): void => watchAbort.abort(abortReason(signal));
+    signal.addEventListener('abort', onStop, { once: true });
+    let timer: TimerHandle | undefined;
+    this.#lastEventAt = clock.now();
+    this.#delivered = 0;
+    const check = (): void => {
+      const silent = clock.now() - this.#lastEventAt;
+      if (silent < idle) {
+        timer = clock.setTimeout(check, idle - silent);
+        return;
+      }
+      timer = undefined;
+      const error = new TimeoutError(`${this.#name}: watch silent for ${silent} ms; re-watching`);
+      idleErrors.add(error);
+      watchAbort.abort(error);
+    };
+    if (idle > 0) timer = clock.setTimeout(check, idle);
+    // One race per watch, not per event: a source that ignores the signal is abandoned, not awaited.
+    const aborted = new Promise<never>((_, reject) => {
+      ws.addEventListener('abort', () => reject(abortReason(ws)), { once: true });
+    });
+    aborted.catch(noop);
+    try {
+      const pump = this.#pump(this.#revision as string, ws);
+      pump.catch(noop);
+      return await Promise.race([pump, aborted]);
+    } finally {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      signal.removeEventListener('abort', onStop);
+      if (!ws.aborted) watchAbort.abort(new ShutdownError('watch closed'));
+    }
+  }
+
+  async #pump(from: string, ws: AbortSignal): Promise<number> {
+    const clock = this.#clock;
+    for await (const raw of this.#source.watch(from, ws)) {
+      if (ws.aborted) break;
+      if (this.#delivered++ === 0) this.#backoff.succeeded();
+      this.#lastEventAt = clock.now();
+      const malformed = this.#ingest(raw);
+      if (malformed !== undefined) this.#malformed(malformed);
+    }
+    return this.#delivered;
+  }
+
+  /** Apply one watch event. @returns why it is malformed, or `undefined` when it was applied. */
+  #ingest(raw: unknown): string | undefined {
+    if (typeof raw !== 'object' || raw === null) return `watch event is ${typeOf(raw)}`;
+    const event = raw as { type?: unknown; revision?: unknown; item?: unknown };
+    const { type, revision } = event;
+    if (typeof revision !== 'string' || revision === '') return 'watch event has no revision';
+    if (type === 'bookmark') {
+      this.#stats.events++;
+      this.#revision = revision;
+      return undefined;
+    }
+    if (type !== 'added' && type !== 'modified' && type !== 'deleted') {
+      return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type) : typeOf(type)}`;
+    }
+    const raw2 = event.item;
+    if (!isItem(raw2)) return `${type} event has no item with a string key and numeric version`;
+    const source = raw2 as Versioned<T>;
+    this.#stats.events++;
+    this.#revision = revision;
+    const transform = this.#transform;
+    if (type === 'deleted') {
+      if (this.cache.delete(source.key) !== undefined) {
+        this.emit('deleted', transform === undefined ? source : transform(source));
+      }
+      return undefined;
+    }
+    const previous = this.cache.get(source.key);
+    if (previous !== undefined && previous.version === source.version) return undefined; // a redelivered copy
+    const item = transform === undefined ? source : transform(source);
+    this.cache.set(item);
+    if (previous === undefined) this.emit('added', item);
+    else this.emit('updated', item, previous);
+    return undefined;
+  }
+
+  #malformed(message: string): void {
+    this.#stats.malformed++;
+    this.emit('error', new MalformedEventError(`${this.#name}: ${message}; skipped`));
+  }
+
+  #armResync(): void {
+    if (this.#resyncMs <= 0 || this.#running === undefined || this.#running.signal.aborted) return;
+    this.#resyncTimer = this.#clock.setTimeout(() => {
+      this.#resyncTimer = undefined;
+      for (const item of this.cache.values()) this.emit('resync', item);
+      this.#armResync();
+    }, this.#resyncMs);
+  }
+}
+
+/** Settle with `promise`, or reject with the signal's reason as soon as it aborts (for sources that ignore it). */
+function untilAborted<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  let onAbort = noop;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+function isItem(value: unknown): value is Versioned<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const { key, version } = value as { key?: unknown; version?: unknown };
+  return typeof key === 'string' && key !== '' && typeof version === 'number' && Number.isFinite(version);
+}
+
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(name, `must be a finite number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
