@@ -28,6 +28,7 @@ export class NitroxMetrics {
   readonly #queueProbes = new Map<string, () => number>();
   readonly #sourceProbes = new Map<string, () => SourceCounters>();
   readonly #syncedProbes = new Map<string, () => boolean>();
+  readonly #sinkProbes = new Map<string, () => { readonly ok: number; readonly error: number }>();
   readonly #lastSuccess = new Map<string, number>();
   readonly #lastSeen = new Map<string, number>();
 
@@ -35,7 +36,6 @@ export class NitroxMetrics {
   readonly reconcileDuration: Histogram<'mapping'>;
   readonly reconcileErrors: Counter<'mapping' | 'code'>;
   readonly staleDiscarded: Counter<'mapping'>;
-  readonly sinkRequests: Counter<'sink' | 'result'>;
   readonly sinkChanges: Counter<'mapping' | 'change'>;
   readonly poolMembers: Gauge<'mapping'>;
   readonly leader: Gauge;
@@ -82,11 +82,24 @@ export class NitroxMetrics {
       labelNames: ['mapping'],
       registers,
     });
-    this.sinkRequests = new Counter({
+    const sinkProbes = this.#sinkProbes;
+    const seen = this.#lastSeen;
+    new Counter({
       name: 'nitrox_sink_requests_total',
       help: 'Requests made to a sink by result (ok, error).',
       labelNames: ['sink', 'result'],
       registers,
+      collect() {
+        for (const [sink, probe] of sinkProbes) {
+          const counts = probe();
+          for (const result of ['ok', 'error'] as const) {
+            const key = `sink\u0000${sink}\u0000${result}`;
+            const delta = counts[result] - (seen.get(key) ?? 0);
+            seen.set(key, counts[result]);
+            this.inc({ sink, result }, Math.max(0, delta));
+          }
+        }
+      },
     });
     this.sinkChanges = new Counter({
       name: 'nitrox_sink_changes_total',
@@ -161,8 +174,7 @@ export class NitroxMetrics {
           const key = `${name}\u0000${source}`;
           const delta = value - (seen.get(key) ?? 0);
           seen.set(key, value);
-          if (delta > 0) this.inc({ source }, delta);
-          else this.inc({ source }, 0);
+          this.inc({ source }, Math.max(0, delta));
         }
       },
     });
@@ -193,10 +205,9 @@ export class NitroxMetrics {
     this.staleDiscarded.inc({ mapping }, 0);
   }
 
-  /** Make a sink's request series appear (at zero). */
-  declareSink(sink: string): void {
-    this.sinkRequests.inc({ sink, result: 'ok' }, 0);
-    this.sinkRequests.inc({ sink, result: 'error' }, 0);
+  /** Report a sink's request counts (monotonic) at scrape time. */
+  probeSink(sink: string, requests: () => { readonly ok: number; readonly error: number }): void {
+    this.#sinkProbes.set(sink, requests);
   }
 
   /** The Prometheus text exposition. */
