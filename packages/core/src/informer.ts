@@ -9,99 +9,37 @@
 import { EventEmitter } from 'eventemitter3';
 import deepEqual from 'fast-deep-equal';
 import { Observable } from 'rxjs';
-import { Cache, type IndexFunctions } from './cache.js';
+import { Cache } from './cache.js';
 import { abortReason, type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
 import {
   ConfigError,
   isNitroxError,
   MalformedEventError,
-  type NitroxError,
   ShutdownError,
   SourceError,
   TimeoutError,
 } from './errors.js';
 import type { ListWatch, Versioned } from './list-watch.js';
+import {
+  describeType,
+  type InformerChange,
+  type InformerEvents,
+  type InformerOptions,
+  type InformerStats,
+  informerDefaults,
+  isVersionedItem,
+  nonNegativeOption,
+  untilAborted,
+} from './informer-options.js';
 import { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
 
-/** Options of {@link Informer}. */
-export interface InformerOptions<T> {
-  /** Name used in errors and logs. @defaultValue 'informer' */
-  name?: string;
-  /** Time source for backoff, idle timeout and resync. @defaultValue systemClock */
-  clock?: Clock;
-  /** Randomness for backoff jitter. @defaultValue Math.random */
-  random?: () => number;
-  /** Emit `resync` for every cached item this often; 0 turns it off. @defaultValue 0 */
-  resyncMs?: number;
-  /**
-   * Abort a watch that delivered no event (bookmarks count) for this long and re-watch from the last revision.
-   * Pick the source's server-side watch timeout plus a margin; 0 turns it off.
-   * @defaultValue 600_000 (10 min)
-   */
-  idleTimeoutMs?: number;
-  /** Reconnect backoff. @defaultValue {@link retryBackoffDefaults} */
-  backoff?: Omit<RetryBackoffOptions, 'clock' | 'random'>;
-  /** Secondary indexes of the cache. @defaultValue `{}` */
-  indexes?: IndexFunctions<T>;
-  /**
-   * Applied to every item at ingest, before it is cached or emitted (like client-go's SetTransform): trim what
-   * you do not need. Must keep `key` and `version`.
-   */
-  transform?: (item: Versioned<T>) => Versioned<T>;
-  /** Value equality used by a relist for items whose version changed. @defaultValue fast-deep-equal */
-  equals?: (a: T, b: T) => boolean;
-}
-
-/** Defaults of {@link InformerOptions}. */
-export const informerDefaults = {
-  name: 'informer',
-  resyncMs: 0,
-  /** Kubernetes servers close watches after 5–10 min; a silent stream past that is half-open. */
-  idleTimeoutMs: 600_000,
-} as const;
-
-/** Events of an {@link Informer}. */
-export interface InformerEvents<T> {
-  /** A key appeared. */
-  added: (item: Versioned<T>) => void;
-  /** A key changed. */
-  updated: (item: Versioned<T>, previous: Versioned<T>) => void;
-  /** A key vanished; `item` is its last known state. */
-  deleted: (item: Versioned<T>) => void;
-  /** Periodic resync: the item did not necessarily change. */
-  resync: (item: Versioned<T>) => void;
-  /** The first list has been applied: the cache is complete. Emitted once. */
-  synced: () => void;
-  /** A relist (after the first list) has been applied. */
-  relisted: () => void;
-  /** The watch was re-opened (it ended, went silent, expired or failed). */
-  restarted: (reason: Error) => void;
-  /** A list or watch failed (it will be retried) or a malformed event was skipped. */
-  error: (err: NitroxError) => void;
-}
-
-/** One change, as delivered by {@link Informer.changes$}. */
-export interface InformerChange<T> {
-  readonly type: 'added' | 'updated' | 'deleted' | 'resync';
-  readonly item: Versioned<T>;
-  readonly previous?: Versioned<T>;
-}
-
-/** Counters of an {@link Informer}. */
-export interface InformerStats {
-  /** Lists applied (the first one included). */
-  readonly lists: number;
-  /** Lists after the first one. */
-  readonly relists: number;
-  /** Watches re-opened. */
-  readonly watchRestarts: number;
-  /** List/watch failures (each followed by backoff and a retry). */
-  readonly errors: number;
-  /** Malformed events and list items skipped. */
-  readonly malformed: number;
-  /** Watch events ingested (bookmarks included, malformed excluded). */
-  readonly events: number;
-}
+export {
+  type InformerChange,
+  type InformerEvents,
+  type InformerOptions,
+  type InformerStats,
+  informerDefaults,
+} from './informer-options.js';
 
 const idleErrors = new WeakSet<Error>();
 const noop = (): void => {};
@@ -149,8 +87,8 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     this.#source = source;
     this.#name = options.name ?? informerDefaults.name;
     this.#clock = options.clock ?? systemClock;
-    this.#resyncMs = nonNegative('resyncMs', options.resyncMs ?? informerDefaults.resyncMs);
-    this.#idleTimeoutMs = nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? informerDefaults.idleTimeoutMs);
+    this.#resyncMs = nonNegativeOption('resyncMs', options.resyncMs ?? informerDefaults.resyncMs);
+    this.#idleTimeoutMs = nonNegativeOption('idleTimeoutMs', options.idleTimeoutMs ?? informerDefaults.idleTimeoutMs);
     if (options.transform !== undefined && typeof options.transform !== 'function') {
       throw new ConfigError('transform', 'must be a function');
     }
@@ -298,7 +236,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     cache.beginMark();
     for (let i = 0; i < items.length; i++) {
       const raw: unknown = items[i];
-      if (!isItem(raw)) {
+      if (!isVersionedItem(raw)) {
         // Keep what we had for that key rather than deleting it over bad data.
         const key = (raw as { key?: unknown } | null)?.key;
         if (typeof key === 'string') cache.mark(key);
@@ -385,7 +323,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
 
   /** Apply one watch event. @returns why it is malformed, or `undefined` when it was applied. */
   #ingest(raw: unknown): string | undefined {
-    if (typeof raw !== 'object' || raw === null) return `watch event is ${typeOf(raw)}`;
+    if (typeof raw !== 'object' || raw === null) return `watch event is ${describeType(raw)}`;
     const event = raw as { type?: unknown; revision?: unknown; item?: unknown };
     const { type, revision } = event;
     if (typeof revision !== 'string' || revision === '') return 'watch event has no revision';
@@ -395,10 +333,10 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
       return undefined;
     }
     if (type !== 'added' && type !== 'modified' && type !== 'deleted') {
-      return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type) : typeOf(type)}`;
+      return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type) : describeType(type)}`;
     }
     const raw2 = event.item;
-    if (!isItem(raw2)) return `${type} event has no item with a string key and numeric version`;
+    if (!isVersionedItem(raw2)) return `${type} event has no item with a string key and numeric version`;
     const source = raw2 as Versioned<T>;
     this.#stats.events++;
     this.#revision = revision;
@@ -431,32 +369,4 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
       this.#armResync();
     }, this.#resyncMs);
   }
-}
-
-/** Settle with `promise`, or reject with the signal's reason as soon as it aborts (for sources that ignore it). */
-function untilAborted<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  let onAbort = noop;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
-}
-
-function isItem(value: unknown): value is Versioned<unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const { key, version } = value as { key?: unknown; version?: unknown };
-  return typeof key === 'string' && key !== '' && typeof version === 'number' && Number.isFinite(version);
-}
-
-function typeOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(name, `must be a finite number >= 0, got ${String(value)}`);
-  }
-  return value;
 }
