@@ -47,12 +47,19 @@ export interface WorkQueueOptions<K> {
 /** Defaults of {@link WorkQueueOptions}. */
 export const workQueueDefaults = { name: 'work-queue', lowPriorityShare: 0.2 } as const;
 
-// Per-key state: the low two bits are the lane the key waits in (or will wait in again after `done`),
-// bit 2 says it is being processed. A key without state is unknown to the queue.
+// An entry's state: the low two bits are the lane the key waits in (or will wait in again after `done`),
+// bit 2 says it is being processed, 0 means the entry is dead (its key left the queue). The rings hold
+// entries, not keys, so taking a key needs no map lookup, and a ring slot left behind by a promotion or a
+// dead entry is recognised by its state and skipped.
 const HIGH = 1;
 const LOW = 2;
 const LANES = 3;
 const PROCESSING = 4;
+
+interface Entry<K> {
+  readonly key: K;
+  state: number;
+}
 
 /**
  * De-duplicating keyed work queue with two priority lanes, delayed and rate-limited adds.
@@ -74,9 +81,11 @@ export class WorkQueue<K> {
   readonly #clock: Clock;
   readonly #rateLimiter: RateLimiter<K>;
   readonly #share: number;
-  readonly #state = new Map<K, number>();
-  readonly #high = new RingBuffer<K>(64);
-  readonly #low = new RingBuffer<K>(64);
+  readonly #entries = new Map<K, Entry<K>>();
+  readonly #high = new RingBuffer<Entry<K>>(64);
+  readonly #low = new RingBuffer<Entry<K>>(64);
+  // The entry last handed out: `done` right after `tryGet` (one worker) finds it without a map lookup.
+  #lastTaken: Entry<K> = { key: undefined as K, state: 0 };
   readonly #waiters = new RingBuffer<(key: K | undefined) => void>();
   readonly #delayed: DelayQueue<K>;
   #waitingHigh = 0;
@@ -178,22 +187,27 @@ export class WorkQueue<K> {
 
   /** Mark `key` as processed; if it was added meanwhile it waits again. Unknown keys are ignored. */
   done(key: K): void {
-    const state = this.#state.get(key);
-    if (state === undefined || state < PROCESSING) return;
-    const lane = state & LANES;
+    let entry = this.#lastTaken;
+    if (entry.key !== key || entry.state < PROCESSING) {
+      entry = this.#entries.get(key) as Entry<K>;
+      if (entry === undefined || entry.state < PROCESSING) return;
+    }
+    const lane = entry.state & LANES;
     if (lane === 0) {
-      this.#state.delete(key);
+      entry.state = 0;
+      this.#entries.delete(key);
       if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
       return;
     }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      this.#state.set(key, PROCESSING);
+      entry.state = PROCESSING;
+      this.#lastTaken = entry;
       waiter(key);
       return;
     }
     this.#processing--;
-    this.#enqueue(key, lane);
+    this.#enqueue(entry, lane);
     if (this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
   }
 
@@ -214,50 +228,56 @@ export class WorkQueue<K> {
   }
 
   #add(key: K, lane: number): void {
-    const state = this.#state.get(key);
-    if (state === undefined) {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) {
+      const fresh: Entry<K> = { key, state: PROCESSING };
+      this.#entries.set(key, fresh);
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) {
-        this.#state.set(key, PROCESSING);
         this.#processing++;
+        this.#lastTaken = fresh;
         waiter(key);
       } else {
-        this.#enqueue(key, lane);
+        this.#enqueue(fresh, lane);
       }
-    } else if (state >= PROCESSING) {
+      return;
+    }
+    const state = entry.state;
+    if (state >= PROCESSING) {
       // Being processed: remember to queue it again after `done`, in the higher of the two lanes.
       const again = state & LANES;
-      if (again === 0 || lane < again) this.#state.set(key, PROCESSING | lane);
+      if (again === 0 || lane < again) entry.state = PROCESSING | lane;
     } else if (state === LOW && lane === HIGH) {
-      // Promote: the entry left in the low ring goes stale and is skipped when reached.
-      this.#state.set(key, HIGH);
-      this.#high.push(key);
+      // Promote: the slot left in the low ring is skipped when reached, as the state no longer matches.
+      entry.state = HIGH;
+      this.#high.push(entry);
       this.#waitingLow--;
       this.#waitingHigh++;
     }
   }
 
-  #enqueue(key: K, lane: number): void {
-    this.#state.set(key, lane);
+  #enqueue(entry: Entry<K>, lane: number): void {
+    entry.state = lane;
     if (lane === HIGH) {
-      this.#high.push(key);
+      this.#high.push(entry);
       this.#waitingHigh++;
     } else {
-      this.#low.push(key);
+      this.#low.push(entry);
       this.#waitingLow++;
     }
   }
 
-  #take(ring: RingBuffer<K>, lane: number): K {
-    // The lane's counter is positive, so a live entry is in the ring; stale ones (promoted keys) are skipped.
+  #take(ring: RingBuffer<Entry<K>>, lane: number): K {
+    // The lane's counter is positive, so a live slot is in the ring; slots whose state moved on are skipped.
     for (;;) {
-      const key = ring.shift() as K;
-      if (this.#state.get(key) === lane) {
-        this.#state.set(key, PROCESSING);
+      const entry = ring.shift() as Entry<K>;
+      if (entry.state === lane) {
+        entry.state = PROCESSING;
         if (lane === HIGH) this.#waitingHigh--;
         else this.#waitingLow--;
         this.#processing++;
-        return key;
+        this.#lastTaken = entry;
+        return entry.key;
       }
     }
   }
