@@ -66,3 +66,28 @@ export {
   resolveDebounceOptions,
 } from './debounce.js';
 export { KeyedDebouncer, type KeyedDebouncerOptions } from './keyed-debouncer.js';
+export {
+  type AppliedComparison,
+  type AppliedRecord,
+  AppliedVersions,
+  compareApplied,
+} from './applied-versions.js';
+export { RequeueError, requeueAfterOf, withRequeueAfter } from './requeue-error.js';
+export {
+  type ControllerErrorInfo,
+  type ControllerEvents,
+  type ControllerOptions,
+  type ControllerStats,
+  controllerDefaults,
+  type ReconcileContext,
+  type ReconciledEvent,
+  type ReconcileFn,
+  type ReconcileReason,
+  type ReconcileResult,
+  type SkippedEvent,
+  type StaleDiscardedEvent,
+} from './controller-options.js';
+export { Controller, type ControllerStopOptions } from './controller.js';
+export { type SinkReconcilerOptions, sinkReconciler } from './sink-reconciler.js';
+export type { LeaseLock, LeaseRecord, VersionedLeaseRecord } from './lease-lock.js';
+export { MemoryLeaseLock, type MemoryLeaseLockOptions } from './memory-lease-lock.js';
