@@ -1,0 +1,205 @@
+/**
+ * Options of {@link NetScalerSink}, their defaults and eager validation (a `ConfigError` naming the option).
+ * The defaults are the safe ones: ownership by a comment marker, no removal on an empty desired set, TLS
+ * verified, HTTP servicegroups named after the application.
+ */
+import { type Clock, ConfigError, systemClock } from '@nitrox/core';
+import { type NitroLogger, silentLogger } from './logger.js';
+import { boundByIp, type ObservedMember } from './member-plan.js';
+import { NitroClient } from './nitro-client.js';
+import type { NitroClientOptions } from './nitro-client-options.js';
+
+/** When removals become allowed after start-up. */
+export type StartupGuard = 'first-apply' | 'ready';
+
+/** Options of a {@link NetScalerSink}. */
+export interface NetScalerSinkOptions {
+  /** A client to use (the sink does not close it), or options to create one (the sink closes it on `stop`). */
+  readonly client: NitroClient | NitroClientOptions;
+  /**
+   * The administrator's lbvserver each servicegroup is bound to: one name for every application, or a
+   * function of the key (`undefined`: do not bind). Nitrox never creates, changes or deletes an lbvserver.
+   */
+  readonly lbvserver: string | ((key: string) => string | undefined);
+  /** Prefix of servicegroup names. @defaultValue `''` */
+  readonly servicegroupPrefix?: string;
+  /**
+   * Servicegroup name of an application.
+   * @defaultValue prefix + key, characters NetScaler refuses replaced by `_`, cut to 127
+   */
+  readonly servicegroupName?: (key: string) => string;
+  /** `servicetype` of created servicegroups. @defaultValue `'HTTP'` */
+  readonly servicetype?: string;
+  /**
+   * Comment written on the servicegroups Nitrox creates; a servicegroup carrying it is Nitrox's.
+   * @defaultValue `'managed-by=nitrox'`
+   */
+  readonly ownerComment?: string;
+  /**
+   * Also own servicegroups whose name starts with `servicegroupPrefix` (requires a non-empty prefix).
+   * @defaultValue false
+   */
+  readonly ownByPrefix?: boolean;
+  /**
+   * Whether a member is Nitrox's. Foreign members are never removed or re-weighted.
+   * @defaultValue members bound by IP (server named after its IP), which is how Nitrox binds
+   */
+  readonly isOwnedMember?: (member: ObservedMember) => boolean;
+  /**
+   * Let an empty desired set (or a deleted application) remove every owned member. Off, an empty set
+   * changes nothing: a source that suddenly returns nothing cannot wipe a pool.
+   * @defaultValue false
+   */
+  readonly allowEmpty?: boolean;
+  /**
+   * `first-apply`: an application's members may be removed once the sink has received a desired set for it
+   * (until then `apply(key, undefined)` is observe-only). `ready`: additionally no removal at all until
+   * `markReady()` is called (e.g. after every source has synced); adds and weight changes go ahead.
+   * @defaultValue `'first-apply'`
+   */
+  readonly startupGuard?: StartupGuard;
+  /** Unbind members gracefully (`graceful:YES`), letting connections drain. @defaultValue false */
+  readonly graceful?: boolean;
+  /** `delay` in seconds sent with a graceful unbind. @defaultValue none (the appliance's default) */
+  readonly gracefulDelaySeconds?: number;
+  /** Most records per bulk request. @defaultValue 100 */
+  readonly bulkSize?: number;
+  /** Weight of a member that names none (NetScaler's default). @defaultValue 1 */
+  readonly defaultWeight?: number;
+  /**
+   * How long a confirmed servicegroup ownership and lbvserver binding are trusted before `apply` reads
+   * them again, in milliseconds (0: every apply). Members are read on every apply regardless.
+   * @defaultValue 300000
+   */
+  readonly verifyIntervalMs?: number;
+  /** @defaultValue `systemClock` */
+  readonly clock?: Clock;
+  /** @defaultValue a silent logger */
+  readonly logger?: NitroLogger;
+}
+
+/** Default values of the optional {@link NetScalerSinkOptions}. */
+export const netScalerSinkDefaults = {
+  servicegroupPrefix: '',
+  servicetype: 'HTTP',
+  ownerComment: 'managed-by=nitrox',
+  ownByPrefix: false,
+  allowEmpty: false,
+  startupGuard: 'first-apply' as StartupGuard,
+  graceful: false,
+  bulkSize: 100,
+  defaultWeight: 1,
+  verifyIntervalMs: 300_000,
+} as const;
+
+/** Validated sink options. */
+export interface ResolvedSinkOptions {
+  readonly client: NitroClient;
+  readonly ownsClient: boolean;
+  readonly lbvserver: (key: string) => string | undefined;
+  readonly servicegroupPrefix: string;
+  readonly servicegroupName: (key: string) => string;
+  readonly servicetype: string;
+  readonly ownerComment: string;
+  readonly ownByPrefix: boolean;
+  readonly isOwnedMember: (member: ObservedMember) => boolean;
+  readonly allowEmpty: boolean;
+  readonly startupGuard: StartupGuard;
+  readonly graceful: boolean;
+  readonly gracefulDelaySeconds: number | undefined;
+  readonly bulkSize: number;
+  readonly defaultWeight: number;
+  readonly verifyIntervalMs: number;
+  readonly clock: Clock;
+  readonly logger: NitroLogger;
+}
+
+const allowedName = /[^A-Za-z0-9_#.:@= -]/g;
+
+/** The default servicegroup name: `prefix + key`, refused characters replaced by `_`, at most 127. */
+export function defaultServicegroupName(prefix: string, key: string): string {
+  let name = `${prefix}${key}`.replace(allowedName, '_');
+  if (!/^[A-Za-z0-9_]/.test(name)) name = `_${name}`;
+  return name.slice(0, 127);
+}
+
+function int(path: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(path, `must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function bool(path: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(path, 'must be a boolean');
+  return value;
+}
+
+/**
+ * Validate sink options and apply defaults.
+ * @throws ConfigError naming the first invalid option.
+ */
+export function resolveSinkOptions(options: NetScalerSinkOptions): ResolvedSinkOptions {
+  const d = netScalerSinkDefaults;
+  if (options.client === undefined || options.client === null) throw new ConfigError('client', 'is required');
+  const ownsClient = !(options.client instanceof NitroClient);
+  const { lbvserver } = options;
+  if (typeof lbvserver === 'string') {
+    if (lbvserver === '') throw new ConfigError('lbvserver', 'must be a non-empty name');
+  } else if (typeof lbvserver !== 'function') {
+    throw new ConfigError('lbvserver', 'must be a name or a function of the key');
+  }
+  const prefix = options.servicegroupPrefix ?? d.servicegroupPrefix;
+  if (typeof prefix !== 'string') throw new ConfigError('servicegroupPrefix', 'must be a string');
+  const ownByPrefix = bool('ownByPrefix', options.ownByPrefix ?? d.ownByPrefix);
+  if (ownByPrefix && prefix === '') throw new ConfigError('ownByPrefix', 'requires a non-empty servicegroupPrefix');
+  const ownerComment = options.ownerComment ?? d.ownerComment;
+  if (typeof ownerComment !== 'string' || ownerComment === '') {
+    throw new ConfigError('ownerComment', 'must be a non-empty string');
+  }
+  const servicetype = options.servicetype ?? d.servicetype;
+  if (typeof servicetype !== 'string' || !/^[A-Z0-9_]+$/.test(servicetype)) {
+    throw new ConfigError('servicetype', 'must be a NetScaler service type such as HTTP, TCP or SSL');
+  }
+  const startupGuard = options.startupGuard ?? d.startupGuard;
+  if (startupGuard !== 'first-apply' && startupGuard !== 'ready') {
+    throw new ConfigError('startupGuard', 'must be "first-apply" or "ready"');
+  }
+  const delay = options.gracefulDelaySeconds;
+  if (delay !== undefined) int('gracefulDelaySeconds', delay, 0);
+  const client = options.client instanceof NitroClient ? options.client : createClient(options);
+  return {
+    client,
+    ownsClient,
+    lbvserver: typeof lbvserver === 'string' ? () => lbvserver : lbvserver,
+    servicegroupPrefix: prefix,
+    servicegroupName: options.servicegroupName ?? ((key) => defaultServicegroupName(prefix, key)),
+    servicetype,
+    ownerComment,
+    ownByPrefix,
+    isOwnedMember: options.isOwnedMember ?? boundByIp,
+    allowEmpty: bool('allowEmpty', options.allowEmpty ?? d.allowEmpty),
+    startupGuard,
+    graceful: bool('graceful', options.graceful ?? d.graceful),
+    gracefulDelaySeconds: delay,
+    bulkSize: int('bulkSize', options.bulkSize ?? d.bulkSize, 1, 10_000),
+    defaultWeight: int('defaultWeight', options.defaultWeight ?? d.defaultWeight, 1, 100),
+    verifyIntervalMs: int('verifyIntervalMs', options.verifyIntervalMs ?? d.verifyIntervalMs, 0),
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+  };
+}
+
+function createClient(options: NetScalerSinkOptions): NitroClient {
+  const clientOptions = options.client as NitroClientOptions;
+  try {
+    return new NitroClient({
+      ...clientOptions,
+      ...(clientOptions.logger === undefined && options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(clientOptions.clock === undefined && options.clock !== undefined ? { clock: options.clock } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`client.${error.path}`, error.message.replace(`${error.path}: `, ''));
+    throw error;
+  }
+}

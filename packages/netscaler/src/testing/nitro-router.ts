@@ -1,0 +1,165 @@
+/**
+ * Maps a decoded NITRO config request (method, type, name, query, records) onto {@link SimulatorState}
+ * operations, and shapes answers as the appliance does: reads return `{errorcode:0, …, <type>: [...]}` (the
+ * key omitted when nothing matched), `count=yes` returns `__count`, adds answer 201, updates and deletes 200.
+ * Arrays are bulk writes: each record is applied in turn; with `X-NITRO-ONERROR: continue` every record is
+ * tried, with `exit` (the default) the first failure stops the rest; any failure answers 207 with errorcode
+ * 1243 and one result per executed record.
+ */
+import type { NitroRecord } from '../nitro-types.js';
+import { NitroFault, nitroFaults } from './nitro-fault.js';
+import type { SimulatorFaults } from './simulator-faults.js';
+import { type SimulatorState, selectRecords } from './simulator-state.js';
+
+/** A decoded config request. */
+export interface RoutedRequest {
+  readonly method: string;
+  readonly type: string;
+  readonly name: string | undefined;
+  readonly query: Readonly<Record<string, string>>;
+  readonly args: Readonly<Record<string, string>>;
+  readonly filter: Readonly<Record<string, string>> | undefined;
+  /** Records of a write: one for an object body, several for an array (bulk). */
+  readonly records: readonly NitroRecord[];
+  readonly bulk: boolean;
+  readonly onError: string | undefined;
+}
+
+/** An answer. */
+export interface RoutedAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+const done = { errorcode: 0, message: 'Done', severity: 'NONE' } as const;
+
+function read(state: SimulatorState, req: RoutedRequest): NitroRecord[] {
+  const { type, name } = req;
+  switch (type) {
+    case 'lbvserver':
+    case 'server': {
+      const map = type === 'lbvserver' ? state.lbvservers : state.servers;
+      if (name === undefined) return [...map.values()];
+      const one = map.get(name);
+      if (one === undefined) throw nitroFaults.noSuchResource(name);
+      return [one];
+    }
+    case 'servicegroup': {
+      const all = state.servicegroupRecords();
+      if (name === undefined) return all;
+      const one = all.filter((r) => r.servicegroupname === name);
+      if (one.length === 0) throw nitroFaults.noSuchResource(name);
+      return one;
+    }
+    case 'servicegroup_servicegroupmember_binding': {
+      if (name !== undefined) return state.memberRecords(name);
+      if (req.query.bulkbindings !== 'yes') throw nitroFaults.invalidArgument('servicegroupname');
+      return [...state.servicegroups.keys()].flatMap((sg) => state.memberRecords(sg));
+    }
+    case 'lbvserver_servicegroup_binding': {
+      if (name !== undefined) return state.vserverBindingRecords(name);
+      if (req.query.bulkbindings !== 'yes') throw nitroFaults.invalidArgument('name');
+      return [...state.vserverBindings.keys()].flatMap((vs) => state.vserverBindingRecords(vs));
+    }
+    default:
+      throw nitroFaults.invalidArgument(`unsupported type ${type}`);
+  }
+}
+
+function write(state: SimulatorState, method: string, type: string, record: NitroRecord): void {
+  const op = `${method} ${type}`;
+  switch (op) {
+    case 'POST lbvserver':
+      return state.addLbvserver(record);
+    case 'POST servicegroup':
+      return state.addServicegroup(record);
+    case 'POST server':
+      return state.addServer(record);
+    case 'POST servicegroup_servicegroupmember_binding':
+      return state.bindMember(record);
+    case 'POST lbvserver_servicegroup_binding':
+      return state.bindServicegroup(record);
+    case 'PUT servicegroup':
+      return state.updateServicegroup(record);
+    case 'PUT lbvserver': {
+      const vs = state.lbvservers.get(String(record.name));
+      if (vs === undefined) throw nitroFaults.noSuchResource(String(record.name));
+      Object.assign(vs, record);
+      return;
+    }
+    default:
+      throw nitroFaults.invalidArgument(`unsupported operation ${op}`);
+  }
+}
+
+function remove(state: SimulatorState, req: RoutedRequest): void {
+  const { type, name, args } = req;
+  if (name === undefined) throw nitroFaults.invalidArgument('name');
+  switch (type) {
+    case 'lbvserver':
+      return state.deleteLbvserver(name);
+    case 'servicegroup':
+      return state.deleteServicegroup(name);
+    case 'server':
+      return state.deleteServer(name);
+    case 'servicegroup_servicegroupmember_binding':
+      return state.unbindMember(name, args);
+    case 'lbvserver_servicegroup_binding':
+      return state.unbindServicegroup(name, args.servicegroupname);
+    default:
+      throw nitroFaults.invalidArgument(`unsupported type ${type}`);
+  }
+}
+
+function failure(error: unknown): NitroFault {
+  if (error instanceof NitroFault) return error;
+  return new NitroFault(278, `Invalid argument [${(error as Error).message}]`, 400);
+}
+
+/** Answer one config request against `state`. */
+export function route(state: SimulatorState, faults: SimulatorFaults, req: RoutedRequest): RoutedAnswer {
+  try {
+    if (req.method === 'GET') {
+      const records = selectRecords(read(state, req), req.filter, req.query.attrs?.split(','));
+      if (req.query.count === 'yes') return { status: 200, body: { ...done, [req.type]: [{ __count: records.length }] } };
+      return { status: 200, body: records.length === 0 ? { ...done } : { ...done, [req.type]: records } };
+    }
+    if (req.method === 'DELETE') {
+      remove(state, req);
+      return { status: 200, body: { ...done } };
+    }
+    if (req.method !== 'POST' && req.method !== 'PUT') throw new NitroFault(278, 'Invalid argument [method]', 405);
+    if (req.query.action !== undefined) throw nitroFaults.invalidArgument(`unsupported action ${req.query.action}`);
+    if (req.records.length === 0) throw nitroFaults.invalidArgument(req.type);
+    const success = req.method === 'POST' ? 201 : 200;
+    if (!req.bulk) {
+      const record = req.records[0] as NitroRecord;
+      const fault = faults.takeItemFault(req.type, record);
+      if (fault !== undefined) throw fault;
+      write(state, req.method, req.type, record);
+      return { status: success, body: { ...done } };
+    }
+    const results: Array<{ errorcode: number; message: string; severity: string }> = [];
+    let failed = false;
+    for (const record of req.records) {
+      try {
+        const fault = faults.takeItemFault(req.type, record);
+        if (fault !== undefined) throw fault;
+        write(state, req.method, req.type, record);
+        results.push({ ...done });
+      } catch (error) {
+        failed = true;
+        results.push(failure(error).toBody());
+        if (req.onError !== 'continue') break;
+      }
+    }
+    if (!failed) return { status: success, body: { ...done } };
+    return {
+      status: 207,
+      body: { errorcode: 1243, message: 'Bulk operation failed', severity: 'ERROR', response: results },
+    };
+  } catch (error) {
+    const fault = failure(error);
+    return { status: fault.status, body: fault.toBody() };
+  }
+}
