@@ -1,0 +1,58 @@
+/**
+ * @nitrox/marathon: a Marathon source for Nitrox. Marathon's event bus (`/v2/events`, SSE) is followed as a
+ * stream of interrupts; the affected apps are refetched, coalesced, and backed by periodic full snapshots; each
+ * selected app becomes one `BackendSet`, served as a core `ListWatch` that a `Controller` can consume.
+ */
+export { type AppSelector, type AppSelectorCriteria, compileSelector } from './app-selector.js';
+export {
+  type AddressMode,
+  type HealthPolicy,
+  isIpPerTask,
+  isRunning,
+  type ProjectionOptions,
+  projectApp,
+  projectionDefaults,
+  type ResolvedProjectionOptions,
+  resolveProjectionOptions,
+} from './backend-projection.js';
+export {
+  type EventStreamEvents,
+  type EventStreamOptions,
+  type EventStreamStats,
+  eventStreamDefaults,
+  MarathonEventStream,
+} from './event-stream.js';
+export { appPath, type EventStreamResponse, MarathonClient } from './marathon-client.js';
+export {
+  appIdOfInstance,
+  type DecodedData,
+  decodeEventData,
+  type EventImpact,
+  eventImpact,
+  relevantEventTypes,
+} from './marathon-events.js';
+export {
+  type BasicAuth,
+  connectionDefaults,
+  type MarathonConnectionOptions,
+  type MarathonTlsOptions,
+  type ResolvedConnection,
+  resolveConnection,
+  type TokenAuth,
+} from './marathon-options.js';
+export {
+  MarathonSource,
+  type MarathonSourceEvents,
+  type MarathonSourceStats,
+} from './marathon-source.js';
+export type {
+  MarathonApp,
+  MarathonEvent,
+  MarathonHealthCheckResult,
+  MarathonIpAddress,
+  MarathonPort,
+  MarathonTask,
+  MarathonTaskState,
+} from './marathon-types.js';
+export { type Backoff, type BackoffOptions, backoffDefaults } from './reconnect-backoff.js';
+export { type MarathonSourceOptions, marathonSourceDefaults } from './source-options.js';

@@ -1,0 +1,178 @@
+/**
+ * A small Marathon REST client over undici: the full snapshot (`/v2/apps?embed=apps.tasks`), one app with its
+ * tasks, one app's tasks, and the raw event stream response. Every failure becomes a {@link SourceError} with the
+ * HTTP status and a message that names the request path but never a credential; a 404 for one app means the
+ * app is gone and is returned as `undefined`, not thrown.
+ */
+import { SourceError } from '@nitrox/core';
+import { Agent, type Dispatcher, request } from 'undici';
+import { type MarathonConnectionOptions, type ResolvedConnection, resolveConnection } from './marathon-options.js';
+import type { MarathonApp, MarathonTask } from './marathon-types.js';
+
+/** An open event stream: the body chunks, to read until they end or the signal aborts. */
+export interface EventStreamResponse {
+  /** Response body chunks. */
+  readonly body: AsyncIterable<Buffer | string>;
+  /** Close the stream (idempotent). */
+  close(): void;
+}
+
+const maxMessage = 200;
+
+/** The path of an app id (`/prod/web` → `/prod/web`), each segment URL-encoded. */
+export function appPath(appId: string): string {
+  return `/${appId.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/')}`;
+}
+
+function peerMessage(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown }).message;
+    if (typeof message === 'string') return message.slice(0, maxMessage);
+  } catch {
+    // not JSON: use the raw text
+  }
+  return text.slice(0, maxMessage);
+}
+
+/** Talks to one Marathon over HTTP. Construction does no I/O; {@link MarathonClient.close} releases sockets. */
+export class MarathonClient {
+  readonly #conn: ResolvedConnection;
+  #agent: Dispatcher | undefined;
+  #ownsAgent = false;
+
+  /** @throws {@link ConfigError} for invalid options. */
+  constructor(options: MarathonConnectionOptions | ResolvedConnection) {
+    this.#conn = 'baseUrl' in options ? options : resolveConnection(options);
+  }
+
+  /** The base URL, without credentials. */
+  get baseUrl(): string {
+    return this.#conn.baseUrl;
+  }
+
+  #dispatcher(): Dispatcher {
+    if (this.#agent === undefined) {
+      if (this.#conn.dispatcher !== undefined) {
+        this.#agent = this.#conn.dispatcher;
+      } else {
+        const tls = this.#conn.tls ?? {};
+        this.#agent = new Agent({
+          connect: { ...(tls as Record<string, unknown>), timeout: this.#conn.connectTimeoutMs },
+          keepAliveTimeout: 10_000,
+        });
+        this.#ownsAgent = true;
+      }
+    }
+    return this.#agent;
+  }
+
+  async #call(
+    path: string,
+    signal: AbortSignal,
+    extra: { accept?: string; stream?: boolean } = {},
+  ): Promise<Dispatcher.ResponseData> {
+    const accept = extra.accept ?? 'application/json';
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(`${this.#conn.baseUrl}${path}`, {
+        dispatcher: this.#dispatcher(),
+        method: 'GET',
+        headers: { ...this.#conn.headers, accept },
+        signal,
+        headersTimeout: this.#conn.requestTimeoutMs,
+        bodyTimeout: extra.stream ? 0 : this.#conn.requestTimeoutMs,
+      });
+    } catch (cause) {
+      if (signal.aborted) throw cause;
+      const reason = cause instanceof Error ? ((cause as { code?: string }).code ?? cause.name) : 'error';
+      throw new SourceError(`marathon GET ${path}: request failed (${reason})`, { cause });
+    }
+    return response;
+  }
+
+  async #json<T>(path: string, signal: AbortSignal, notFoundIsUndefined: boolean): Promise<T | undefined> {
+    const response = await this.#call(path, signal);
+    if (response.statusCode === 404 && notFoundIsUndefined) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      const text = await response.body.text().catch(() => '');
+      throw new SourceError(`marathon GET ${path}: HTTP ${response.statusCode} ${peerMessage(text)}`.trim(), {
+        status: response.statusCode,
+        retryable: response.statusCode >= 500 || response.statusCode === 429,
+      });
+    }
+    try {
+      return (await response.body.json()) as T;
+    } catch (cause) {
+      if (signal.aborted) throw cause;
+      throw new SourceError(`marathon GET ${path}: invalid JSON body`, { status: response.statusCode, cause });
+    }
+  }
+
+  /**
+   * Every app with its tasks, in one call.
+   *
+   * @throws {@link SourceError} on transport errors, non-2xx answers and unusable bodies.
+   */
+  async listApps(signal: AbortSignal): Promise<MarathonApp[]> {
+    const path = '/v2/apps?embed=apps.tasks';
+    const body = await this.#json<{ apps?: unknown }>(path, signal, false);
+    if (!Array.isArray(body?.apps)) throw new SourceError(`marathon GET ${path}: body has no "apps" array`);
+    return body.apps as MarathonApp[];
+  }
+
+  /** One app with its tasks, or `undefined` when Marathon answers 404 (the app does not exist). */
+  async getApp(appId: string, signal: AbortSignal): Promise<MarathonApp | undefined> {
+    const path = `/v2/apps${appPath(appId)}?embed=app.tasks`;
+    const body = await this.#json<{ app?: unknown }>(path, signal, true);
+    if (body === undefined) return undefined;
+    if (typeof body.app !== 'object' || body.app === null) throw new SourceError(`marathon GET ${path}: body has no "app"`);
+    return body.app as MarathonApp;
+  }
+
+  /** The tasks of one app, or `undefined` when Marathon answers 404 (the app does not exist). */
+  async getAppTasks(appId: string, signal: AbortSignal): Promise<MarathonTask[] | undefined> {
+    const path = `/v2/apps${appPath(appId)}/tasks`;
+    const body = await this.#json<{ tasks?: unknown }>(path, signal, true);
+    if (body === undefined) return undefined;
+    if (!Array.isArray(body.tasks)) throw new SourceError(`marathon GET ${path}: body has no "tasks" array`);
+    return body.tasks as MarathonTask[];
+  }
+
+  /**
+   * Open `GET /v2/events` with `Accept: text/event-stream`, filtered to `eventTypes` (all when empty).
+   *
+   * @throws {@link SourceError} when Marathon refuses the stream (e.g. 405 without the Accept header, 401).
+   */
+  async openEvents(eventTypes: readonly string[], signal: AbortSignal): Promise<EventStreamResponse> {
+    const query = eventTypes.map((t) => `event_type=${encodeURIComponent(t)}`).join('&');
+    const path = `/v2/events${query ? `?${query}` : ''}`;
+    const response = await this.#call(path, signal, { accept: 'text/event-stream', stream: true });
+    const shortPath = '/v2/events';
+    if (response.statusCode !== 200) {
+      const text = await response.body.text().catch(() => '');
+      throw new SourceError(`marathon GET ${shortPath}: HTTP ${response.statusCode} ${peerMessage(text)}`.trim(), {
+        status: response.statusCode,
+      });
+    }
+    const type = String(response.headers['content-type'] ?? '');
+    if (!type.startsWith('text/event-stream')) {
+      response.body.destroy();
+      throw new SourceError(`marathon GET ${shortPath}: unexpected content-type ${type.slice(0, 60)}`, {
+        status: response.statusCode,
+      });
+    }
+    const body = response.body;
+    return { body, close: () => body.destroy() };
+  }
+
+  /** Release the connection pool this client created (a given dispatcher is left open). */
+  async close(): Promise<void> {
+    const agent = this.#agent;
+    this.#agent = undefined;
+    if (agent !== undefined && this.#ownsAgent) await agent.close().catch(() => undefined);
+    this.#ownsAgent = false;
+  }
+}

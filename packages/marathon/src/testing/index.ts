@@ -1,0 +1,15 @@
+/**
+ * @nitrox/marathon/testing: a Marathon simulator over HTTP on loopback, for testing this package and
+ * controllers built on it, and a small `waitFor` helper.
+ */
+export {
+  type MarathonSimulator,
+  type MarathonSimulatorOptions,
+  type SimulatorApps,
+  type SimulatorFaults,
+  type SimulatorRequestCounts,
+  startMarathonSimulator,
+} from './marathon-simulator.js';
+export type { SimAppDefinition } from './simulator-model.js';
+export type { SseFaults, SseStats } from './sse-hub.js';
+export { waitFor } from './wait-for.js';
