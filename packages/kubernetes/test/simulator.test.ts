@@ -1,4 +1,4 @@
-import { CoreV1Api, makeInformer, type V1Endpoints, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, type Informer, makeInformer, type ObjectCache, type V1Endpoints, Watch } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { endpoints, type KubeSimulator, service, startKubeSimulator } from '../src/testing/index.js';
 import { waitFor } from './wait-for.js';
@@ -83,7 +83,7 @@ describe('API-server simulator', () => {
       kc,
       '/api/v1/namespaces/default/endpoints',
       () => api.listNamespacedEndpoints({ namespace: 'default' }),
-    );
+    ) as Informer<V1Endpoints> & ObjectCache<V1Endpoints>;
     const errors: unknown[] = [];
     informer.on('error', (e) => errors.push(e));
     await informer.start();

@@ -1,0 +1,175 @@
+/**
+ * The trimmed model the BackendSet projection needs, and the ingest transforms that cut Services,
+ * Endpoints, EndpointSlices and Nodes down to it (client-go's SetTransform). Endpoints and EndpointSlices both
+ * become {@link EndpointsInfo}, so one derivation serves either API. Repeated short strings (node and port
+ * names) are interned, so ten thousand endpoints on fifty nodes hold fifty node-name strings.
+ */
+import type { KubeObjectJson } from './kube-list-watch.js';
+import { objectKey } from './resources.js';
+
+/** One port of a Service. */
+export interface ServicePortInfo {
+  /** Port name; `''` when unnamed. */
+  readonly name: string;
+  readonly port: number;
+  /** Node port, for NodePort and LoadBalancer services. */
+  readonly nodePort?: number;
+}
+
+/** A Service, trimmed. */
+export interface ServiceInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `spec.type`. */
+  readonly type: string;
+  readonly ports: readonly ServicePortInfo[];
+  readonly publishNotReadyAddresses: boolean;
+}
+
+/** One endpoint address. */
+export interface EndpointInfo {
+  readonly address: string;
+  readonly ready: boolean;
+  /** Node running it; kept only when the projection needs nodes. */
+  readonly node?: string;
+}
+
+/** One Endpoints subset or one EndpointSlice: addresses × ports. */
+export interface EndpointGroup {
+  readonly endpoints: readonly EndpointInfo[];
+  /** Port name (`''` when unnamed) → port number. */
+  readonly ports: readonly { readonly name: string; readonly port: number }[];
+}
+
+/** The endpoints of one Service from an Endpoints object or one EndpointSlice, trimmed. */
+export interface EndpointsInfo {
+  /** Key of the Service they belong to: `namespace/name`. */
+  readonly service: string;
+  readonly groups: readonly EndpointGroup[];
+}
+
+/** A Node, trimmed. */
+export interface NodeInfo {
+  readonly name: string;
+  /** Condition Ready is True. */
+  readonly ready: boolean;
+  /** Labelled `node.kubernetes.io/exclude-from-external-load-balancers`. */
+  readonly excluded: boolean;
+  readonly internalIP?: string;
+  readonly externalIP?: string;
+}
+
+/** The label that takes a node out of external load balancers. */
+export const excludeFromLoadBalancersLabel = 'node.kubernetes.io/exclude-from-external-load-balancers';
+/** The label that ties an EndpointSlice to its Service. */
+export const serviceNameLabel = 'kubernetes.io/service-name';
+
+const internPool = new Map<string, string>();
+/** Return a shared copy of a short, often repeated string. */
+function intern(s: string): string {
+  const hit = internPool.get(s);
+  if (hit !== undefined) return hit;
+  if (internPool.size > 50_000) internPool.clear();
+  internPool.set(s, s);
+  return s;
+}
+
+type Json = Record<string, unknown>;
+const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Trim a v1 Service. */
+export function trimService(object: KubeObjectJson): ServiceInfo {
+  const spec = (object.spec ?? {}) as Json;
+  const ports: ServicePortInfo[] = [];
+  for (const p of asArray(spec.ports)) {
+    const port = asNumber(p.port);
+    if (port === undefined) continue;
+    const nodePort = asNumber(p.nodePort);
+    ports.push(nodePort === undefined ? { name: intern(asString(p.name) ?? ''), port } : { name: intern(asString(p.name) ?? ''), port, nodePort });
+  }
+  const info: ServiceInfo = {
+    namespace: object.metadata.namespace ?? 'default',
+    name: object.metadata.name,
+    type: asString(spec.type) ?? 'ClusterIP',
+    ports,
+    publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
+  };
+  return object.metadata.labels ? { ...info, labels: object.metadata.labels } : info;
+}
+
+function groupPorts(value: unknown): { name: string; port: number }[] {
+  const ports: { name: string; port: number }[] = [];
+  for (const p of asArray(value)) {
+    const port = asNumber(p.port);
+    if (port !== undefined) ports.push({ name: intern(asString(p.name) ?? ''), port });
+  }
+  return ports;
+}
+
+/**
+ * Trim a v1 Endpoints object. `keepNodes` keeps each address's node name (needed in NodePort mode only).
+ */
+export function trimEndpoints(object: KubeObjectJson, keepNodes: boolean): EndpointsInfo {
+  const groups: EndpointGroup[] = [];
+  for (const subset of asArray(object.subsets)) {
+    const endpoints: EndpointInfo[] = [];
+    const add = (addresses: unknown, ready: boolean): void => {
+      for (const a of asArray(addresses)) {
+        const ip = asString(a.ip);
+        if (ip === undefined) continue;
+        const node = keepNodes ? asString(a.nodeName) : undefined;
+        endpoints.push(node === undefined ? { address: ip, ready } : { address: ip, ready, node: intern(node) });
+      }
+    };
+    add(subset.addresses, true);
+    add(subset.notReadyAddresses, false);
+    groups.push({ endpoints, ports: groupPorts(subset.ports) });
+  }
+  return { service: objectKey(object.metadata.namespace ?? 'default', object.metadata.name), groups };
+}
+
+/**
+ * Trim a discovery.k8s.io/v1 EndpointSlice (FQDN slices carry no usable addresses and yield none).
+ * Missing `ready` means ready, as the API documents.
+ */
+export function trimEndpointSlice(object: KubeObjectJson, keepNodes: boolean): EndpointsInfo {
+  const service = object.metadata.labels?.[serviceNameLabel] ?? object.metadata.name;
+  const endpoints: EndpointInfo[] = [];
+  if (object.addressType !== 'FQDN') {
+    for (const e of asArray(object.endpoints)) {
+      const conditions = (e.conditions ?? {}) as Json;
+      const ready = conditions.ready !== false;
+      const node = keepNodes ? asString(e.nodeName) : undefined;
+      for (const address of asArray(e.addresses) as unknown[]) {
+        if (typeof address !== 'string') continue;
+        endpoints.push(node === undefined ? { address, ready } : { address, ready, node: intern(node) });
+      }
+    }
+  }
+  return {
+    service: objectKey(object.metadata.namespace ?? 'default', service),
+    groups: [{ endpoints, ports: groupPorts(object.ports) }],
+  };
+}
+
+/** Trim a v1 Node. */
+export function trimNode(object: KubeObjectJson): NodeInfo {
+  const status = (object.status ?? {}) as Json;
+  const ready = asArray(status.conditions).some((c) => c.type === 'Ready' && c.status === 'True');
+  let internalIP: string | undefined;
+  let externalIP: string | undefined;
+  for (const a of asArray(status.addresses)) {
+    if (a.type === 'InternalIP') internalIP ??= asString(a.address);
+    else if (a.type === 'ExternalIP') externalIP ??= asString(a.address);
+  }
+  return {
+    name: object.metadata.name,
+    ready,
+    excluded: object.metadata.labels?.[excludeFromLoadBalancersLabel] !== undefined,
+    ...(internalIP === undefined ? {} : { internalIP }),
+    ...(externalIP === undefined ? {} : { externalIP }),
+  };
+}

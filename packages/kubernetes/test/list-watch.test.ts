@@ -1,0 +1,167 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Informer, type MalformedEventError, SourceError, VirtualClock } from '@nitrox/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeConnection } from '../src/kube-connection.js';
+import { KubeListWatch, type KubeObjectJson } from '../src/kube-list-watch.js';
+import { endpoints, type KubeSimulator, type KubeSimulatorOptions, startKubeSimulator } from '../src/testing/index.js';
+import { waitFor } from './wait-for.js';
+
+let sim: KubeSimulator | undefined;
+const stoppers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stoppers.splice(0)) await stop();
+  await sim?.close();
+  sim = undefined;
+});
+
+async function setup(options: KubeSimulatorOptions = {}, lwOptions: { onMalformed?: (e: MalformedEventError) => void } = {}) {
+  sim = await startKubeSimulator({ bookmarkIntervalMs: 100, ...options });
+  const connection = new KubeConnection({ kubeConfig: sim.kubeConfig() });
+  const source = new KubeListWatch<KubeObjectJson>({ connection, resource: 'endpoints', namespace: 'default', timeoutSeconds: 30, ...lwOptions });
+  const informer = new Informer(source, { idleTimeoutMs: 600, backoff: { initialMs: 20, maxMs: 100 } });
+  const errors: Error[] = [];
+  informer.on('error', (e) => errors.push(e));
+  stoppers.push(async () => {
+    await informer.stop();
+    await connection.close();
+  });
+  return { sim, connection, source, informer, errors };
+}
+
+const ep = (name: string, ip: string) => endpoints({ name, addresses: [{ ip }], ports: [{ port: 80 }] });
+const ipOf = (informer: Informer<KubeObjectJson>, key: string): string | undefined =>
+  ((informer.cache.get(key)?.value.subsets as { addresses: { ip: string }[] }[] | undefined)?.[0]?.addresses[0]?.ip);
+
+describe('KubeListWatch', () => {
+  it('lists in pages, keeps resourceVersions as strings and restarts the list when a continue token expires', async () => {
+    const { sim, connection } = await setup();
+    for (let i = 0; i < 1_203; i++) sim.store.apply(ep(`e${i}`, `10.0.${i >> 8}.${i & 255}`));
+    let expiredOnce = false;
+    const source = new KubeListWatch({
+      connection,
+      resource: 'endpoints',
+      namespace: 'default',
+      transform: (o) => {
+        if (!expiredOnce) {
+          expiredOnce = true;
+          sim.faults.expireContinueTokens();
+        }
+        return o.metadata.name;
+      },
+    });
+    const before = sim.stats.lists;
+    const { revision, items } = await source.list(new AbortController().signal);
+    expect(items).toHaveLength(1_203);
+    expect(revision).toBe(sim.store.revision);
+    expect(sim.stats.lists - before).toBe(2 + 3); // one page, 410 on the second, then three pages
+    const first = items.find((i) => i.key === 'default/e0');
+    expect(first).toMatchObject({ value: 'e0', sourceVersion: '2', version: 2 });
+  });
+
+  it('follows changes, and recovers from expiry (in-stream 410), disconnects and a silent stall with nothing lost', async () => {
+    const { sim, informer } = await setup();
+    sim.store.apply(ep('a', '10.0.0.1'));
+    informer.start();
+    await informer.waitForSync();
+    sim.store.apply(ep('b', '10.0.0.2'));
+    await waitFor(() => informer.cache.has('default/b'), { message: 'b' });
+
+    sim.faults.expireHistory();
+    sim.store.apply(ep('c', '10.0.0.3'));
+    await waitFor(() => informer.cache.has('default/c'), { message: 'c after expiry' });
+    expect(informer.stats.relists).toBeGreaterThanOrEqual(1);
+
+    sim.faults.dropWatches();
+    sim.store.apply(ep('a', '10.0.0.9'));
+    await waitFor(() => ipOf(informer, 'default/a') === '10.0.0.9', { message: 'a modified after drop' });
+
+    await waitFor(() => sim.openWatches === 1, { message: 'watch open' });
+    expect(sim.faults.stallWatches()).toBe(1);
+    sim.store.delete('endpoints', 'default', 'b');
+    sim.faults.expireHistory();
+    sim.store.apply(ep('d', '10.0.0.4'));
+    await waitFor(() => informer.cache.has('default/d') && !informer.cache.has('default/b'), { message: 'after stall' });
+    expect([...informer.cache.keys()].sort()).toEqual(['default/a', 'default/c', 'default/d']);
+  });
+
+  it('maps HTTP 410 and the "Gone" reason to a relist', async () => {
+    const { sim, informer } = await setup({ expiryStyle: 'http', expiredReason: 'Gone' });
+    informer.start();
+    await informer.waitForSync();
+    await waitFor(() => sim.openWatches === 1);
+    sim.faults.stallWatches();
+    sim.store.apply(ep('x', '10.0.0.1'));
+    sim.faults.expireHistory();
+    await waitFor(() => informer.cache.has('default/x'), { message: 'x after HTTP 410' });
+    expect(informer.stats.relists).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports a malformed line and resumes from the last good revision without losing the event', async () => {
+    const malformed: MalformedEventError[] = [];
+    const { sim, informer } = await setup({}, { onMalformed: (e) => malformed.push(e) });
+    informer.start();
+    await informer.waitForSync();
+    await waitFor(() => sim.openWatches === 1);
+    sim.faults.injectWatchLine('{"type":"ADDED","object":');
+    sim.store.apply(ep('m0', '10.0.0.1'));
+    await waitFor(() => informer.cache.has('default/m0'));
+    await waitFor(() => sim.openWatches === 1);
+    sim.faults.corruptNextEvent();
+    sim.store.apply(ep('m1', '10.0.0.2'));
+    await waitFor(() => informer.cache.has('default/m1'), { message: 'm1 re-delivered' });
+    expect(malformed.length).toBeGreaterThanOrEqual(2);
+    expect(malformed[0]?.code).toBe('NITROX_MALFORMED_EVENT');
+  });
+
+  it('retries 5xx answers until the list succeeds', async () => {
+    const { sim, informer, errors } = await setup();
+    sim.store.apply(ep('a', '10.0.0.1'));
+    sim.faults.failRequests({ count: 2, status: 503 });
+    informer.start();
+    await informer.waitForSync();
+    expect(informer.cache.has('default/a')).toBe(true);
+    expect(errors.filter((e) => e instanceof SourceError && e.status === 503)).toHaveLength(2);
+  });
+
+  it('gives a clear SourceError with the HTTP status and no secret for wrong credentials', async () => {
+    sim = await startKubeSimulator({ token: 'right-token-123' });
+    const connection = new KubeConnection({ kubeConfig: sim.kubeConfig({ token: 'wrong-token-456' }) });
+    stoppers.push(() => connection.close());
+    const source = new KubeListWatch({ connection, resource: 'services', namespace: 'default' });
+    const error = await source.list(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    const e = error as SourceError;
+    expect(e.status).toBe(401);
+    expect(e.peerCode).toBe('Unauthorized');
+    expect(e.message).toMatch(/list services: HTTP 401 Unauthorized/);
+    const everything = `${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e.cause)}`;
+    expect(everything).not.toContain('wrong-token-456');
+    expect(everything).not.toContain('right-token-123');
+  });
+
+  it('re-reads a rotated token file', async () => {
+    sim = await startKubeSimulator({ token: 'token-one' });
+    const dir = await mkdtemp(join(tmpdir(), 'nitrox-k8s-'));
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 'token-one\n');
+    const clock = new VirtualClock();
+    const connection = new KubeConnection({ kubeConfig: sim.kubeConfig(), tokenFile, clock, tokenRefreshMs: 60_000 });
+    stoppers.push(() => connection.close());
+    const source = new KubeListWatch({ connection, resource: 'nodes' });
+    const signal = new AbortController().signal;
+    await expect(source.list(signal)).resolves.toMatchObject({ items: [] });
+    sim.setToken('token-two');
+    await writeFile(tokenFile, 'token-two\n');
+    clock.advanceSync(60_000);
+    await expect(source.list(signal)).resolves.toMatchObject({ items: [] });
+    sim.setToken('token-three');
+    await writeFile(tokenFile, 'token-three\n');
+    // Before the refresh is due, a 401 forces a re-read: the next request uses the new token.
+    const error = await source.list(signal).catch((e: unknown) => e);
+    expect((error as SourceError).status).toBe(401);
+    expect((error as SourceError).message).not.toContain('token-two');
+    await expect(source.list(signal)).resolves.toMatchObject({ items: [] });
+  });
+});
