@@ -39,6 +39,14 @@ export {
   type InformerStats,
 } from './informer.js';
 export {
+  type InformerValue,
+  Projection,
+  type ProjectionCaches,
+  type ProjectionEvents,
+  type ProjectionOptions,
+  type ProjectionStats,
+} from './projection.js';
+export {
   type DefaultControllerRateLimiterOptions,
   defaultControllerRateLimiter,
   type ExponentialBackoffOptions,
