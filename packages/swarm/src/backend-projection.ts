@@ -1,0 +1,142 @@
+/**
+ * Projection of one swarm service (with its tasks and the swarm's nodes) to the `BackendSet` a load balancer
+ * needs. Only tasks that are both desired and actually `running` count, and only on nodes that are ready and
+ * not drained. The publish mode decides the members: `host` → each task's node address : the task's
+ * published port (PortStatus lists it twice, for 0.0.0.0 and ::, so members are de-duplicated); `ingress` →
+ * every ready, active node : the published port (or, with `ingressNodes: 'running'`, only nodes running a
+ * task, as the original Nitrox did for Kubernetes NodePorts); `task` (dnsrr or VIP on an overlay, nothing
+ * published) → each task's network address without the /prefix : the target port. Service labels can pick
+ * the port (`nitrox.port`), the network (`nitrox.network`) and force the mode (`nitrox.mode`).
+ */
+import { type Backend, type BackendSet, normalizeBackendSet } from '@nitrox/core';
+import type { PortConfig, SwarmNode, SwarmService, SwarmTask } from './engine-types.js';
+import { nodeAddress, nodeServesIngress, nodeServesTasks } from './node-address.js';
+
+/** How members are derived from a service. */
+export type PublishModeChoice = 'host' | 'ingress' | 'task';
+
+/** Options of {@link projectService}. */
+export interface ProjectionOptions {
+  /** Ingress mode pool: every ready, active node, or only those running a task of the service. @defaultValue 'all' */
+  readonly ingressNodes?: 'all' | 'running';
+  /** Service label naming the target port to use when a service has several (or none published). @defaultValue 'nitrox.port' */
+  readonly portLabel?: string;
+  /** Service label naming the network whose task addresses `task` mode uses. @defaultValue 'nitrox.network' */
+  readonly networkLabel?: string;
+  /** Service label forcing the mode (`host`, `ingress` or `task`). @defaultValue 'nitrox.mode' */
+  readonly modeLabel?: string;
+  /** Target port for `task` mode when the service neither publishes one nor carries the port label. */
+  readonly defaultTargetPort?: number;
+}
+
+/** Defaults of {@link ProjectionOptions}. */
+export const projectionDefaults = {
+  ingressNodes: 'all',
+  portLabel: 'nitrox.port',
+  networkLabel: 'nitrox.network',
+  modeLabel: 'nitrox.mode',
+} as const;
+
+/** A task that serves: desired and actual state `running`. */
+export function taskIsRunning(task: SwarmTask): boolean {
+  return task.DesiredState === 'running' && task.Status?.State === 'running';
+}
+
+/**
+ * The backend set of `service`, or `undefined` when no port can be determined for it (nothing published,
+ * no port label, no default) or it has no name.
+ *
+ * @param tasks - the service's tasks (others are ignored).
+ * @param nodes - every node of the swarm, by ID.
+ */
+export function projectService(
+  service: SwarmService,
+  tasks: Iterable<SwarmTask>,
+  nodes: ReadonlyMap<string, SwarmNode>,
+  options: ProjectionOptions = {},
+): BackendSet | undefined {
+  const name = service.Spec?.Name;
+  if (name === undefined || name === '' || service.ID === undefined) return undefined;
+  const labels = service.Spec?.Labels ?? {};
+  const choice = choosePort(service, labels[options.portLabel ?? projectionDefaults.portLabel], options.defaultTargetPort);
+  if (choice === undefined) return undefined;
+  const forced = labels[options.modeLabel ?? projectionDefaults.modeLabel];
+  const mode: PublishModeChoice = forced === 'host' || forced === 'ingress' || forced === 'task' ? forced : choice.mode;
+  const running = [...tasks].filter((t) => t.ServiceID === service.ID && taskIsRunning(t));
+  const members: Backend[] = [];
+  if (mode === 'host') {
+    for (const task of running) {
+      const node = nodes.get(task.NodeID ?? '');
+      const address = nodeServesTasks(node) ? nodeAddress(node) : undefined;
+      if (address === undefined) continue;
+      for (const port of task.Status?.PortStatus?.Ports ?? []) {
+        if (port.TargetPort === choice.targetPort && sameProtocol(port, choice.protocol) && validPort(port.PublishedPort)) {
+          members.push({ address, port: port.PublishedPort });
+        }
+      }
+    }
+  } else if (mode === 'ingress') {
+    if (choice.publishedPort === undefined) return { name, members: [] };
+    const wanted = (options.ingressNodes ?? projectionDefaults.ingressNodes) === 'running' ? new Set(running.map((t) => t.NodeID)) : undefined;
+    for (const [id, node] of nodes) {
+      if (!nodeServesIngress(node) || (wanted !== undefined && !wanted.has(id))) continue;
+      const address = nodeAddress(node);
+      if (address !== undefined) members.push({ address, port: choice.publishedPort });
+    }
+  } else {
+    const network = labels[options.networkLabel ?? projectionDefaults.networkLabel];
+    for (const task of running) {
+      if (!nodeServesTasks(nodes.get(task.NodeID ?? ''))) continue;
+      const address = taskAddress(task, network);
+      if (address !== undefined) members.push({ address, port: choice.targetPort });
+    }
+  }
+  return normalizeBackendSet({ name, members });
+}
+
+interface PortChoice {
+  readonly mode: PublishModeChoice;
+  readonly targetPort: number;
+  readonly publishedPort?: number;
+  readonly protocol: string;
+}
+
+/** Pick the port a service is balanced on: the labelled target port, else its first published TCP port. */
+function choosePort(service: SwarmService, label: string | undefined, defaultTargetPort: number | undefined): PortChoice | undefined {
+  const ports = service.Endpoint?.Ports ?? service.Spec?.EndpointSpec?.Ports ?? [];
+  const labelled = label === undefined ? undefined : Number.parseInt(label, 10);
+  const wanted = labelled !== undefined && validPort(labelled) ? labelled : undefined;
+  const candidates = ports.filter((p) => validPort(p.TargetPort) && (wanted === undefined || p.TargetPort === wanted));
+  const port = candidates.find((p) => (p.Protocol ?? 'tcp') === 'tcp') ?? candidates[0];
+  if (port !== undefined && port.TargetPort !== undefined) {
+    const mode: PublishModeChoice = port.PublishMode === 'host' ? 'host' : 'ingress';
+    return {
+      mode,
+      targetPort: port.TargetPort,
+      ...(validPort(port.PublishedPort) ? { publishedPort: port.PublishedPort } : {}),
+      protocol: port.Protocol ?? 'tcp',
+    };
+  }
+  const target = wanted ?? defaultTargetPort;
+  return target === undefined || !validPort(target) ? undefined : { mode: 'task', targetPort: target, protocol: 'tcp' };
+}
+
+/** The task's address on `network` (name or ID), else on its first non-ingress network; without /prefix. */
+function taskAddress(task: SwarmTask, network: string | undefined): string | undefined {
+  for (const attachment of task.NetworksAttachments ?? []) {
+    const net = attachment.Network;
+    const isIngress = net?.Spec?.Ingress === true || net?.Spec?.Name === 'ingress';
+    if (network === undefined ? isIngress : net?.Spec?.Name !== network && net?.ID !== network) continue;
+    const cidr = attachment.Addresses?.[0];
+    if (cidr !== undefined && cidr !== '') return cidr.split('/')[0];
+  }
+  return undefined;
+}
+
+function sameProtocol(port: PortConfig, protocol: string): boolean {
+  return (port.Protocol ?? 'tcp') === protocol;
+}
+
+function validPort(port: number | undefined): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536;
+}

@@ -1,0 +1,119 @@
+/**
+ * Options of the swarm source, their defaults (with the reason for each), and the eager validation that
+ * turns a bad value into a {@link ConfigError} naming the option before any I/O happens.
+ */
+import { type Clock, ConfigError } from '@nitrox/core';
+import type { EngineClient, EngineConnectionOptions } from './engine-client.js';
+import { type ProjectionOptions, projectionDefaults } from './backend-projection.js';
+
+/** Which services the source turns into backend sets. Both conditions must hold when both are given. */
+export interface ServiceSelector {
+  /** Only services with one of these names. */
+  readonly names?: readonly string[];
+  /** Only services carrying every one of these labels; `true` means "present, any value". */
+  readonly labels?: Readonly<Record<string, string | true>>;
+}
+
+/** Options of `SwarmSource`. */
+export interface SwarmSourceOptions extends ProjectionOptions {
+  /** How to reach the manager's Engine API (ignored when `client` is given). @defaultValue docker-modem's defaults (`DOCKER_HOST` or `/var/run/docker.sock`) */
+  readonly connection?: EngineConnectionOptions;
+  /** A ready client (tests inject fakes through this). */
+  readonly client?: Pick<EngineClient, 'services' | 'tasks' | 'nodes' | 'events'>;
+  /** Which services to follow. @defaultValue every service */
+  readonly select?: ServiceSelector;
+  /** Follow the `/events` stream as interrupts; `false` = polling alone. @defaultValue true */
+  readonly events?: boolean;
+  /** Full poll period while the event stream is healthy (the safety net). @defaultValue 15_000 */
+  readonly pollIntervalMs?: number;
+  /** Full poll period while the event stream is down or disabled. @defaultValue 2_000 */
+  readonly fallbackPollMs?: number;
+  /** Jitter added to every poll delay, as a fraction of it. @defaultValue 0.1 */
+  readonly pollJitter?: number;
+  /** Quiet time that closes a burst of interrupts before the fetch. @defaultValue 50 */
+  readonly debounceMs?: number;
+  /** Longest an interrupt waits under constant churn. @defaultValue 500 */
+  readonly maxWaitMs?: number;
+  /** Follow-up fetch period of a service whose tasks are still converging. @defaultValue 250 */
+  readonly settlePollMs?: number;
+  /** Stop following an unsettled service after this long (the regular poll goes on). @defaultValue 120_000 */
+  readonly settleTimeoutMs?: number;
+  /** Event stream reconnect backoff. @defaultValue core RetryBackoff defaults (800 ms doubling to 30 s, full jitter) */
+  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number; readonly resetAfterMs?: number };
+  /** Changes kept for `watch` replay. @defaultValue 1000 */
+  readonly historyLimit?: number;
+  /** Time source. @defaultValue systemClock */
+  readonly clock?: Clock;
+  /** Randomness in [0, 1) for jitter. @defaultValue Math.random */
+  readonly random?: () => number;
+}
+
+/** Defaults of {@link SwarmSourceOptions}. */
+export const swarmSourceDefaults = {
+  ...projectionDefaults,
+  events: true,
+  /** Traefik's swarm provider polls every 15 s; events make anything faster unnecessary. */
+  pollIntervalMs: 15_000,
+  /** Without events, polling is the only signal: poll often, it costs three small requests. */
+  fallbackPollMs: 2_000,
+  pollJitter: 0.1,
+  /** A scale or rolling update emits its events within a few ms of each other (TESTBEDS.md: 12–25 ms). */
+  debounceMs: 50,
+  maxWaitMs: 500,
+  /** Containers start 350–500 ms after the service update on an idle node. */
+  settlePollMs: 250,
+  settleTimeoutMs: 120_000,
+  historyLimit: 1000,
+} as const;
+
+/** Options after defaults and validation. */
+export type ResolvedSwarmSourceOptions = Required<
+  Omit<SwarmSourceOptions, 'connection' | 'client' | 'select' | 'backoff' | 'clock' | 'random' | 'defaultTargetPort'>
+> &
+  Pick<SwarmSourceOptions, 'connection' | 'client' | 'select' | 'backoff' | 'clock' | 'random' | 'defaultTargetPort'>;
+
+/** Apply defaults and validate. @throws {@link ConfigError} naming the first bad option. */
+export function resolveSwarmSourceOptions(options: SwarmSourceOptions): ResolvedSwarmSourceOptions {
+  const o = { ...swarmSourceDefaults, ...definedOnly(options) } as ResolvedSwarmSourceOptions;
+  const positive = (name: keyof SwarmSourceOptions, min = 1): void => {
+    const value = o[name as keyof ResolvedSwarmSourceOptions];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      throw new ConfigError(name, `must be a finite number >= ${min}, got ${String(value)}`);
+    }
+  };
+  positive('pollIntervalMs', 10);
+  positive('fallbackPollMs', 10);
+  positive('settlePollMs', 10);
+  positive('settleTimeoutMs', 0);
+  positive('debounceMs', 0);
+  positive('maxWaitMs', 0);
+  positive('historyLimit', 1);
+  if (o.maxWaitMs < o.debounceMs) throw new ConfigError('maxWaitMs', `must be >= debounceMs (${o.debounceMs})`);
+  if (!(o.pollJitter >= 0 && o.pollJitter <= 1)) throw new ConfigError('pollJitter', `must be between 0 and 1, got ${o.pollJitter}`);
+  if (o.ingressNodes !== 'all' && o.ingressNodes !== 'running') throw new ConfigError('ingressNodes', `must be 'all' or 'running'`);
+  if (o.defaultTargetPort !== undefined && !(Number.isInteger(o.defaultTargetPort) && o.defaultTargetPort > 0 && o.defaultTargetPort < 65536)) {
+    throw new ConfigError('defaultTargetPort', `must be a port number, got ${String(o.defaultTargetPort)}`);
+  }
+  if (o.select?.names !== undefined && !o.select.names.every((n) => typeof n === 'string' && n.length > 0)) {
+    throw new ConfigError('select.names', 'must be non-empty strings');
+  }
+  if (o.client !== undefined && o.connection !== undefined) throw new ConfigError('client', 'give either client or connection, not both');
+  return o;
+}
+
+/** True when `labels`/`name` pass `selector`. */
+export function selects(selector: ServiceSelector | undefined, name: string, labels: Readonly<Record<string, string>>): boolean {
+  if (selector === undefined) return true;
+  if (selector.names !== undefined && !selector.names.includes(name)) return false;
+  for (const [key, wanted] of Object.entries(selector.labels ?? {})) {
+    const actual = labels[key];
+    if (actual === undefined || (wanted !== true && actual !== wanted)) return false;
+  }
+  return true;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}

@@ -1,0 +1,390 @@
+/**
+ * The Docker Swarm source: a core `ListWatch<BackendSet>` (one set per selected service, keyed by service
+ * name) that a core Informer or Controller consumes. Swarm has no task events, so it combines the two
+ * patterns the design calls for: Engine events are interrupts (service and node events from the manager,
+ * container events as hints naming their service) that trigger a targeted read of just the touched
+ * services, and a full poll of services + tasks + nodes is the fallback that repairs anything missed
+ * (often while the stream is down, rarely while it is healthy). Interrupts are coalesced by a core debounce
+ * with a max wait, and every pass reads several services at once (`filters` with many IDs), so a rolling
+ * update of 50 tasks costs a handful of requests. A service whose tasks are still starting is followed with
+ * short, growing follow-up reads until it settles, because the task becoming `running` produces no swarm
+ * event. Results land in a core MemoryStore, which versions only real changes and serves list/watch.
+ */
+import {
+  abortReason,
+  type BackendSet,
+  type Debounced,
+  debounce,
+  isNitroxError,
+  type ListResult,
+  type ListWatch,
+  MemoryStore,
+  type NitroxError,
+  SourceError,
+  sleep,
+  systemClock,
+  type TimerHandle,
+  type Versioned,
+  type WatchEvent,
+} from '@nitrox/core';
+import { EventEmitter } from 'eventemitter3';
+import { projectService } from './backend-projection.js';
+import { EngineClient } from './engine-client.js';
+import type { EngineEvent, SwarmService, SwarmTask } from './engine-types.js';
+import { followEvents } from './event-follower.js';
+import { type ResolvedSwarmSourceOptions, resolveSwarmSourceOptions, selects, type SwarmSourceOptions } from './swarm-source-options.js';
+import { isSettled, SwarmState } from './swarm-state.js';
+
+/** One read of the swarm, as reported by the `pass` event. */
+export interface SwarmPass {
+  /** `full`: services, tasks and nodes; `targeted`: some services (and maybe nodes). */
+  readonly kind: 'full' | 'targeted';
+  /** Engine API requests made. */
+  readonly requests: number;
+  /** Backend set keys that changed (written or deleted). */
+  readonly changed: readonly string[];
+}
+
+/** Events of {@link SwarmSource}. */
+export interface SwarmSourceEvents {
+  /** A request, the event stream or an event line failed; the source carries on. */
+  error: (error: NitroxError) => void;
+  /** The first full read succeeded. */
+  synced: () => void;
+  pass: (pass: SwarmPass) => void;
+  eventsConnected: () => void;
+  eventsDisconnected: (reason: NitroxError) => void;
+}
+
+/** Counters of {@link SwarmSource}. */
+export interface SwarmSourceStats {
+  readonly fullPasses: number;
+  readonly targetedPasses: number;
+  readonly requests: number;
+  readonly events: number;
+  readonly malformed: number;
+  readonly eventConnects: number;
+  readonly errors: number;
+}
+
+const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom']);
+
+/**
+ * Backend sets of swarm services, kept current from a manager's Engine API.
+ *
+ * @example
+ * ```ts
+ * const source = new SwarmSource({ connection: { socketPath: '/var/run/docker.sock' }, select: { labels: { 'nitrox.enable': 'true' } } });
+ * const controller = new Controller({ source, reconcile: sinkReconciler(sink) });
+ * controller.start(); // the controller's list() starts the source
+ * ```
+ */
+export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements ListWatch<BackendSet> {
+  readonly #o: ResolvedSwarmSourceOptions;
+  readonly #client: Pick<EngineClient, 'services' | 'tasks' | 'nodes' | 'events'>;
+  readonly #store: MemoryStore<BackendSet>;
+  readonly #state = new SwarmState();
+  readonly #keyOf = new Map<string, string>();
+  readonly #dirty = { full: false, nodes: false, services: new Set<string>() };
+  readonly #settling = new Map<string, { since: number; attempts: number }>();
+  readonly #debounced: Debounced<[]>;
+  readonly #stats = { fullPasses: 0, targetedPasses: 0, requests: 0, events: 0, malformed: 0, eventConnects: 0, errors: 0 };
+  #controller: AbortController | undefined;
+  #loops: Promise<void>[] = [];
+  #runner: Promise<void> | undefined;
+  #pollWake: AbortController | undefined;
+  #settleTimer: TimerHandle | undefined;
+  #eventsUp = false;
+  #synced = false;
+  #lastFullError: NitroxError | undefined;
+  #syncWaiters: (() => void)[] = [];
+
+  /** @throws ConfigError on invalid options. Does no I/O. */
+  constructor(options: SwarmSourceOptions = {}) {
+    super();
+    this.#o = resolveSwarmSourceOptions(options);
+    this.#client = this.#o.client ?? new EngineClient(this.#o.connection ?? {});
+    this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
+    this.#debounced = debounce(() => void this.#flush(), {
+      waitMs: this.#o.debounceMs,
+      maxWaitMs: this.#o.maxWaitMs,
+      clock: this.#clock,
+    });
+  }
+
+  get #clock() {
+    return this.#o.clock ?? systemClock;
+  }
+
+  /** Counters since construction. */
+  get stats(): SwarmSourceStats {
+    return { ...this.#stats };
+  }
+
+  /** True while the event stream is connected. */
+  get eventsConnected(): boolean {
+    return this.#eventsUp;
+  }
+
+  /** True once a full read has succeeded. */
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  /** The current backend set of a service, by name. */
+  get(name: string): Versioned<BackendSet> | undefined {
+    return this.#store.get(name);
+  }
+
+  /** Start the event follower and the poll loop (idempotent). `list()` calls it. */
+  start(): void {
+    if (this.#controller !== undefined) return;
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#dirty.full = true;
+    void this.#flush();
+    this.#loops.push(this.#pollLoop(controller.signal));
+    if (this.#o.events) {
+      this.#loops.push(
+        followEvents(
+          {
+            client: this.#client,
+            types: ['service', 'node', 'container'],
+            clock: this.#clock,
+            ...(this.#o.random ? { random: this.#o.random } : {}),
+            ...(this.#o.backoff ? { backoff: this.#o.backoff } : {}),
+            onEvent: (event) => this.#onEvent(event),
+            onConnected: () => {
+              this.#eventsUp = true;
+              this.#stats.eventConnects++;
+              this.emit('eventsConnected');
+              // Anything may have happened while the stream was down: read everything once.
+              this.#dirty.full = true;
+              this.#debounced.call();
+            },
+            onDisconnected: (reason) => {
+              this.#eventsUp = false;
+              this.emit('eventsDisconnected', reason);
+              this.#pollWake?.abort(); // reschedule the poll at the fallback period
+            },
+            onError: (error) => this.#report(error),
+          },
+          controller.signal,
+        ),
+      );
+    }
+  }
+
+  /** Stop every loop and timer; pending reads are aborted. */
+  async stop(): Promise<void> {
+    const controller = this.#controller;
+    if (controller === undefined) return;
+    controller.abort();
+    this.#debounced.cancel();
+    if (this.#settleTimer !== undefined) this.#clock.clearTimeout(this.#settleTimer);
+    this.#settleTimer = undefined;
+    await Promise.allSettled([...this.#loops, this.#runner]);
+    this.#loops = [];
+    this.#controller = undefined;
+    this.#eventsUp = false;
+  }
+
+  /**
+   * Every backend set and the store revision. Starts the source when needed and waits for the first full
+   * read, rejecting with its error (for example a 503 {@link SourceError}: not a swarm manager).
+   */
+  async list(signal: AbortSignal): Promise<ListResult<BackendSet>> {
+    this.start();
+    if (!this.#synced) {
+      this.#dirty.full = true;
+      await this.#flush();
+      if (signal.aborted) throw abortReason(signal);
+      if (!this.#synced) throw this.#lastFullError ?? new SourceError('the first read of the swarm did not complete');
+    }
+    return this.#store.list(signal);
+  }
+
+  /** Changes after `fromRevision` (see core MemoryStore: ExpiredError when it is too old). */
+  watch(fromRevision: string, signal: AbortSignal): AsyncIterable<WatchEvent<BackendSet>> {
+    return this.#store.watch(fromRevision, signal);
+  }
+
+  /** Resolve once the first full read succeeded. */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.#synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#syncWaiters.push(resolve);
+      signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+    });
+  }
+
+  /** Read everything now (as a poll would) and wait for it. */
+  refresh(): Promise<void> {
+    this.#dirty.full = true;
+    return this.#flush();
+  }
+
+  #onEvent(event: EngineEvent): void {
+    this.#stats.events++;
+    if (event.Type === 'service') this.#dirty.services.add(event.Actor.ID);
+    else if (event.Type === 'node') this.#dirty.nodes = true;
+    else if (event.Type === 'container') {
+      const service = event.Actor.Attributes['com.docker.swarm.service.id'];
+      if (service === undefined || !(containerHints.has(event.Action) || event.Action.startsWith('health_status'))) return;
+      this.#dirty.services.add(service);
+    } else return;
+    this.#debounced.call();
+  }
+
+  #report(error: NitroxError): void {
+    if (error.code === 'NITROX_MALFORMED_EVENT') this.#stats.malformed++;
+    else this.#stats.errors++;
+    this.emit('error', error);
+  }
+
+  async #pollLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const base = this.#eventsUp ? this.#o.pollIntervalMs : this.#o.fallbackPollMs;
+      const delay = base * (1 + this.#o.pollJitter * (this.#o.random ?? Math.random)());
+      const wake = new AbortController();
+      this.#pollWake = wake;
+      try {
+        await sleep(this.#clock, delay, AbortSignal.any([signal, wake.signal]));
+      } catch {
+        continue; // stopped, or woken to reschedule
+      }
+      this.#dirty.full = true;
+      await this.#flush();
+    }
+  }
+
+  /** Run passes until nothing is dirty; concurrent callers share the running loop. */
+  #flush(): Promise<void> {
+    this.#runner ??= (async () => {
+      try {
+        while (this.#controller !== undefined && !this.#controller.signal.aborted && this.#hasDirty()) {
+          const work = { full: this.#dirty.full, nodes: this.#dirty.nodes, services: new Set(this.#dirty.services) };
+          this.#dirty.full = false;
+          this.#dirty.nodes = false;
+          this.#dirty.services.clear();
+          this.#debounced.cancel();
+          await this.#pass(work, this.#controller.signal);
+        }
+      } finally {
+        this.#runner = undefined;
+      }
+    })();
+    return this.#runner;
+  }
+
+  #hasDirty(): boolean {
+    return this.#dirty.full || this.#dirty.nodes || this.#dirty.services.size > 0;
+  }
+
+  async #pass(work: { full: boolean; nodes: boolean; services: Set<string> }, signal: AbortSignal): Promise<void> {
+    let requests = 0;
+    const count = <T>(p: Promise<T>): Promise<T> => {
+      requests++;
+      this.#stats.requests++;
+      return p;
+    };
+    try {
+      let affected: Iterable<string>;
+      let checked: Iterable<string>;
+      if (work.full) {
+        const [services, tasks, nodes] = await Promise.all([
+          count(this.#client.services(signal)),
+          count(this.#client.tasks(signal)),
+          count(this.#client.nodes(signal)),
+        ]);
+        affected = this.#state.replaceAll(services, tasks, nodes).services;
+        checked = [...this.#state.services.keys()];
+        this.#stats.fullPasses++;
+      } else {
+        const ids = [...work.services];
+        const [services, tasks, nodes] = await Promise.all([
+          ids.length > 0 ? count(this.#client.services(signal, { id: ids })) : Promise.resolve([] as SwarmService[]),
+          ids.length > 0 ? count(this.#client.tasks(signal, ids)) : Promise.resolve([] as SwarmTask[]),
+          work.nodes ? count(this.#client.nodes(signal)) : Promise.resolve(undefined),
+        ]);
+        const change = this.#state.replaceServices(ids, services, tasks);
+        const nodesChanged = nodes !== undefined && this.#state.replaceNodes(nodes);
+        affected = nodesChanged ? [...this.#state.services.keys(), ...change.services] : change.services;
+        checked = ids;
+        this.#stats.targetedPasses++;
+      }
+      const changed = this.#write(affected);
+      this.#follow(checked);
+      if (work.full) this.#markSynced();
+      this.emit('pass', { kind: work.full ? 'full' : 'targeted', requests, changed });
+    } catch (error) {
+      if (signal.aborted) return;
+      const failure = isNitroxError(error) ? error : new SourceError('reading the swarm failed', { cause: error });
+      if (work.full) this.#lastFullError = failure; // a failed targeted read is repaired by the next poll
+      this.#report(failure);
+    }
+  }
+
+  #markSynced(): void {
+    this.#lastFullError = undefined;
+    if (this.#synced) return;
+    this.#synced = true;
+    for (const resolve of this.#syncWaiters.splice(0)) resolve();
+    this.emit('synced');
+  }
+
+  /** Derive the backend sets of `serviceIds` and write the ones that changed; returns changed keys. */
+  #write(serviceIds: Iterable<string>): string[] {
+    const changed: string[] = [];
+    for (const id of new Set(serviceIds)) {
+      const service = this.#state.services.get(id);
+      const name = service?.Spec?.Name;
+      const set =
+        service !== undefined && name !== undefined && selects(this.#o.select, name, service.Spec?.Labels ?? {})
+          ? projectService(service, this.#state.tasks.get(id) ?? [], this.#state.nodes, this.#o)
+          : undefined;
+      const oldKey = this.#keyOf.get(id);
+      if (oldKey !== undefined && oldKey !== set?.name && this.#store.delete(oldKey) !== undefined) changed.push(oldKey);
+      if (set === undefined) {
+        this.#keyOf.delete(id);
+        continue;
+      }
+      this.#keyOf.set(id, set.name);
+      const current = this.#store.get(set.name);
+      if (current === undefined || !sameSet(current.value, set)) {
+        this.#store.put(set.name, set);
+        changed.push(set.name);
+      }
+    }
+    return changed;
+  }
+
+  /** Keep reading services whose tasks are still converging; their `running` state has no event. */
+  #follow(serviceIds: Iterable<string>): void {
+    const now = this.#clock.now();
+    for (const id of serviceIds) {
+      const service = this.#state.services.get(id);
+      const settled = service === undefined || isSettled(service, this.#state.tasks.get(id) ?? []);
+      const entry = this.#settling.get(id);
+      if (settled || (entry !== undefined && now - entry.since > this.#o.settleTimeoutMs)) this.#settling.delete(id);
+      else if (entry === undefined) this.#settling.set(id, { since: now, attempts: 0 });
+      else entry.attempts++;
+    }
+    if (this.#settling.size === 0 || this.#settleTimer !== undefined) return;
+    const attempts = Math.min(...[...this.#settling.values()].map((e) => e.attempts));
+    const delay = Math.min(this.#o.settlePollMs * 1.5 ** attempts, this.#o.fallbackPollMs);
+    this.#settleTimer = this.#clock.setTimeout(() => {
+      this.#settleTimer = undefined;
+      for (const id of this.#settling.keys()) this.#dirty.services.add(id);
+      void this.#flush();
+    }, delay);
+  }
+}
+
+function sameSet(a: BackendSet, b: BackendSet): boolean {
+  if (a.name !== b.name || a.members.length !== b.members.length) return false;
+  return a.members.every((m, i) => {
+    const n = b.members[i];
+    return n !== undefined && m.address === n.address && m.port === n.port && m.weight === n.weight;
+  });
+}
