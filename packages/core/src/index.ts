@@ -99,3 +99,10 @@ export { Controller, type ControllerStopOptions } from './controller.js';
 export { type SinkReconcilerOptions, sinkReconciler } from './sink-reconciler.js';
 export type { LeaseLock, LeaseRecord, VersionedLeaseRecord } from './lease-lock.js';
 export { MemoryLeaseLock, type MemoryLeaseLockOptions } from './memory-lease-lock.js';
+export {
+  type LeaderCallbacks,
+  LeaderElector,
+  type LeaderElectorEvents,
+  type LeaderElectorOptions,
+  leaderElectorDefaults,
+} from './leader-elector.js';
