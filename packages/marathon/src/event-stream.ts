@@ -26,6 +26,9 @@ import type { MarathonEvent } from './marathon-types.js';
 import { type Backoff, type BackoffOptions, createBackoff } from './reconnect-backoff.js';
 import { checkPositive } from './checks.js';
 
+/** What the stream needs from a client: {@link MarathonClient} or a test double. */
+export type EventSourceClient = Pick<MarathonClient, 'openEvents'>;
+
 /** Events of a {@link MarathonEventStream}. */
 export interface EventStreamEvents {
   /** The stream is open (HTTP 200 with `text/event-stream`): take a snapshot, events may have been missed. */
@@ -89,7 +92,7 @@ export interface EventStreamStats {
  * ```
  */
 export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
-  readonly #client: MarathonClient;
+  readonly #client: EventSourceClient;
   readonly #eventTypes: readonly string[];
   readonly #idleTimeoutMs: number;
   readonly #maxEventBytes: number;
@@ -101,7 +104,7 @@ export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
   #stats = { connects: 0, disconnects: 0, idleTimeouts: 0, events: 0, malformed: 0 };
 
   /** @throws {@link ConfigError} for invalid options. */
-  constructor(client: MarathonClient, options: EventStreamOptions = {}) {
+  constructor(client: EventSourceClient, options: EventStreamOptions = {}) {
     super();
     this.#client = client;
     this.#eventTypes = [...(options.eventTypes ?? relevantEventTypes)];

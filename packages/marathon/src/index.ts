@@ -16,6 +16,7 @@ export {
   resolveProjectionOptions,
 } from './backend-projection.js';
 export {
+  type EventSourceClient,
   type EventStreamEvents,
   type EventStreamOptions,
   type EventStreamStats,

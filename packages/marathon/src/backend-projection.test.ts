@@ -1,0 +1,109 @@
+import { ConfigError } from '@nitrox/core';
+import { describe, expect, it } from 'vitest';
+import { isIpPerTask, projectApp, resolveProjectionOptions } from './backend-projection.js';
+import type { MarathonApp, MarathonTask } from './marathon-types.js';
+
+const task = (over: Partial<MarathonTask> & { id: string }): MarathonTask => ({
+  appId: '/web',
+  host: '10.0.0.1',
+  state: 'TASK_RUNNING',
+  ports: [31000, 31001],
+  ...over,
+});
+
+const app: MarathonApp = {
+  id: '/web',
+  portDefinitions: [{ port: 0, name: 'http' }, { port: 0, name: 'admin' }],
+};
+
+const keys = (a: MarathonApp, tasks: MarathonTask[], options = {}): string[] =>
+  projectApp(a, tasks, resolveProjectionOptions(options)).members.map((m) => `${m.address}:${m.port}`);
+
+describe('projectApp', () => {
+  it('keeps running tasks only, with host and the first port by default', () => {
+    const tasks = [
+      task({ id: 'a', host: '10.0.0.2' }),
+      task({ id: 'b', state: 'TASK_STAGING' }),
+      task({ id: 'c', state: 'TASK_KILLING' }),
+      task({ id: 'd', state: 'TASK_FAILED' }),
+      task({ id: 'e', host: '10.0.0.1', ports: [31005] }),
+    ];
+    expect(keys(app, tasks)).toEqual(['10.0.0.1:31005', '10.0.0.2:31000']);
+  });
+
+  it('names the pool after the app, or as told', () => {
+    expect(projectApp(app, [], resolveProjectionOptions()).name).toBe('/web');
+    expect(projectApp(app, [], resolveProjectionOptions({ name: (a) => a.id.slice(1) })).name).toBe('web');
+  });
+
+  it('chooses the port by index or by name', () => {
+    const tasks = [task({ id: 'a' })];
+    expect(keys(app, tasks, { port: 1 })).toEqual(['10.0.0.1:31001']);
+    expect(keys(app, tasks, { port: 'admin' })).toEqual(['10.0.0.1:31001']);
+    expect(keys(app, tasks, { port: 'nope' })).toEqual([]);
+    expect(keys(app, tasks, { port: 5 })).toEqual([]);
+  });
+
+  it('finds port names in container port mappings', () => {
+    const bridged: MarathonApp = {
+      id: '/b',
+      container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: [{ name: 'x' }, { name: 'web', containerPort: 80 }] } },
+    };
+    expect(keys(bridged, [task({ id: 'a' })], { port: 'web' })).toEqual(['10.0.0.1:31001']);
+  });
+
+  it('requires passing health checks when the app defines them', () => {
+    const checked: MarathonApp = { ...app, healthChecks: [{ protocol: 'HTTP' }] };
+    const tasks = [
+      task({ id: 'none', host: '10.0.0.1' }),
+      task({ id: 'ok', host: '10.0.0.2', healthCheckResults: [{ alive: true }] }),
+      task({ id: 'bad', host: '10.0.0.3', healthCheckResults: [{ alive: false }] }),
+      task({ id: 'mixed', host: '10.0.0.4', healthCheckResults: [{ alive: true }, { alive: false }] }),
+    ];
+    expect(keys(checked, tasks)).toEqual(['10.0.0.2:31000']);
+    expect(keys(checked, tasks, { health: 'any' })).toEqual(['10.0.0.2:31000', '10.0.0.4:31000']);
+    expect(keys(checked, tasks, { health: 'ignore' })).toHaveLength(4);
+    // Without health checks, results do not matter.
+    expect(keys(app, tasks)).toHaveLength(4);
+  });
+
+  it('uses task addresses and container ports for IP-per-task apps', () => {
+    const ipt: MarathonApp = {
+      id: '/ipt',
+      ipAddress: { networkName: 'dcos', discovery: { ports: [{ name: 'http', number: 8080 }] } },
+    };
+    expect(isIpPerTask(ipt)).toBe(true);
+    const t = task({
+      id: 'a',
+      ports: [],
+      ipAddresses: [
+        { ipAddress: 'fd00::1', protocol: 'IPv6' },
+        { ipAddress: '172.16.0.9', protocol: 'IPv4' },
+      ],
+    });
+    expect(keys(ipt, [t])).toEqual(['172.16.0.9:8080']);
+    expect(keys(ipt, [t], { port: 'http' })).toEqual(['172.16.0.9:8080']);
+    expect(keys(ipt, [t], { addressMode: 'host' })).toEqual([]);
+    const networks: MarathonApp = { id: '/n', networks: [{ mode: 'container', name: 'dcos' }], container: { portMappings: [{ containerPort: 80 }] } };
+    expect(keys(networks, [t])).toEqual(['172.16.0.9:80']);
+  });
+
+  it('leaves out tasks without an address or a valid port', () => {
+    expect(keys(app, [task({ id: 'a', host: '' }), task({ id: 'b', ports: [0] }), task({ id: 'c', ports: [] })])).toEqual([]);
+  });
+
+  it('is insensitive to task order and duplicates', () => {
+    const a = task({ id: 'a', host: '10.0.0.1' });
+    const b = task({ id: 'b', host: '10.0.0.2' });
+    expect(projectApp(app, [a, b, a], resolveProjectionOptions())).toEqual(projectApp(app, [b, a], resolveProjectionOptions()));
+  });
+});
+
+describe('resolveProjectionOptions', () => {
+  it('rejects bad options with a ConfigError naming them', () => {
+    expect(() => resolveProjectionOptions({ port: -1 })).toThrow(ConfigError);
+    expect(() => resolveProjectionOptions({ port: '' })).toThrow(/port/);
+    expect(() => resolveProjectionOptions({ addressMode: 'x' as never })).toThrow(/addressMode/);
+    expect(() => resolveProjectionOptions({ health: 'x' as never })).toThrow(/health/);
+  });
+});
