@@ -6,7 +6,6 @@ import { ConfigError, isNitroxError, SinkError, VirtualClock } from '@nitrox/cor
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NitroError } from '../src/errors.js';
 import { NitroClient } from '../src/nitro-client.js';
-import type { NitroSimulator } from '../src/testing/index.js';
 import { client, dump, PASSWORD, recordingLogger, simulator, USERNAME } from './helpers.js';
 
 const MEMBER = 'servicegroup_servicegroupmember_binding';

@@ -70,17 +70,23 @@ function write(state: SimulatorState, method: string, type: string, record: Nitr
   const op = `${method} ${type}`;
   switch (op) {
     case 'POST lbvserver':
-      return state.addLbvserver(record);
+      state.addLbvserver(record);
+      return;
     case 'POST servicegroup':
-      return state.addServicegroup(record);
+      state.addServicegroup(record);
+      return;
     case 'POST server':
-      return state.addServer(record);
+      state.addServer(record);
+      return;
     case 'POST servicegroup_servicegroupmember_binding':
-      return state.bindMember(record);
+      state.bindMember(record);
+      return;
     case 'POST lbvserver_servicegroup_binding':
-      return state.bindServicegroup(record);
+      state.bindServicegroup(record);
+      return;
     case 'PUT servicegroup':
-      return state.updateServicegroup(record);
+      state.updateServicegroup(record);
+      return;
     case 'PUT lbvserver': {
       const vs = state.lbvservers.get(String(record.name));
       if (vs === undefined) throw nitroFaults.noSuchResource(String(record.name));
@@ -97,15 +103,20 @@ function remove(state: SimulatorState, req: RoutedRequest): void {
   if (name === undefined) throw nitroFaults.invalidArgument('name');
   switch (type) {
     case 'lbvserver':
-      return state.deleteLbvserver(name);
+      state.deleteLbvserver(name);
+      return;
     case 'servicegroup':
-      return state.deleteServicegroup(name);
+      state.deleteServicegroup(name);
+      return;
     case 'server':
-      return state.deleteServer(name);
+      state.deleteServer(name);
+      return;
     case 'servicegroup_servicegroupmember_binding':
-      return state.unbindMember(name, args);
+      state.unbindMember(name, args);
+      return;
     case 'lbvserver_servicegroup_binding':
-      return state.unbindServicegroup(name, args.servicegroupname);
+      state.unbindServicegroup(name, args.servicegroupname);
+      return;
     default:
       throw nitroFaults.invalidArgument(`unsupported type ${type}`);
   }

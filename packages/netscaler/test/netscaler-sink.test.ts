@@ -1,0 +1,265 @@
+import { SinkError, VirtualClock } from '@nitrox/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NetScalerApplyError } from '../src/errors.js';
+import type { NetScalerSink } from '../src/netscaler-sink.js';
+import type { NitroSimulator } from '../src/testing/index.js';
+import { dump, PASSWORD, pool, recordingLogger, simulator, sink, USERNAME, VSERVER } from './helpers.js';
+
+const MEMBER = 'servicegroup_servicegroupmember_binding';
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function setup(options: Parameters<typeof sink>[1] = {}): Promise<{ sim: NitroSimulator; s: NetScalerSink }> {
+  const sim = await simulator();
+  const s = sink(sim, options);
+  cleanup.push(() => sim.close(), () => s.stop());
+  await s.start();
+  return { sim, s };
+}
+
+const writesSince = (sim: NitroSimulator, fn: () => Promise<unknown>) => async () => {
+  sim.requestLog.clear();
+  await fn();
+  return sim.requestLog.writes();
+};
+
+describe('NetScalerSink converges', () => {
+  it('creates the servicegroup, binds it to the lbvserver, converges empty → 6 → 2', async () => {
+    const { sim, s } = await setup();
+    const six = await s.apply('web', pool('web', 6));
+    expect(six).toEqual({ added: 6, updated: 0, removed: 0, writes: 3 }); // servicegroup, vserver binding, one bulk
+    expect(sim.state.members('web')).toEqual(pool('web', 6).members.map((m) => `${m.address}:${m.port}`).sort());
+    expect(sim.state.servicegroups.get('web')).toMatchObject({ servicetype: 'HTTP', comment: 'managed-by=nitrox' });
+    expect([...(sim.state.vserverBindings.get(VSERVER) ?? [])]).toEqual(['web']);
+    const bulk = sim.requestLog.entries.find((e) => e.type === MEMBER && e.method === 'POST');
+    expect(bulk).toMatchObject({ items: 6, onError: 'continue', status: 201 });
+
+    const two = await s.apply('web', pool('web', 2));
+    expect(two).toEqual({ added: 0, updated: 0, removed: 4, writes: 4 });
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080']);
+    expect(sim.state.lbvservers.get(VSERVER)).toMatchObject({ lbmethod: 'ROUNDROBIN', ipv46: '10.0.0.10' });
+    expect(s.stats).toMatchObject({ added: 6, removed: 4, writes: 7 });
+  });
+
+  it('makes zero writes when the same set is applied again (in any order)', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 6));
+    const reversed = { name: 'web', members: [...pool('web', 6).members].reverse() };
+    const writes = await writesSince(sim, () => s.apply('web', reversed))();
+    expect(writes).toEqual([]);
+    expect(await s.apply('web', pool('web', 6))).toEqual({ added: 0, updated: 0, removed: 0, writes: 0 });
+    expect(sim.requestLog.entries.map((e) => `${e.method} ${e.type}`)).toEqual([`GET ${MEMBER}`, `GET ${MEMBER}`]);
+  });
+
+  it('updates weights in place, in one bulk request', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 3));
+    const weighted = { name: 'web', members: pool('web', 3).members.map((m, i) => ({ ...m, weight: i === 0 ? 1 : 50 })) };
+    sim.requestLog.clear();
+    expect(await s.apply('web', weighted)).toEqual({ added: 0, updated: 2, removed: 0, writes: 1 });
+    expect(sim.requestLog.writes()).toMatchObject([{ method: 'PUT', type: 'servicegroup', items: 2 }]);
+    expect([...(sim.state.servicegroups.get('web')?.members.values() ?? [])].map((m) => m.weight)).toEqual([1, 50, 50]);
+    expect(await s.observe('web')).toEqual({
+      name: 'web',
+      members: [
+        { address: '10.0.0.1', port: 8080, weight: 1 },
+        { address: '10.0.0.2', port: 8080, weight: 50 },
+        { address: '10.0.0.3', port: 8080, weight: 50 },
+      ],
+    });
+  });
+
+  it('repairs drift: a member removed and another added by hand', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 4));
+    sim.state.unbindMember('web', { ip: '10.0.0.2', port: '8080' });
+    sim.state.bindMember({ servicegroupname: 'web', ip: '10.0.0.99', port: 8080 });
+    const observed = await s.observe('web');
+    expect(observed?.members.map((m) => m.address)).toEqual(['10.0.0.1', '10.0.0.3', '10.0.0.4', '10.0.0.99']);
+    expect(await s.apply('web', pool('web', 4))).toEqual({ added: 1, updated: 0, removed: 1, writes: 2 });
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080', '10.0.0.4:8080']);
+  });
+
+  it('recreates a servicegroup deleted by hand, and rebinds an lbvserver binding removed by hand', async () => {
+    const { sim, s } = await setup({ verifyIntervalMs: 0 });
+    await s.apply('web', pool('web', 2));
+    sim.state.unbindServicegroup(VSERVER, 'web');
+    expect(await s.apply('web', pool('web', 2))).toMatchObject({ writes: 1 });
+    expect([...(sim.state.vserverBindings.get(VSERVER) ?? [])]).toEqual(['web']);
+    sim.state.deleteServicegroup('web');
+    expect(await s.apply('web', pool('web', 2))).toEqual({ added: 2, updated: 0, removed: 0, writes: 3 });
+  });
+
+  it('recovers when the session expires in the middle of an apply', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 2));
+    sim.faults.killSessionsOn({ method: 'POST', type: MEMBER });
+    expect(await s.apply('web', pool('web', 5))).toEqual({ added: 3, updated: 0, removed: 0, writes: 1 });
+    expect(sim.state.members('web')).toHaveLength(5);
+    expect(s.client.stats.relogins).toBe(1);
+    const tail = sim.requestLog.entries.slice(-4).map((e) => `${e.method} ${e.type} ${e.status}`);
+    expect(tail).toEqual([`GET ${MEMBER} 200`, `POST ${MEMBER} 401`, 'POST login 201', `POST ${MEMBER} 201`]);
+  });
+
+  it('reports exactly which members failed in a partial bulk failure, and the next pass completes them', async () => {
+    const { sim, s } = await setup();
+    sim.faults.failItems({ type: MEMBER, match: (r) => r.ip === '10.0.0.3' || r.ip === '10.0.0.5', times: 2 });
+    const error = (await s.apply('web', pool('web', 6)).catch((e: unknown) => e)) as NetScalerApplyError;
+    expect(error).toBeInstanceOf(NetScalerApplyError);
+    expect(error).toBeInstanceOf(SinkError);
+    expect(error.failures).toEqual([
+      { operation: 'add', member: { address: '10.0.0.3', port: 8080 }, errorcode: 278, message: 'Invalid argument', retryable: false },
+      { operation: 'add', member: { address: '10.0.0.5', port: 8080 }, errorcode: 278, message: 'Invalid argument', retryable: false },
+    ]);
+    expect(error.result).toEqual({ added: 4, updated: 0, removed: 0, writes: 3 });
+    expect(sim.requestLog.entries.find((e) => e.status === 207)).toMatchObject({ errorcode: 1243, items: 6 });
+    sim.requestLog.clear();
+    expect(await s.apply('web', pool('web', 6))).toEqual({ added: 2, updated: 0, removed: 0, writes: 1 });
+    expect(sim.requestLog.writes()).toMatchObject([{ items: 2 }]);
+    expect(sim.state.members('web')).toHaveLength(6);
+  });
+
+  it('reports failed removals and counts transient failures as retryable', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 3));
+    sim.faults.connectionLimit(1, { method: 'DELETE' });
+    const error = (await s.apply('web', pool('web', 1)).catch((e: unknown) => e)) as NetScalerApplyError;
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]).toMatchObject({ operation: 'remove', errorcode: 446, retryable: true });
+    expect(error.retryable).toBe(true);
+    expect(error.result.removed).toBe(1);
+    expect(await s.apply('web', pool('web', 1))).toMatchObject({ removed: 1 });
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080']);
+  });
+});
+
+describe('NetScalerSink safety', () => {
+  it('never touches a foreign member (bound by a named server)', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 2));
+    sim.state.addServer({ name: 'backup-web', ipaddress: '10.9.9.9' });
+    sim.state.bindMember({ servicegroupname: 'web', servername: 'backup-web', port: 80, weight: 7 });
+    expect(await s.apply('web', pool('web', 1))).toEqual({ added: 0, updated: 0, removed: 1, writes: 1 });
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.9.9.9:80']);
+    expect((await s.observe('web'))?.members).toEqual([{ address: '10.0.0.1', port: 8080, weight: 1 }]);
+    // Even allowEmpty and a deleted application leave it alone.
+    const s2 = sink(sim, { allowEmpty: true });
+    cleanup.push(() => s2.stop());
+    await s2.apply('web', { name: 'web', members: [] });
+    expect(sim.state.members('web')).toEqual(['10.9.9.9:80']);
+  });
+
+  it('never changes a servicegroup it does not own', async () => {
+    const { sim, s } = await setup();
+    sim.state.addServicegroup({ servicegroupname: 'web', servicetype: 'HTTP', comment: 'owned by the admin' });
+    sim.state.bindMember({ servicegroupname: 'web', ip: '10.1.1.1', port: 80 });
+    const error = await s.apply('web', pool('web', 2)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SinkError);
+    expect(error).toMatchObject({ retryable: false });
+    expect((error as Error).message).toMatch(/not Nitrox's/);
+    expect(sim.requestLog.writes()).toEqual([]);
+    expect(sim.state.members('web')).toEqual(['10.1.1.1:80']);
+    expect(await s.observe('web')).toBeUndefined();
+  });
+
+  it('owns servicegroups by name prefix when asked', async () => {
+    const { sim, s } = await setup({ servicegroupPrefix: 'nx-', ownByPrefix: true });
+    sim.state.addServicegroup({ servicegroupname: 'nx-web', servicetype: 'HTTP' });
+    sim.state.bindMember({ servicegroupname: 'nx-web', ip: '10.1.1.1', port: 80 });
+    expect(await s.apply('web', pool('web', 1))).toMatchObject({ added: 1, removed: 1 });
+    expect(sim.state.members('nx-web')).toEqual(['10.0.0.1:8080']);
+    expect(s.servicegroupName('team/web app')).toBe('nx-team_web app');
+  });
+
+  it('start-up guard: apply(undefined) before any desired set is observe-only', async () => {
+    const { sim, s } = await setup({ allowEmpty: true });
+    await s.apply('web', pool('web', 3));
+    const restarted = sink(sim, { allowEmpty: true });
+    cleanup.push(() => restarted.stop());
+    sim.requestLog.clear();
+    expect(await restarted.apply('web', undefined)).toEqual({ added: 0, updated: 0, removed: 0, writes: 0 });
+    expect(sim.requestLog.writes()).toEqual([]);
+    expect(sim.state.members('web')).toHaveLength(3);
+    expect(restarted.stats.guardedStartup).toBe(1);
+    // Once a desired set is known, a deletion of the application empties the pool (allowEmpty is on).
+    await restarted.apply('web', pool('web', 3));
+    expect(await restarted.apply('web', undefined)).toMatchObject({ removed: 3 });
+    expect(sim.state.members('web')).toEqual([]);
+  });
+
+  it("start-up guard 'ready': adds go ahead, removals wait for markReady()", async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 3));
+    const restarted = sink(sim, { startupGuard: 'ready' });
+    cleanup.push(() => restarted.stop());
+    expect(await restarted.apply('web', pool('web', 2, 8080, 3))).toMatchObject({ added: 1, removed: 0 });
+    expect(sim.state.members('web')).toHaveLength(4);
+    expect(restarted.stats.guardedStartup).toBe(2);
+    restarted.markReady();
+    expect(await restarted.apply('web', pool('web', 2, 8080, 3))).toMatchObject({ added: 0, removed: 2 });
+    expect(sim.state.members('web')).toEqual(['10.0.0.3:8080', '10.0.0.4:8080']);
+  });
+
+  it('empty-set guard: an empty desired set removes nothing unless allowEmpty', async () => {
+    const logger = recordingLogger();
+    const { sim, s } = await setup({ logger });
+    await s.apply('web', pool('web', 3));
+    sim.requestLog.clear();
+    expect(await s.apply('web', { name: 'web', members: [] })).toEqual({ added: 0, updated: 0, removed: 0, writes: 0 });
+    expect(await s.apply('web', undefined)).toEqual({ added: 0, updated: 0, removed: 0, writes: 0 });
+    expect(sim.requestLog.entries).toEqual([]);
+    expect(s.stats.guardedEmpty).toBe(2);
+    expect(logger.lines.some((l) => l.level === 'warn' && /allowEmpty/.test(l.message))).toBe(true);
+    const allowing = sink(sim, { allowEmpty: true });
+    cleanup.push(() => allowing.stop());
+    expect(await allowing.apply('web', { name: 'web', members: [] })).toMatchObject({ removed: 3, writes: 3 });
+  });
+
+  it('unbinds gracefully when asked', async () => {
+    const { sim, s } = await setup({ graceful: true, gracefulDelaySeconds: 30 });
+    await s.apply('web', pool('web', 2));
+    await s.apply('web', pool('web', 1));
+    const unbind = sim.requestLog.entries.find((e) => e.method === 'DELETE');
+    expect(unbind?.query.args).toBe('servername:10.0.0.2,port:8080,graceful:YES,delay:30');
+  });
+
+  it('does not create an lbvserver; a missing one is a clear error', async () => {
+    const { sim, s } = await setup({ lbvserver: 'vs-missing' });
+    const error = await s.apply('web', pool('web', 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SinkError);
+    expect((error as Error).message).toMatch(/lbvserver vs-missing does not exist/);
+    expect(sim.state.lbvservers.has('vs-missing')).toBe(false);
+  });
+
+  it('never puts credentials in errors or logs', async () => {
+    const sim = await simulator();
+    cleanup.push(() => sim.close());
+    const logger = recordingLogger();
+    const bad = sink(sim, { client: { url: sim.url, username: USERNAME, password: `${PASSWORD}-wrong` }, logger });
+    cleanup.push(() => bad.stop());
+    const error = await bad.apply('web', pool('web', 1)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ errorcode: 354, retryable: false });
+    const good = sink(sim, { logger });
+    cleanup.push(() => good.stop());
+    await good.apply('web', pool('web', 2));
+    sim.faults.killSessions();
+    await good.apply('web', pool('web', 3));
+    expect(dump(error)).not.toContain(PASSWORD);
+    expect(dump(logger.lines)).not.toContain(PASSWORD);
+    expect(dump(sim.requestLog.entries)).not.toContain(PASSWORD);
+  });
+
+  it('re-verifies ownership and binding after verifyIntervalMs on the injected clock', async () => {
+    const clock = new VirtualClock();
+    const { sim, s } = await setup({ clock, verifyIntervalMs: 60_000 });
+    await s.apply('web', pool('web', 1));
+    sim.state.unbindServicegroup(VSERVER, 'web');
+    await s.apply('web', pool('web', 1));
+    expect(sim.state.vserverBindings.get(VSERVER)?.size).toBe(0);
+    await clock.advance(60_000);
+    expect(await s.apply('web', pool('web', 1))).toMatchObject({ writes: 1 });
+    expect([...(sim.state.vserverBindings.get(VSERVER) ?? [])]).toEqual(['web']);
+  });
+});
