@@ -31,7 +31,7 @@ export interface KubeListWatchOptions<T> {
   /** Which resource: a known plural (`'endpointslices'`) or a full description. */
   resource: KubeResourceName | KubeResource;
   /** Namespace; `undefined` or `''` lists every namespace (cluster-scoped resources ignore it). */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Server-side label selector. */
   labelSelector?: string;
   /** Server-side field selector. */

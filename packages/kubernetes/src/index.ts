@@ -1,0 +1,40 @@
+/**
+ * @nitrox/kubernetes: the Kubernetes source of Nitrox. List+watch of Services, Endpoints/EndpointSlices,
+ * Nodes and Pods over the REST API, projected into one `BackendSet` per selected service; Lease-based leader
+ * election. The API-server simulator is in `@nitrox/kubernetes/testing`.
+ */
+export { KubernetesSource, type KubernetesSourceEvents, type KubernetesSourceOptions, kubernetesSourceDefaults } from './kubernetes-source.js';
+export {
+  describeTls,
+  KubeConnection,
+  type KubeConnectionOptions,
+  type KubeRequest,
+  kubeConnectionDefaults,
+} from './kube-connection.js';
+export { KubeListWatch, type KubeListWatchOptions, type KubeObjectJson, kubeListWatchDefaults } from './kube-list-watch.js';
+export {
+  type EndpointGroup,
+  type EndpointInfo,
+  type EndpointsInfo,
+  excludeFromLoadBalancersLabel,
+  type NodeInfo,
+  type ServiceInfo,
+  type ServicePortInfo,
+  serviceNameLabel,
+  trimEndpointSlice,
+  trimEndpoints,
+  trimNode,
+  trimService,
+} from './kube-model.js';
+export { type BackendMode, type DeriveOptions, deriveBackendSet, selectPort } from './derive-backend-set.js';
+export {
+  apiVersionOf,
+  collectionPath,
+  type KubeResource,
+  type KubeResourceName,
+  kubeResources,
+  objectKey,
+  objectPath,
+  resourceOfKind,
+} from './resources.js';
+export { parseSelector, type SelectorPredicate } from './selectors.js';

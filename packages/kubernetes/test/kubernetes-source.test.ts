@@ -1,0 +1,166 @@
+import type { BackendSet, NitroxError } from '@nitrox/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubernetesSource, type KubernetesSourceOptions } from '../src/kubernetes-source.js';
+import {
+  type EndpointSpec,
+  endpointSlice,
+  endpoints,
+  type KubeSimulator,
+  node,
+  service,
+  startKubeSimulator,
+} from '../src/testing/index.js';
+import { waitFor } from './wait-for.js';
+
+let sim: KubeSimulator | undefined;
+let source: KubernetesSource | undefined;
+afterEach(async () => {
+  await source?.stop();
+  await sim?.close();
+  source = undefined;
+  sim = undefined;
+});
+
+async function start(options: Omit<KubernetesSourceOptions, 'kubeConfig'>, seed: (sim: KubeSimulator) => void) {
+  sim = await startKubeSimulator({ bookmarkIntervalMs: 100 });
+  seed(sim);
+  source = new KubernetesSource({
+    kubeConfig: sim.kubeConfig(),
+    idleTimeoutMs: 800,
+    backoff: { initialMs: 20, maxMs: 200 },
+    ...options,
+  });
+  const errors: NitroxError[] = [];
+  source.on('error', (e) => errors.push(e));
+  source.start();
+  await source.waitForSync();
+  return { sim, source, errors };
+}
+
+const addresses = (set: BackendSet | undefined): string[] => (set?.members ?? []).map((m) => `${m.address}:${m.port}`);
+const pods = (n: number, from = 1): EndpointSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ ip: `10.1.0.${from + i}`, nodeName: `node-${from + i}` }));
+
+function publish(sim: KubeSimulator, api: 'endpoints' | 'endpointslices', list: EndpointSpec[]): void {
+  const ports = [{ name: 'http', port: 8080 }];
+  if (api === 'endpoints') {
+    sim.store.apply(endpoints({ name: 'web', addresses: list, ports }));
+    return;
+  }
+  // Split across two slices, as the EndpointSlice controller does for larger services.
+  const half = Math.ceil(list.length / 2);
+  sim.store.apply(endpointSlice({ name: 'web-a', service: 'web', endpoints: list.slice(0, half), ports }));
+  sim.store.apply(endpointSlice({ name: 'web-b', service: 'web', endpoints: list.slice(half), ports }));
+}
+
+describe('KubernetesSource', () => {
+  for (const api of ['endpointslices', 'endpoints'] as const) {
+    it(`follows a deployment scaled 4 → 6 → 2 in pod mode (${api})`, async () => {
+      const { sim, source } = await start({ services: ['web'], endpointsApi: api }, (sim) => {
+        sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+        sim.store.apply(service({ name: 'other', ports: [{ name: 'http', port: 80 }] }));
+        publish(sim, api, pods(4));
+      });
+      expect(addresses(source.cache.get('default/web')?.value)).toEqual(pods(4).map((p) => `${p.ip}:8080`));
+      expect(source.cache.has('default/other')).toBe(false);
+      publish(sim, api, pods(6));
+      await waitFor(() => source.cache.get('default/web')?.value.members.length === 6, { message: 'scaled to 6' });
+      publish(sim, api, pods(2));
+      await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { message: 'scaled to 2' });
+      expect(source.cache.get('default/web')?.value).toEqual({
+        name: 'default/web',
+        members: [
+          { address: '10.1.0.1', port: 8080 },
+          { address: '10.1.0.2', port: 8080 },
+        ],
+      });
+      sim.store.delete('services', 'default', 'web');
+      await waitFor(() => !source.cache.has('default/web'), { message: 'service deleted' });
+    });
+  }
+
+  it('NodePort mode: 50 nodes, pods on 3 → 3 members; NotReady and excluded nodes are removed', async () => {
+    const { sim, source } = await start({ services: ['web'], mode: 'nodeport' }, (sim) => {
+      for (let i = 1; i <= 50; i++) sim.store.apply(node({ name: `node-${i}`, internalIP: `192.168.0.${i}`, externalIP: `203.0.113.${i}` }));
+      sim.store.apply(service({ name: 'web', type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] }));
+      publish(sim, 'endpointslices', [...pods(3, 7), { ip: '10.1.0.99', nodeName: 'node-20', ready: false }]);
+    });
+    expect(addresses(source.cache.get('default/web')?.value)).toEqual([
+      '192.168.0.7:30080',
+      '192.168.0.8:30080',
+      '192.168.0.9:30080',
+    ]);
+    sim.store.apply(node({ name: 'node-8', internalIP: '192.168.0.8', ready: false }));
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { message: 'NotReady node removed' });
+    expect(addresses(source.cache.get('default/web')?.value)).toEqual(['192.168.0.7:30080', '192.168.0.9:30080']);
+    sim.store.apply(
+      node({ name: 'node-9', internalIP: '192.168.0.9', labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } }),
+    );
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 1, { message: 'excluded node removed' });
+    sim.store.apply(node({ name: 'node-8', internalIP: '192.168.0.8' }));
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { message: 'node Ready again' });
+  });
+
+  it('NodePort mode with ExternalIP', async () => {
+    const { source } = await start({ services: ['web'], mode: 'nodeport', nodeAddressType: 'ExternalIP', endpointsApi: 'endpoints' }, (sim) => {
+      for (let i = 1; i <= 3; i++) sim.store.apply(node({ name: `node-${i}`, internalIP: `192.168.0.${i}`, externalIP: `203.0.113.${i}` }));
+      sim.store.apply(service({ name: 'web', type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] }));
+      publish(sim, 'endpoints', pods(2));
+    });
+    expect(addresses(source.cache.get('default/web')?.value)).toEqual(['203.0.113.1:30080', '203.0.113.2:30080']);
+  });
+
+  it('chooses the port by name, keeps only ready endpoints, and honours publishNotReadyAddresses', async () => {
+    const ports = [
+      { name: 'http', port: 8080 },
+      { name: 'metrics', port: 9090 },
+    ];
+    const list: EndpointSpec[] = [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false }];
+    const { sim, source } = await start({ labelSelector: 'team=a', portName: 'metrics' }, (sim) => {
+      sim.store.apply(service({ name: 'api', labels: { team: 'a' }, ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9 }] }));
+      sim.store.apply(service({ name: 'db', labels: { team: 'b' }, ports: [{ name: 'metrics', port: 9 }] }));
+      sim.store.apply(endpointSlice({ name: 'api-1', service: 'api', endpoints: list, ports }));
+      sim.store.apply(endpointSlice({ name: 'db-1', service: 'db', endpoints: list, ports }));
+    });
+    expect([...source.cache.keys()]).toEqual(['default/api']);
+    expect(addresses(source.cache.get('default/api')?.value)).toEqual(['10.1.0.1:9090']);
+    sim.store.apply(
+      service({ name: 'api', labels: { team: 'a' }, publishNotReadyAddresses: true, ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9 }] }),
+    );
+    await waitFor(() => source.cache.get('default/api')?.value.members.length === 2, { message: 'not-ready published' });
+    sim.store.apply(service({ name: 'api', labels: { team: 'x' }, ports: [{ name: 'metrics', port: 9 }] }));
+    await waitFor(() => !source.cache.has('default/api'), { message: 'deselected by label' });
+  });
+
+  it('converges through a stall, a disconnect, an expiry and a malformed line, reporting the malformed line', async () => {
+    const { sim, source, errors } = await start({ services: ['web'] }, (sim) => {
+      sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80 }] }));
+      publish(sim, 'endpointslices', pods(4));
+    });
+    await waitFor(() => sim.openWatches === 2);
+    sim.faults.stallWatches();
+    publish(sim, 'endpointslices', pods(6));
+    sim.faults.expireHistory({ closeWatches: false });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 6, { message: 'after stall + expiry' });
+    await waitFor(() => sim.openWatches === 2);
+    sim.faults.dropWatches();
+    publish(sim, 'endpointslices', pods(5));
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 5, { message: 'after drop' });
+    await waitFor(() => sim.openWatches === 2);
+    sim.faults.corruptNextEvent();
+    publish(sim, 'endpointslices', pods(3));
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 3, { message: 'after malformed line' });
+    expect(source.malformed).toBeGreaterThanOrEqual(1);
+    expect(errors.some((e) => e.code === 'NITROX_MALFORMED_EVENT')).toBe(true);
+  });
+
+  it('validates options eagerly, naming the option', () => {
+    const kubeConfig = { getCurrentCluster: () => ({ server: 'http://127.0.0.1:1' }), getCurrentUser: () => null, getContextObject: () => null, getCurrentContext: () => '' };
+    const make = (o: Partial<KubernetesSourceOptions>) => () =>
+      new KubernetesSource({ kubeConfig: kubeConfig as never, ...o });
+    expect(make({ mode: 'nodes' as never })).toThrow(/mode/);
+    expect(make({ services: ['other/web'] })).toThrow(/services\[0\]/);
+    expect(make({ labelSelector: 'a in b' })).toThrow(/labelSelector/);
+    expect(() => new KubernetesSource({})).toThrow(/kubeConfig/);
+  });
+});
