@@ -106,3 +106,16 @@ export {
   type LeaderElectorOptions,
   leaderElectorDefaults,
 } from './leader-elector.js';
+export {
+  type LatestValueStats,
+  LatestValue,
+  type VersionedValue,
+} from './latest-value.js';
+export {
+  type PollResult,
+  Poller,
+  type PollerEvents,
+  type PollerOptions,
+  type PollerStats,
+  pollerDefaults,
+} from './poller.js';
