@@ -38,3 +38,11 @@ export {
   resourceOfKind,
 } from './resources.js';
 export { parseSelector, type SelectorPredicate } from './selectors.js';
+export {
+  createKubernetesLeaderElector,
+  fromMicroTime,
+  type KubernetesLeaderElectorOptions,
+  KubernetesLeaseLock,
+  type KubernetesLeaseLockOptions,
+  toMicroTime,
+} from './kubernetes-lease-lock.js';

@@ -1,0 +1,77 @@
+import { ConflictError, leaderElectorDefaults } from '@nitrox/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeConnection } from '../src/kube-connection.js';
+import { createKubernetesLeaderElector, fromMicroTime, KubernetesLeaseLock, toMicroTime } from '../src/kubernetes-lease-lock.js';
+import { type KubeSimulator, startKubeSimulator } from '../src/testing/index.js';
+import { waitFor } from './wait-for.js';
+
+let sim: KubeSimulator | undefined;
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  await sim?.close();
+});
+
+const record = (holder: string, at: number) => ({
+  holderIdentity: holder,
+  leaseDurationMs: 15_000,
+  acquireTime: at,
+  renewTime: at,
+  leaderTransitions: 0,
+});
+
+describe('KubernetesLeaseLock', () => {
+  it('creates, reads and updates a coordination.k8s.io/v1 Lease with compare-and-swap', async () => {
+    sim = await startKubeSimulator();
+    const connection = new KubeConnection({ kubeConfig: sim.kubeConfig() });
+    closers.push(() => connection.close());
+    const lock = new KubernetesLeaseLock({ connection, namespace: 'nitrox', name: 'controller' });
+    expect(await lock.get()).toBeUndefined();
+    const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    await lock.create(record('a', at));
+    await expect(lock.create(record('b', at))).rejects.toBeInstanceOf(ConflictError);
+    const stored = sim.store.get('leases', 'nitrox', 'controller') as { spec: Record<string, unknown> };
+    expect(stored.spec).toEqual({
+      holderIdentity: 'a',
+      leaseDurationSeconds: 15,
+      acquireTime: '2026-01-02T03:04:05.678000Z',
+      renewTime: '2026-01-02T03:04:05.678000Z',
+      leaseTransitions: 0,
+    });
+    const read = await lock.get();
+    expect(read).toMatchObject({ ...record('a', at), version: expect.any(String) });
+    await lock.update({ ...record('b', at + 1_000), leaderTransitions: 1 }, read?.version ?? '');
+    await expect(lock.update(record('c', at), read?.version ?? '')).rejects.toBeInstanceOf(ConflictError);
+    expect(await lock.get()).toMatchObject({ holderIdentity: 'b', renewTime: at + 1_000, leaderTransitions: 1 });
+    expect(lock.describe()).toBe('lease nitrox/controller');
+  });
+
+  it('elects one leader among two candidates and hands over on release', async () => {
+    sim = await startKubeSimulator();
+    const kubeConfig = sim.kubeConfig();
+    const timing = { leaseDurationMs: 1_500, renewDeadlineMs: 1_000, retryPeriodMs: 100 };
+    const a = createKubernetesLeaderElector({ kubeConfig, namespace: 'default', name: 'nitrox', identity: 'a', ...timing });
+    const b = createKubernetesLeaderElector({ kubeConfig, namespace: 'default', name: 'nitrox', identity: 'b', ...timing });
+    const stopA = new AbortController();
+    const stopB = new AbortController();
+    const runA = a.run({ onStartedLeading: () => {} }, stopA.signal);
+    await waitFor(() => a.isLeader, { message: 'a leads' });
+    const runB = b.run({ onStartedLeading: () => {} }, stopB.signal);
+    await waitFor(() => b.leader === 'a', { message: 'b sees a' });
+    expect(b.isLeader).toBe(false);
+    stopA.abort();
+    await runA;
+    await waitFor(() => b.isLeader, { message: 'b takes over after release' });
+    stopB.abort();
+    await runB;
+    expect((sim.store.get('leases', 'default', 'nitrox') as { spec: { leaseTransitions: number } }).spec.leaseTransitions).toBeGreaterThanOrEqual(1);
+  });
+
+  it("uses client-go's defaults and converts MicroTime both ways", () => {
+    expect(leaderElectorDefaults).toMatchObject({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+    expect(toMicroTime(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(fromMicroTime('2026-01-02T03:04:05.678901Z')).toBe(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    expect(fromMicroTime(undefined)).toBe(0);
+    expect(() => new KubernetesLeaseLock({ namespace: '', name: 'x' })).toThrow(/namespace/);
+  });
+});
