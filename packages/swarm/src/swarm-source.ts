@@ -161,6 +161,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
               // Anything may have happened while the stream was down: read everything once.
               this.#dirty.full = true;
               this.#debounced.call();
+              this.#pollWake?.abort(); // reschedule the poll at the healthy period
             },
             onDisconnected: (reason) => {
               this.#eventsUp = false;

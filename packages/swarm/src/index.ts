@@ -1,0 +1,33 @@
+/**
+ * @nitrox/swarm: a Docker Swarm source for Nitrox. `SwarmSource` is a core `ListWatch<BackendSet>` (one set
+ * per selected service) fed by a manager's Engine API: `/events` as interrupts, polling as the fallback.
+ */
+export { SwarmSource, type SwarmPass, type SwarmSourceEvents, type SwarmSourceStats } from './swarm-source.js';
+export {
+  type ResolvedSwarmSourceOptions,
+  resolveSwarmSourceOptions,
+  type ServiceSelector,
+  selects,
+  type SwarmSourceOptions,
+  swarmSourceDefaults,
+} from './swarm-source-options.js';
+export { EngineClient, type EngineConnectionOptions, engineConnectionDefaults } from './engine-client.js';
+export { parseEngineEvent, readEngineEvents } from './engine-events.js';
+export { followEvents, type EventFollowerOptions } from './event-follower.js';
+export {
+  type ProjectionOptions,
+  projectionDefaults,
+  projectService,
+  type PublishModeChoice,
+  taskIsRunning,
+} from './backend-projection.js';
+export { nodeAddress, nodeServesIngress, nodeServesTasks } from './node-address.js';
+export { isSettled, type StateChange, SwarmState } from './swarm-state.js';
+export type {
+  EngineEvent,
+  ObjectVersion,
+  PortConfig,
+  SwarmNode,
+  SwarmService,
+  SwarmTask,
+} from './engine-types.js';
