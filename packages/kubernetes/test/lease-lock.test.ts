@@ -30,7 +30,7 @@ describe('KubernetesLeaseLock', () => {
     const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     await lock.create(record('a', at));
     await expect(lock.create(record('b', at))).rejects.toBeInstanceOf(ConflictError);
-    const stored = sim.store.get('leases', 'nitrox', 'controller') as { spec: Record<string, unknown> };
+    const stored = sim.store.get('leases', 'nitrox', 'controller') as unknown as { spec: Record<string, unknown> };
     expect(stored.spec).toEqual({
       holderIdentity: 'a',
       leaseDurationSeconds: 15,
@@ -64,7 +64,7 @@ describe('KubernetesLeaseLock', () => {
     await waitFor(() => b.isLeader, { message: 'b takes over after release' });
     stopB.abort();
     await runB;
-    expect((sim.store.get('leases', 'default', 'nitrox') as { spec: { leaseTransitions: number } }).spec.leaseTransitions).toBeGreaterThanOrEqual(1);
+    expect((sim.store.get('leases', 'default', 'nitrox') as unknown as { spec: { leaseTransitions: number } }).spec.leaseTransitions).toBeGreaterThanOrEqual(1);
   });
 
   it("uses client-go's defaults and converts MicroTime both ways", () => {
