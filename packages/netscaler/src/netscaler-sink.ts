@@ -295,8 +295,7 @@ export class NetScalerSink implements Sink<BackendSet> {
     o.logger.info({ key, servicegroup: sg }, 'servicegroup created');
     const vs = o.lbvserver(key);
     if (vs === undefined) return 1;
-    await this.#bind(vs, sg, signal);
-    return 2;
+    return 1 + (await this.#bind(vs, sg, signal));
   }
 
   /** Bind the servicegroup to its lbvserver when it is not bound; returns the writes made. */
@@ -304,26 +303,32 @@ export class NetScalerSink implements Sink<BackendSet> {
     const vs = this.#o.lbvserver(key);
     if (vs === undefined) return 0;
     const bound = await this.#o.client.tryGet(VSERVER_BINDING, { name: vs, filter: { servicegroupname: sg }, ...(signal ? { signal } : {}) });
-    if (bound === undefined) throw this.#missingVserver(vs);
-    if (bound.some((b) => b.servicegroupname === sg)) return 0;
-    await this.#bind(vs, sg, signal);
-    return 1;
+    if (bound?.some((b) => b.servicegroupname === sg)) return 0;
+    return this.#bind(vs, sg, signal);
   }
 
-  async #bind(vs: string, sg: string, signal?: AbortSignal): Promise<void> {
+  /** Bind; when the lbvserver is missing, create it if allowed, else fail. Returns the writes made. */
+  async #bind(vs: string, sg: string, signal?: AbortSignal, created = false): Promise<number> {
+    const o = this.#o;
     try {
-      await this.#o.client.add(VSERVER_BINDING, { name: vs, servicegroupname: sg }, signal);
+      await o.client.add(VSERVER_BINDING, { name: vs, servicegroupname: sg }, signal);
+      return 1;
     } catch (error) {
-      if (error instanceof NitroError && error.errorcode === NitroErrorCode.alreadyExists) return;
-      if (error instanceof NitroError && error.errorcode === NitroErrorCode.noSuchResource) throw this.#missingVserver(vs);
-      throw error;
+      if (error instanceof NitroError && error.errorcode === NitroErrorCode.alreadyExists) return 1;
+      if (!(error instanceof NitroError && error.errorcode === NitroErrorCode.noSuchResource)) throw error;
+      if (o.createLbvserver === undefined || created) {
+        throw new SinkError(`lbvserver ${vs} does not exist; Nitrox does not create it unless createLbvserver is set`, {
+          retryable: true,
+          peerCode: NitroErrorCode.noSuchResource,
+        });
+      }
     }
-  }
-
-  #missingVserver(vs: string): SinkError {
-    return new SinkError(`lbvserver ${vs} does not exist; Nitrox does not create it — ask the administrator`, {
-      retryable: true,
-      peerCode: NitroErrorCode.noSuchResource,
-    });
+    try {
+      await o.client.add('lbvserver', { ...o.createLbvserver, name: vs }, signal);
+      o.logger.info({ lbvserver: vs }, 'lbvserver created (createLbvserver)');
+    } catch (error) {
+      if (!(error instanceof NitroError && error.errorcode === NitroErrorCode.alreadyExists)) throw error;
+    }
+    return 2 + (await this.#bind(vs, sg, signal, true));
   }
 }

@@ -21,6 +21,12 @@ export interface NetScalerSinkOptions {
    * function of the key (`undefined`: do not bind). Nitrox never creates, changes or deletes an lbvserver.
    */
   readonly lbvserver: string | ((key: string) => string | undefined);
+  /**
+   * Create a missing lbvserver with these attributes (e.g. `{ servicetype: 'HTTP', ipv46: '10.0.0.10', port: 80 }`).
+   * Without it a missing lbvserver is an error. Nitrox only ever creates it: it never changes or deletes one.
+   * @defaultValue undefined (never create)
+   */
+  readonly createLbvserver?: Readonly<Record<string, string | number>>;
   /** Prefix of servicegroup names. @defaultValue `''` */
   readonly servicegroupPrefix?: string;
   /**
@@ -97,6 +103,7 @@ export interface ResolvedSinkOptions {
   readonly client: NitroClient;
   readonly ownsClient: boolean;
   readonly lbvserver: (key: string) => string | undefined;
+  readonly createLbvserver: Readonly<Record<string, string | number>> | undefined;
   readonly servicegroupPrefix: string;
   readonly servicegroupName: (key: string) => string;
   readonly servicetype: string;
@@ -165,6 +172,10 @@ export function resolveSinkOptions(options: NetScalerSinkOptions): ResolvedSinkO
   if (startupGuard !== 'first-apply' && startupGuard !== 'ready') {
     throw new ConfigError('startupGuard', 'must be "first-apply" or "ready"');
   }
+  const create = options.createLbvserver;
+  if (create !== undefined && (typeof create !== 'object' || create === null || 'name' in create)) {
+    throw new ConfigError('createLbvserver', 'must be an attribute object without a name (the name comes from lbvserver)');
+  }
   const delay = options.gracefulDelaySeconds;
   if (delay !== undefined) int('gracefulDelaySeconds', delay, 0);
   const client = options.client instanceof NitroClient ? options.client : createClient(options);
@@ -172,6 +183,7 @@ export function resolveSinkOptions(options: NetScalerSinkOptions): ResolvedSinkO
     client,
     ownsClient,
     lbvserver: typeof lbvserver === 'string' ? () => lbvserver : lbvserver,
+    createLbvserver: create,
     servicegroupPrefix: prefix,
     servicegroupName: options.servicegroupName ?? ((key) => defaultServicegroupName(prefix, key)),
     servicetype,

@@ -229,8 +229,20 @@ describe('NetScalerSink safety', () => {
     const { sim, s } = await setup({ lbvserver: 'vs-missing' });
     const error = await s.apply('web', pool('web', 1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SinkError);
-    expect((error as Error).message).toMatch(/lbvserver vs-missing does not exist/);
+    expect((error as Error).message).toMatch(/lbvserver vs-missing does not exist; Nitrox does not create it/);
     expect(sim.state.lbvservers.has('vs-missing')).toBe(false);
+  });
+
+  it('creates a missing lbvserver only when told to, and never changes it afterwards', async () => {
+    const { sim, s } = await setup({ lbvserver: 'vs-new', createLbvserver: { servicetype: 'HTTP', ipv46: '10.0.0.20', port: 80 } });
+    expect(await s.apply('web', pool('web', 1))).toEqual({ added: 1, updated: 0, removed: 0, writes: 5 });
+    expect(sim.state.lbvservers.get('vs-new')).toMatchObject({ ipv46: '10.0.0.20', port: 80 });
+    expect([...(sim.state.vserverBindings.get('vs-new') ?? [])]).toEqual(['web']);
+    sim.state.lbvservers.get('vs-new')!.lbmethod = 'LEASTCONNECTION'; // the administrator's change
+    sim.requestLog.clear();
+    await s.apply('web', pool('web', 1));
+    expect(sim.requestLog.writes()).toEqual([]);
+    expect(sim.state.lbvservers.get('vs-new')?.lbmethod).toBe('LEASTCONNECTION');
   });
 
   it('never puts credentials in errors or logs', async () => {
