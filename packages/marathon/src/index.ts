@@ -55,5 +55,5 @@ export type {
   MarathonTask,
   MarathonTaskState,
 } from './marathon-types.js';
-export { type Backoff, type BackoffOptions } from './reconnect-backoff.js';
+export type { Backoff, BackoffOptions } from './reconnect-backoff.js';
 export { type MarathonSourceOptions, marathonSourceDefaults } from './source-options.js';
