@@ -41,6 +41,8 @@ export interface PoolSettings {
   readonly lbvserver: string | undefined;
   /** Servicegroup type. */
   readonly servicegroupType: string;
+  /** Whether an empty set may empty the pool. */
+  readonly allowEmpty: boolean;
 }
 
 /** One sink entry at run time. */

@@ -117,7 +117,7 @@ const mappingOptions = {
   allowEmpty: z.boolean({ error: 'expected true or false' }).optional(),
 };
 
-const portExpected = 'expected a port number (1-65535) or a port name';
+const portExpected = 'expected a port name, or a number (Marathon: index into the task ports)';
 
 /** Which application of which source feeds which pool of which sink. */
 export const mappingConfig = z.strictObject({
@@ -130,7 +130,7 @@ export const mappingConfig = z.strictObject({
   port: z
     .union(
       [
-        z.number({ error: portExpected }).int({ error: portExpected }).min(1, { error: portExpected }).max(65_535, { error: portExpected }),
+        z.number({ error: portExpected }).int({ error: portExpected }).min(0, { error: portExpected }).max(65_535, { error: portExpected }),
         z.string({ error: portExpected }).min(1, { error: portExpected }),
       ],
       { error: portExpected },

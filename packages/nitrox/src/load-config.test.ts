@@ -48,7 +48,7 @@ describe('resolveConfig', () => {
   it('names the path and the expectation of a bad field', async () => {
     const err = await configError({ ...valid, mappings: [{ ...valid.mappings[0], port: 70_000 }] });
     expect(err.path).toBe('mappings[0].port');
-    expect(err.message).toContain('expected a port number');
+    expect(err.message).toContain('expected a port name');
     expect(err.code).toBe('NITROX_CONFIG');
     expect(isNitroxError(err)).toBe(true);
   });

@@ -1,0 +1,113 @@
+/**
+ * `nitrox plan` and `nitrox validate`. `plan` is the dry run: it lists and syncs every source, reads each pool
+ * from its sink (reads only, no write request), and prints per pool the members that `run` would add, remove
+ * or re-weight. `validate` checks the file and its secrets without touching the network.
+ */
+import { ConfigError } from '@nitrox/core';
+import type { AdapterFactories } from './adapters.js';
+import type { CliIo } from './cli.js';
+import { exitCodes } from './cli.js';
+import { parseDuration } from './duration.js';
+import { createFactories } from './factories.js';
+import { loadConfig, type ResolvedConfig } from './load-config.js';
+import { createLogger, errorFields } from './logger.js';
+import { isEmptyDiff, poolDiff } from './pool-diff.js';
+import { checkLogLevel } from './run-command.js';
+import { backendKey } from '@nitrox/core';
+
+/** Options of `nitrox plan`. */
+export interface PlanCommandOptions {
+  readonly configFile: string;
+  /** How long to wait for the sources to sync. @defaultValue `30s` */
+  readonly timeout?: string | undefined;
+  readonly logLevel?: string | undefined;
+  /** Adapter factories (tests). @defaultValue built from the configuration */
+  readonly factories?: (config: ResolvedConfig) => AdapterFactories;
+}
+
+/** Print the plan; exit 0 when it could be computed. */
+export async function planCommand(options: PlanCommandOptions, io: CliIo): Promise<number> {
+  const timeoutMs = parseDuration(options.timeout ?? '30s');
+  if (timeoutMs === undefined) throw new ConfigError('--timeout', `expected a duration like "30s", got "${options.timeout}"`);
+  const level = checkLogLevel(options.logLevel) ?? 'warn';
+  const config = await loadConfig(options.configFile, { env: io.env });
+  const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
+  const factories = options.factories?.(config) ?? createFactories(config, logger);
+  const sources = new Map(config.mappings.map((m) => [m.source, factories.source(m.source)]));
+  const sinks = new Map(config.mappings.map((m) => [m.sink, factories.sink(m.sink)]));
+  for (const m of config.mappings) sources.get(m.source)?.view(m);
+
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let failed = false;
+  try {
+    for (const source of sources.values()) source.start();
+    try {
+      await Promise.all([...sources.values()].map((s) => s.waitForSync(deadline)));
+    } catch {
+      const waiting = [...sources.values()].filter((s) => !s.hasSynced()).map((s) => s.name);
+      io.stderr.write(`nitrox plan: sources did not sync within ${options.timeout ?? '30s'}: ${waiting.join(', ')}\n`);
+      return exitCodes.failure;
+    }
+    let adds = 0;
+    let removes = 0;
+    let reweights = 0;
+    for (const m of config.mappings) {
+      const source = sources.get(m.source);
+      const sink = sinks.get(m.sink);
+      if (!source || !sink) continue;
+      const desired = source.desired(m) ?? { name: m.pool, members: [] };
+      io.stdout.write(`pool ${m.pool} on ${m.sink} (${m.source} ${m.app})${m.lbvserver ? `, bound to ${m.lbvserver}` : ''}\n`);
+      let actual: Awaited<ReturnType<ReturnType<typeof sink.pool>['observe']>>;
+      try {
+        actual = await sink.pool({ pool: m.pool, lbvserver: m.lbvserver, servicegroupType: m.servicegroupType, allowEmpty: m.allowEmpty }).observe(m.pool, deadline);
+      } catch (err) {
+        failed = true;
+        io.stdout.write(`  ! cannot read the pool: ${String(errorFields(err).err)}\n`);
+        continue;
+      }
+      if (desired.members.length === 0 && !m.allowEmpty) {
+        io.stdout.write(`  = held: the desired set is empty and allowEmpty is false (${actual?.members.length ?? 0} members stay)\n`);
+        continue;
+      }
+      if (actual === undefined) io.stdout.write(`  + servicegroup ${m.pool} (${m.servicegroupType}) would be created\n`);
+      const diff = poolDiff(actual, desired);
+      for (const b of diff.add) io.stdout.write(`  + ${backendKey(b)}${b.weight !== undefined ? ` weight ${b.weight}` : ''}\n`);
+      for (const b of diff.remove) io.stdout.write(`  - ${backendKey(b)}\n`);
+      for (const r of diff.reweight) io.stdout.write(`  ~ ${backendKey(r.member)} weight ${r.from ?? 'default'} -> ${r.member.weight}\n`);
+      io.stdout.write(isEmptyDiff(diff) ? `  = no changes (${diff.unchanged} members)\n` : `  = ${diff.unchanged} unchanged\n`);
+      adds += diff.add.length;
+      removes += diff.remove.length;
+      reweights += diff.reweight.length;
+    }
+    io.stdout.write(
+      `plan: ${config.mappings.length} pool(s), ${adds} to add, ${removes} to remove, ${reweights} to re-weight; nothing was changed\n`,
+    );
+  } finally {
+    await Promise.all([...sources.values()].map((s) => s.stop().catch(() => undefined)));
+    await Promise.all([...sinks.values()].map((s) => s.close().catch(() => undefined)));
+  }
+  return failed ? exitCodes.failure : exitCodes.ok;
+}
+
+/** Options of `nitrox validate`. */
+export interface ValidateCommandOptions {
+  readonly configFile: string;
+}
+
+/** Check the configuration and print a summary. */
+export async function validateCommand(options: ValidateCommandOptions, io: CliIo): Promise<number> {
+  const config = await loadConfig(options.configFile, { env: io.env });
+  const sources = Object.entries(config.sources).map(([n, s]) => `${n} (${s.type})`);
+  const sinks = Object.entries(config.sinks).map(([n, s]) => `${n} (${s.type})`);
+  io.stdout.write(`configuration ok: sources ${sources.join(', ')}; sinks ${sinks.join(', ')}\n`);
+  for (const m of config.mappings) {
+    io.stdout.write(
+      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (mode ${m.mode}, debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''})\n`,
+    );
+  }
+  if (config.leaderElection) {
+    const le = config.leaderElection;
+    io.stdout.write(`  leader election: lease ${le.namespace}/${le.name} on ${le.source}\n`);
+  }
+  return exitCodes.ok;
+}

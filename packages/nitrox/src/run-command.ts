@@ -1,0 +1,100 @@
+/**
+ * `nitrox run`: load the configuration, serve metrics and health, run the controllers until SIGTERM or SIGINT,
+ * then shut down gracefully — stop watching, let in-flight applies finish, log out of the sinks — and exit 0.
+ * A second signal during shutdown exits at once with code 1.
+ */
+import { ConfigError } from '@nitrox/core';
+import type { LevelWithSilent } from 'pino';
+import type { CliIo } from './cli.js';
+import { exitCodes } from './cli.js';
+import { createFactories, createLeaseLock } from './factories.js';
+import { OpsServer } from './http-server.js';
+import { loadConfig } from './load-config.js';
+import { createLogger, errorFields } from './logger.js';
+import { NitroxMetrics } from './metrics.js';
+import { NitroxRuntime } from './runtime.js';
+import { version } from './version.js';
+
+/** Options of `nitrox run`. */
+export interface RunCommandOptions {
+  readonly configFile: string;
+  /** Overrides `http.listen`. */
+  readonly listen?: string | undefined;
+  /** Overrides `log.level`. */
+  readonly logLevel?: string | undefined;
+  /** Resolves when the command should stop (instead of SIGTERM/SIGINT), for in-process use. */
+  readonly until?: Promise<unknown>;
+}
+
+const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Check a `--log-level` value. */
+export function checkLogLevel(level: string | undefined): LevelWithSilent | undefined {
+  if (level !== undefined && !levels.includes(level)) {
+    throw new ConfigError('--log-level', `expected one of ${levels.join('|')}, got "${level}"`);
+  }
+  return level as LevelWithSilent | undefined;
+}
+
+/** Run until a signal; returns the exit code. */
+export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
+  const level = checkLogLevel(options.logLevel);
+  const config = await loadConfig(options.configFile, { env: io.env });
+  const logger = createLogger({ level: level ?? config.logLevel, secrets: config.secrets.values() });
+  const metrics = new NitroxMetrics();
+  const leaseLock = config.leaderElection ? createLeaseLock(config, config.leaderElection) : undefined;
+  const runtime = new NitroxRuntime({
+    config,
+    factories: createFactories(config, logger),
+    logger,
+    metrics,
+    ...(leaseLock ? { leaseLock } : {}),
+    ...(config.leaderElection?.identity ? { identity: config.leaderElection.identity } : {}),
+  });
+  let shuttingDown = false;
+  const server = new OpsServer({
+    listen: options.listen ?? config.listen,
+    metrics,
+    readiness: () => (shuttingDown ? { ready: false, waiting: ['shutdown'] } : runtime.readiness()),
+  });
+  const address = await server.start();
+  logger.info(
+    { version, address, mappings: config.mappings.map((m) => m.name), leaderElection: config.leaderElection !== undefined },
+    `serving /metrics, /healthz and /readyz on http://${address}`,
+  );
+
+  const stopRequested = new Promise<string>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (shuttingDown) {
+        logger.error({ signal }, 'second signal during shutdown: exiting now');
+        process.exit(exitCodes.failure);
+      }
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    options.until?.then(() => resolve('until'));
+  });
+
+  runtime.start();
+  const synced = new AbortController();
+  runtime.waitForSync(synced.signal).then(
+    () => logger.info({ sources: [...runtime.sources.keys()] }, 'all sources synced: ready'),
+    () => undefined,
+  );
+
+  const signal = await stopRequested;
+  shuttingDown = true;
+  synced.abort();
+  logger.info({ signal }, 'shutting down: stopping watches, finishing in-flight applies, logging out of sinks');
+  try {
+    await runtime.stop();
+  } catch (err) {
+    logger.error(errorFields(err), 'shutdown failed');
+    await server.stop();
+    return exitCodes.failure;
+  }
+  await server.stop();
+  logger.info({}, 'stopped');
+  return exitCodes.ok;
+}
