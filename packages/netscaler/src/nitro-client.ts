@@ -6,6 +6,7 @@
  * `X-NITRO-ONERROR: continue` and return one result per item (207 answers are unpacked), so the caller knows
  * exactly which items failed. Constructing does no I/O; `close()` logs out and closes connections.
  */
+import { abortReason } from '@nitrox/core';
 import { NitroError } from './errors.js';
 import {
   type NitroClientOptions,
@@ -187,7 +188,7 @@ export class NitroClient {
       return records.map(() => ({ errorcode: 0, message: 'Done', severity: 'NONE' }));
     }
     const error = this.#error(request, res);
-    if (res.status >= 400 && res.status < 500 && !error.retryable) {
+    if (res.status >= 400 && res.status < 500 && res.status !== 401 && !error.retryable) {
       return records.map(() => ({
         errorcode: error.errorcode ?? -1,
         message: error.nitroMessage ?? `HTTP ${res.status}`,
@@ -267,13 +268,16 @@ export class NitroClient {
       this.#login = undefined;
     });
     if (signal === undefined) return this.#login;
-    return Promise.race([
-      this.#login,
-      new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      }),
-    ]);
+    const login = this.#login;
+    return new Promise<string>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const onAbort = (): void => reject(abortReason(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      login.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async #doLogin(): Promise<string> {
