@@ -23,7 +23,7 @@ const summary: Record<string, unknown> = {};
 let failed = 0;
 for (const name of names) {
   console.log(`\n=== bench ${name}`);
-  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, `${name}.ts`)], {
+  const result = spawnSync(process.execPath, ['--expose-gc', '--conditions=@nitrox/source', '--import', 'tsx', join(here, `${name}.ts`)], {
     stdio: 'inherit',
     env: { ...process.env, NODE_ENV: 'production' },
   });
