@@ -303,11 +303,14 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
         this.#stats.fullPasses++;
       } else {
         const ids = [...work.services];
-        const [services, tasks, nodes] = await Promise.all([
+        const [services, maybeTasks, nodes] = await Promise.all([
           ids.length > 0 ? count(this.#client.services(signal, { id: ids })) : Promise.resolve([] as SwarmService[]),
-          ids.length > 0 ? count(this.#client.tasks(signal, ids)) : Promise.resolve([] as SwarmTask[]),
+          ids.length > 0 ? count(this.#client.tasks(signal, ids).catch(notFoundAsUndefined)) : Promise.resolve([] as SwarmTask[]),
           work.nodes ? count(this.#client.nodes(signal)) : Promise.resolve(undefined),
         ]);
+        // /tasks answers 404 when a filtered service is gone: ask again for those that still exist.
+        const existing = services.map((s) => s.ID).filter((id): id is string => id !== undefined && ids.includes(id));
+        const tasks = maybeTasks ?? (existing.length > 0 ? await count(this.#client.tasks(signal, existing)) : []);
         const change = this.#state.replaceServices(ids, services, tasks);
         const nodesChanged = nodes !== undefined && this.#state.replaceNodes(nodes);
         affected = nodesChanged ? [...this.#state.services.keys(), ...change.services] : change.services;
@@ -380,6 +383,11 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       void this.#flush();
     }, delay);
   }
+}
+
+function notFoundAsUndefined(error: unknown): undefined {
+  if (error instanceof SourceError && error.status === 404) return undefined;
+  throw error;
 }
 
 function sameSet(a: BackendSet, b: BackendSet): boolean {

@@ -108,6 +108,9 @@ export class FakeSwarm {
     },
     tasks: async (_signal: AbortSignal, serviceIds?: readonly string[]): Promise<SwarmTask[]> => {
       this.#request(`tasks${serviceIds ? `:${serviceIds.join(',')}` : ''}`);
+      // Like dockerd: a filter naming a service that does not exist is a 404.
+      const missing = serviceIds?.find((id) => !this.services.has(id));
+      if (missing !== undefined) throw new SourceError(`service ${missing} not found`, { status: 404 });
       return [...this.tasks.values()].filter((t) => t.DesiredState === 'running' && (!serviceIds || serviceIds.includes(t.ServiceID as string)));
     },
     nodes: async (): Promise<SwarmNode[]> => {

@@ -2,6 +2,7 @@
  * @nitrox/swarm/testing: a real Docker Swarm in network namespaces for integration tests (needs root,
  * dockerd, busybox-static, iproute2), and a condition-wait helper.
  */
+export { EngineProxy } from './engine-proxy.js';
 export { SwarmTestbed, type SwarmTestbedOptions, type TestbedNode, type TestServiceOptions } from './swarm-testbed.js';
 export { testbedImage } from './testbed-image.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';

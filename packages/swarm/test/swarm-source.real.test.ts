@@ -1,0 +1,157 @@
+/**
+ * The swarm source against a REAL 2-node Docker Swarm (dockerd 20.10 in network namespaces, started and torn
+ * down by the testbed; needs root and `node scripts/setup.mjs`). One swarm serves the whole file.
+ */
+import { type BackendSet, Controller, Informer, SourceError, type Versioned } from '@nitrox/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SwarmSource } from '../src/swarm-source.js';
+import type { SwarmSourceOptions } from '../src/swarm-source-options.js';
+import { EngineProxy, SwarmTestbed, waitFor } from '../src/testing/index.js';
+
+let tb: SwarmTestbed;
+const sources: SwarmSource[] = [];
+
+beforeAll(async () => {
+  tb = await SwarmTestbed.start({ nodes: 2 });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled(sources.map((s) => s.stop()));
+  await tb?.stop();
+}, 60_000);
+
+function source(options: SwarmSourceOptions = {}): SwarmSource {
+  const s = new SwarmSource({ connection: { socketPath: tb.manager.socketPath }, ...options });
+  sources.push(s);
+  return s;
+}
+
+/** Wait until the set of `name` has `count` members (or is absent, for `count` undefined). */
+function members(s: SwarmSource, name: string, count: number, timeoutMs = 30_000): Promise<BackendSet> {
+  return waitFor(() => (s.get(name)?.value.members.length === count ? s.get(name)?.value : undefined), {
+    timeoutMs,
+    what: `${name} with ${count} members (has ${s.get(name)?.value.members.length ?? 'no set'})`,
+  });
+}
+
+async function answers(set: BackendSet): Promise<string[]> {
+  return Promise.all(
+    set.members.map(async (m) => {
+      const response = await fetch(`http://${m.address}:${m.port}/`, { signal: AbortSignal.timeout(5_000) });
+      return (await response.text()).trim();
+    }),
+  );
+}
+
+describe('SwarmSource on a real swarm', () => {
+  it('a 2-replica host-mode service appears as 2 members that answer HTTP at address:port', async () => {
+    await tb.createHttpService({ name: 'web', replicas: 2 });
+    const s = source();
+    s.start();
+    const set = await members(s, 'web', 2);
+    const bodies = await answers(set);
+    expect(new Set(bodies)).toEqual(new Set(['web-1', 'web-2']));
+  });
+
+  it('follows docker service scale 2 → 4 → 1 (Engine API), as seen by a core Controller', async () => {
+    const s = source();
+    const seen = new Map<string, number>();
+    const controller = new Controller<BackendSet>({
+      source: s,
+      reconcile: async (key, desired: Versioned<BackendSet> | undefined) => {
+        seen.set(key, desired?.value.members.length ?? 0);
+      },
+    });
+    controller.start();
+    try {
+      await waitFor(() => (seen.get('web') === 2 ? true : undefined), { what: 'controller saw web with 2' });
+      await tb.scaleService('web', 4);
+      const four = await members(s, 'web', 4);
+      expect((await answers(four)).sort()).toEqual(['web-1', 'web-2', 'web-3', 'web-4']);
+      await waitFor(() => (seen.get('web') === 4 ? true : undefined), { what: 'controller saw web with 4' });
+      await tb.scaleService('web', 1);
+      const one = await members(s, 'web', 1);
+      expect(await answers(one)).toEqual(['web-1']);
+      await waitFor(() => (seen.get('web') === 1 ? true : undefined), { what: 'controller saw web with 1' });
+    } finally {
+      await controller.stop();
+    }
+  });
+
+  it('a 2-node swarm spreads tasks and both nodes\' members appear', async () => {
+    await tb.createHttpService({ name: 'spread', replicas: 2 });
+    const s = source();
+    s.start();
+    const set = await members(s, 'spread', 2);
+    expect(set.members.map((m) => m.address).sort()).toEqual(tb.nodes.map((n) => n.address).sort());
+    expect((await answers(set)).sort()).toEqual(['spread-1', 'spread-2']);
+  });
+
+  it('a drained node drops its members', async () => {
+    const s = source();
+    s.start();
+    await members(s, 'spread', 2);
+    const node2 = tb.node('node2').address;
+    await tb.setAvailability('node2', 'drain');
+    try {
+      const set = await waitFor(
+        () => {
+          const v = s.get('spread')?.value;
+          return v && v.members.length === 2 && v.members.every((m) => m.address !== node2) ? v : undefined;
+        },
+        { what: 'spread rescheduled off node2' },
+      );
+      expect(new Set(set.members.map((m) => m.address))).toEqual(new Set([tb.manager.address]));
+      expect((await answers(set)).sort()).toEqual(['spread-1', 'spread-2']);
+    } finally {
+      await tb.setAvailability('node2', 'active');
+    }
+  });
+
+  it('an events stream cut is repaired by the poll, and the stream comes back', async () => {
+    const proxy = await EngineProxy.start(tb.manager.socketPath);
+    try {
+      const s = source({ connection: { host: '127.0.0.1', port: proxy.port }, fallbackPollMs: 500, backoff: { initialMs: 3_000, maxMs: 3_000 } });
+      s.start();
+      await waitFor(() => (s.eventsConnected && s.get('web') ? true : undefined), { what: 'events connected' });
+      const before = s.stats.fullPasses;
+      proxy.cutEvents({ block: true });
+      await waitFor(() => (s.eventsConnected ? undefined : true), { what: 'stream seen down' });
+      await tb.scaleService('web', 3);
+      await members(s, 'web', 3);
+      expect(s.eventsConnected).toBe(false);
+      expect(s.stats.fullPasses).toBeGreaterThan(before);
+      proxy.unblockEvents();
+      await waitFor(() => (s.eventsConnected ? true : undefined), { what: 'stream reconnected', timeoutMs: 20_000 });
+      expect(s.stats.eventConnects).toBeGreaterThanOrEqual(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a removed service empties its set', async () => {
+    const s = source();
+    const informer = new Informer(s);
+    informer.start();
+    try {
+      await informer.waitForSync();
+      await waitFor(() => informer.cache.get('spread'), { what: 'spread in the informer cache' });
+      await tb.removeService('spread');
+      await waitFor(() => (s.get('spread') === undefined && !informer.cache.has('spread') ? true : undefined), {
+        what: 'spread gone',
+      });
+      expect(s.get('web')).toBeDefined();
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('a worker answers 503: list rejects with a clear SourceError', async () => {
+    const s = new SwarmSource({ connection: { socketPath: tb.node('node2').socketPath }, events: false });
+    sources.push(s);
+    const error = await s.list(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ status: 503 });
+    expect((error as Error).message).toMatch(/not a swarm manager/);
+  });
+});
