@@ -23,7 +23,7 @@ export {
   eventStreamDefaults,
   MarathonEventStream,
 } from './event-stream.js';
-export { appPath, type EventStreamResponse, MarathonClient } from './marathon-client.js';
+export { appPath, type EventStreamResponse, type MarathonApi, MarathonClient } from './marathon-client.js';
 export {
   appIdOfInstance,
   type DecodedData,

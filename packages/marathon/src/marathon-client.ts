@@ -34,8 +34,22 @@ function peerMessage(text: string): string {
   return text.slice(0, maxMessage);
 }
 
+/** The calls a {@link MarathonSource} makes; {@link MarathonClient} implements them over HTTP. */
+export interface MarathonApi {
+  /** Every app with its tasks (`GET /v2/apps?embed=apps.tasks`). */
+  listApps(signal: AbortSignal): Promise<MarathonApp[]>;
+  /** One app with its tasks, `undefined` when it does not exist. */
+  getApp(appId: string, signal: AbortSignal): Promise<MarathonApp | undefined>;
+  /** One app's tasks, `undefined` when the app does not exist. */
+  getAppTasks(appId: string, signal: AbortSignal): Promise<MarathonTask[] | undefined>;
+  /** Open the event stream. */
+  openEvents(eventTypes: readonly string[], signal: AbortSignal): Promise<EventStreamResponse>;
+  /** Release connections. */
+  close(): Promise<void>;
+}
+
 /** Talks to one Marathon over HTTP. Construction does no I/O; {@link MarathonClient.close} releases sockets. */
-export class MarathonClient {
+export class MarathonClient implements MarathonApi {
   readonly #conn: ResolvedConnection;
   #agent: Dispatcher | undefined;
   #ownsAgent = false;

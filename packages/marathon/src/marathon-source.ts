@@ -25,7 +25,7 @@ import {
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
 import { MarathonEventStream } from './event-stream.js';
-import { MarathonClient } from './marathon-client.js';
+import type { MarathonApi } from './marathon-client.js';
 import { eventImpact } from './marathon-events.js';
 import type { MarathonEvent } from './marathon-types.js';
 import { PoolState } from './pool-state.js';
@@ -92,7 +92,7 @@ type DirtyKind = 'tasks' | 'definition';
 export class MarathonSource extends EventEmitter<MarathonSourceEvents> implements ListWatch<BackendSet> {
   readonly #o: ResolvedSourceOptions;
   readonly #clock: Clock;
-  readonly #client: MarathonClient;
+  readonly #client: MarathonApi;
   readonly #state: PoolState;
   readonly #stream: MarathonEventStream | undefined;
   readonly #fetchBackoff: Backoff;
@@ -113,7 +113,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     super();
     this.#o = resolveSourceOptions(options);
     this.#clock = this.#o.clock;
-    this.#client = new MarathonClient(this.#o.connection);
+    this.#client = this.#o.client;
     this.#state = new PoolState(this.#o);
     this.#fetchBackoff = createBackoff(this.#o.backoff, this.#clock, this.#o.random);
     this.#debounced = debounce(() => this.#kick(), {
@@ -194,7 +194,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     this.#snapshotTimer = undefined;
     await this.#stream?.stop();
     await this.#running?.catch(() => undefined);
-    await this.#client.close();
+    if (this.#o.ownsClient) await this.#client.close();
     this.#stop = undefined;
   }
 

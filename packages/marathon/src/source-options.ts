@@ -8,12 +8,17 @@ import { type AppSelector, compileSelector } from './app-selector.js';
 import { type ProjectionOptions, type ResolvedProjectionOptions, resolveProjectionOptions } from './backend-projection.js';
 import { checkNonNegative, checkPositive } from './checks.js';
 import { relevantEventTypes } from './marathon-events.js';
-import { type MarathonConnectionOptions, type ResolvedConnection, resolveConnection } from './marathon-options.js';
+import { type MarathonApi, MarathonClient } from './marathon-client.js';
+import { type MarathonConnectionOptions, resolveConnection } from './marathon-options.js';
 import type { MarathonApp } from './marathon-types.js';
 import type { Backoff, BackoffOptions } from './reconnect-backoff.js';
 
 /** Options of {@link MarathonSource}. */
-export interface MarathonSourceOptions extends MarathonConnectionOptions, ProjectionOptions {
+export interface MarathonSourceOptions extends Omit<MarathonConnectionOptions, 'url'>, ProjectionOptions {
+  /** Base URL of Marathon (required unless `client` is given); see {@link MarathonConnectionOptions.url}. */
+  readonly url?: string;
+  /** Use this client instead of one built from the connection options (tests, custom transports); not closed by `stop()`. */
+  readonly client?: MarathonApi;
   /** Which apps become pools. @defaultValue every app */
   readonly select?: AppSelector;
   /** Follow `/v2/events`; `false` polls only (every `snapshotIntervalMs`). @defaultValue `true` */
@@ -65,7 +70,9 @@ export const marathonSourceDefaults = {
 
 /** Validated options. */
 export interface ResolvedSourceOptions {
-  readonly connection: ResolvedConnection;
+  readonly client: MarathonApi;
+  /** True when the client was built here (and is closed by the source's stop). */
+  readonly ownsClient: boolean;
   readonly projection: ResolvedProjectionOptions;
   readonly select: (app: MarathonApp) => boolean;
   readonly events: boolean;
@@ -83,8 +90,13 @@ export interface ResolvedSourceOptions {
   readonly random: () => number;
 }
 
+function requireUrl(url: unknown): string {
+  if (typeof url !== 'string' || url === '') throw new ConfigError('url', 'is required (or pass a client)');
+  return url;
+}
+
 /**
- * Validate and complete {@link MarathonSourceOptions}.
+ * Validate and complete {@link MarathonSourceOptions}. Builds the HTTP client (no I/O) unless one is given.
  *
  * @throws {@link ConfigError} naming the offending option.
  */
@@ -98,7 +110,8 @@ export function resolveSourceOptions(options: MarathonSourceOptions): ResolvedSo
   const maxWaitMs = checkNonNegative(options.maxWaitMs ?? Math.max(d.maxWaitMs, debounceMs), 'maxWaitMs');
   if (maxWaitMs < debounceMs) throw new ConfigError('maxWaitMs', `must be >= debounceMs (${debounceMs})`);
   return {
-    connection: resolveConnection(options),
+    ownsClient: options.client === undefined,
+    client: options.client ?? new MarathonClient(resolveConnection({ ...options, url: requireUrl(options.url) })),
     projection: resolveProjectionOptions(options),
     select: compileSelector(options.select),
     events: options.events ?? d.events,
