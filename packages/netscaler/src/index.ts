@@ -5,7 +5,7 @@
  */
 export { isRetryableNitro, type MemberFailure, NetScalerApplyError, NitroError, type NitroErrorDetails } from './errors.js';
 export { type NitroLogger, silentLogger } from './logger.js';
-export { boundByIp, type MemberPlan, type MemberPlanOptions, type ObservedMember, planMembers } from './member-plan.js';
+export { boundByIp, canonicalAddress, type MemberPlan, type MemberPlanOptions, type ObservedMember, planMembers } from './member-plan.js';
 export {
   NitroClient,
   type NitroBulkOptions,

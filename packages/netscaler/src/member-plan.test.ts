@@ -24,6 +24,12 @@ describe('planMembers', () => {
     expect(plan).toMatchObject({ add: [], update: [], remove: [], foreign: [foreign] });
   });
 
+  it('treats two spellings of one IPv6 address as one member', () => {
+    const plan = planMembers([{ address: 'FE80:0:0::1', port: 80 }], [m('fe80::1', 80)], opts);
+    expect(plan).toMatchObject({ add: [], update: [], remove: [] });
+    expect(planMembers([{ address: 'fe80:0::2', port: 80 }], [], opts).add).toEqual([{ address: 'fe80::2', port: 80 }]);
+  });
+
   it('treats a missing weight as the default weight', () => {
     expect(planMembers([{ address: 'a', port: 1 }], [m('a', 1, 7)], opts).update).toEqual([{ member: m('a', 1, 7), weight: 1 }]);
   });

@@ -39,6 +39,19 @@ export interface MemberPlanOptions {
   readonly isOwned: (member: ObservedMember) => boolean;
 }
 
+/**
+ * The canonical spelling of an address, so that `fe80:0::1` and `fe80::1` are one member: IPv6 is compressed
+ * and lower-cased (as the appliance reports it); anything else is kept as is.
+ */
+export function canonicalAddress(address: string): string {
+  if (!address.includes(':')) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address;
+  }
+}
+
 /** The ownership rule by default: a member bound by IP (its server is named after its IP) is Nitrox's. */
 export function boundByIp(member: ObservedMember): boolean {
   return member.servername === member.ip;
@@ -54,14 +67,15 @@ export function planMembers(
   options: MemberPlanOptions,
 ): MemberPlan {
   const wanted = new Map<string, Backend>();
-  for (const b of normalizeBackendSet({ name: '', members: desired }).members) wanted.set(backendKey(b), b);
+  const canonical = desired.map((b) => ({ ...b, address: canonicalAddress(b.address) }));
+  for (const b of normalizeBackendSet({ name: '', members: canonical }).members) wanted.set(backendKey(b), b);
   const owned: ObservedMember[] = [];
   const foreign: ObservedMember[] = [];
   const present = new Set<string>();
   const update: Array<{ member: ObservedMember; weight: number }> = [];
   const remove: ObservedMember[] = [];
   for (const member of actual) {
-    const key = backendKey({ address: member.ip, port: member.port });
+    const key = backendKey({ address: canonicalAddress(member.ip), port: member.port });
     if (!options.isOwned(member)) {
       foreign.push(member);
       present.add(key);

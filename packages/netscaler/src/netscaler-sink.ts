@@ -160,7 +160,7 @@ export class NetScalerSink implements Sink<BackendSet> {
     const state = this.#keys.get(key) ?? { known: false, verifiedAt: undefined };
     this.#keys.set(key, state);
     const sg = o.servicegroupName(key);
-    if (desired === undefined && !state.known) {
+    if (desired === undefined && !state.known && !(o.startupGuard === 'ready' && this.#ready)) {
       // Start-up guard: nothing says this application is gone rather than not yet known.
       this.#stats.guardedStartup++;
       o.logger.info({ key, servicegroup: sg }, 'no desired state known yet; leaving servicegroup as it is');

@@ -59,8 +59,9 @@ export interface NetScalerSinkOptions {
   readonly allowEmpty?: boolean;
   /**
    * `first-apply`: an application's members may be removed once the sink has received a desired set for it
-   * (until then `apply(key, undefined)` is observe-only). `ready`: additionally no removal at all until
-   * `markReady()` is called (e.g. after every source has synced); adds and weight changes go ahead.
+   * (until then `apply(key, undefined)` is observe-only). `ready`: no removal at all until `markReady()` is
+   * called (e.g. after every source has synced; adds and weight changes go ahead), and from then on
+   * `apply(key, undefined)` of an application never seen is trusted as a deletion (still subject to `allowEmpty`).
    * @defaultValue `'first-apply'`
    */
   readonly startupGuard?: StartupGuard;

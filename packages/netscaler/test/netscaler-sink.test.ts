@@ -200,6 +200,13 @@ describe('NetScalerSink safety', () => {
     restarted.markReady();
     expect(await restarted.apply('web', pool('web', 2, 8080, 3))).toMatchObject({ added: 0, removed: 2 });
     expect(sim.state.members('web')).toEqual(['10.0.0.3:8080', '10.0.0.4:8080']);
+    // Once ready, the absence of an application never seen since start is a real deletion (with allowEmpty).
+    await s.apply('api', pool('api', 2));
+    const ready = sink(sim, { startupGuard: 'ready', allowEmpty: true });
+    cleanup.push(() => ready.stop());
+    expect(await ready.apply('api', undefined)).toMatchObject({ removed: 0, writes: 0 });
+    ready.markReady();
+    expect(await ready.apply('api', undefined)).toMatchObject({ removed: 2 });
   });
 
   it('empty-set guard: an empty desired set removes nothing unless allowEmpty', async () => {
