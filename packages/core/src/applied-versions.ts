@@ -1,0 +1,99 @@
+/**
+ * The controller's memory of what it last applied per key: the version, and whether it was a deletion. It
+ * orders a candidate against that record so the controller can discard a state older than the applied one
+ * (a regressed cache, a late duplicate, a restart reading a lagging source), skip a redelivered copy of it,
+ * and go ahead otherwise. A deletion of version `v` counts as newer than the value of version `v`, because a
+ * source reports a deletion with the last state it held (MemoryStore, Kubernetes). Share one instance across
+ * a controller restart (or persist it) so the new controller keeps refusing older versions.
+ */
+
+/** What was last applied for one key. */
+export interface AppliedRecord {
+  /** Version of the applied value, or of the last value known before the deletion. */
+  readonly version: number;
+  /** True when the applied state was "absent" (the key was deleted). */
+  readonly deleted: boolean;
+}
+
+/** How a candidate state compares with the applied one. */
+export type AppliedComparison = 'older' | 'same' | 'newer';
+
+/**
+ * Order two records: by version, and at equal versions a deletion after the value it deleted.
+ * `undefined` as the applied record means nothing was applied yet: every candidate is newer.
+ */
+export function compareApplied(candidate: AppliedRecord, applied: AppliedRecord | undefined): AppliedComparison {
+  if (applied === undefined) return 'newer';
+  if (candidate.version !== applied.version) return candidate.version < applied.version ? 'older' : 'newer';
+  if (candidate.deleted === applied.deleted) return 'same';
+  return candidate.deleted ? 'newer' : 'older';
+}
+
+/**
+ * Last applied version per key, and the highest version ever *sent* per key. A reconcile that failed may
+ * still have written (the answer was lost), so a later candidate is refused as older when it is below what
+ * was applied *or attempted*; only the applied record decides "same" (a failed attempt must be retried).
+ * Deletions are remembered as tombstones (a few bytes each) so a late copy of a deleted state cannot
+ * resurrect it.
+ *
+ * @example
+ * ```ts
+ * const applied = new AppliedVersions();
+ * applied.record('a', { version: 5, deleted: false });
+ * applied.compare('a', { version: 4, deleted: false }); // 'older'
+ * ```
+ */
+export class AppliedVersions {
+  readonly #applied = new Map<string, AppliedRecord>();
+  readonly #sent = new Map<string, AppliedRecord>();
+
+  /** The last applied record of `key`, or `undefined` when nothing was applied for it. */
+  get(key: string): AppliedRecord | undefined {
+    return this.#applied.get(key);
+  }
+
+  /** The highest record sent for `key` (applied, failed or in flight), or `undefined`. */
+  highestSent(key: string): AppliedRecord | undefined {
+    return this.#sent.get(key);
+  }
+
+  /** Remember that `record` was applied for `key`. */
+  record(key: string, record: AppliedRecord): void {
+    const copy = { version: record.version, deleted: record.deleted };
+    this.#applied.set(key, copy);
+    this.attempt(key, copy);
+  }
+
+  /** Remember that `record` is being sent for `key` (call before the attempt: it may land even if it fails). */
+  attempt(key: string, record: AppliedRecord): void {
+    const sent = this.#sent.get(key);
+    if (compareApplied(record, sent) === 'newer') this.#sent.set(key, { version: record.version, deleted: record.deleted });
+  }
+
+  /**
+   * Order `candidate` for `key`: `older` when below the applied or the highest sent record, `same` when equal
+   * to the applied one, else `newer` (see {@link compareApplied}).
+   */
+  compare(key: string, candidate: AppliedRecord): AppliedComparison {
+    if (compareApplied(candidate, this.#sent.get(key)) === 'older') return 'older';
+    return compareApplied(candidate, this.#applied.get(key));
+  }
+
+  /** Forget `key` entirely (its tombstone too). */
+  forget(key: string): void {
+    this.#applied.delete(key);
+    this.#sent.delete(key);
+  }
+
+  /** Keys whose applied or highest sent state is a value: what the actual state may hold. */
+  *liveKeys(): IterableIterator<string> {
+    for (const [key, record] of this.#sent) {
+      if (!record.deleted || this.#applied.get(key)?.deleted === false) yield key;
+    }
+  }
+
+  /** Number of keys remembered, tombstones included. */
+  get size(): number {
+    return this.#sent.size;
+  }
+}

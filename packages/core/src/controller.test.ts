@@ -1,0 +1,580 @@
+import { describe, expect, it } from 'vitest';
+import { AppliedVersions } from './applied-versions.js';
+import { sleep, VirtualClock } from './clock.js';
+import { Controller } from './controller.js';
+import type { ControllerOptions, ReconcileContext, ReconcileFn } from './controller-options.js';
+import { ConfigError, MalformedEventError, SinkError } from './errors.js';
+import { Informer } from './informer.js';
+import type { ListWatch, Versioned, WatchEvent } from './list-watch.js';
+import { MemoryStore } from './memory-store.js';
+import { exponentialBackoff } from './rate-limiter.js';
+import { RequeueError, withRequeueAfter } from './requeue-error.js';
+
+interface Call {
+  key: string;
+  version: number | undefined;
+  value: string | undefined;
+  reason: ReconcileContext['reason'];
+  attempt: number;
+  at: number;
+  /** The store's value when reconcile ran. */
+  latest: string | undefined;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** A controller over a MemoryStore on virtual time; `body` (optional) runs inside reconcile after recording. */
+function setup(
+  options: Partial<ControllerOptions<string>> & { body?: (key: string, ctx: ReconcileContext) => Promise<unknown> } = {},
+) {
+  const clock = new VirtualClock();
+  const store = new MemoryStore<string>();
+  const calls: Call[] = [];
+  const { body, ...rest } = options;
+  const reconcile: ReconcileFn<string> = async (key, desired, ctx) => {
+    calls.push({
+      key,
+      version: desired?.version,
+      value: desired?.value,
+      reason: ctx.reason,
+      attempt: ctx.attempt,
+      at: clock.now(),
+      latest: store.get(key)?.value,
+    });
+    return body === undefined ? undefined : ((await body(key, ctx)) as undefined);
+  };
+  const controller = new Controller<string>({ source: store, clock, reconcile, ...rest });
+  const boot = async (): Promise<void> => {
+    controller.start();
+    await clock.advanceUntil(() => controller.informer.hasSynced());
+    await clock.flush();
+  };
+  return { clock, store, calls, controller, boot };
+}
+
+describe('Controller: level-triggered scheduling', () => {
+  it('reconciles the latest cached state; a change during a reconcile runs once more afterwards', async () => {
+    const gate = deferred();
+    let first = true;
+    const { store, calls, controller, boot, clock } = setup({
+      body: async () => {
+        if (first) {
+          first = false;
+          await gate.promise;
+        }
+      },
+    });
+    store.put('a', 'v1');
+    await boot();
+    expect(calls.map((c) => c.value)).toEqual(['v1']);
+    store.put('a', 'v2');
+    store.put('a', 'v3');
+    await clock.flush();
+    expect(calls).toHaveLength(1); // never concurrently
+    gate.resolve();
+    await clock.flush();
+    expect(calls.map((c) => c.value)).toEqual(['v1', 'v3']); // v2 was never executed
+    expect(calls[1]?.reason).toBe('change');
+    await controller.stop();
+  });
+
+  it('never runs one key twice at once, but runs up to `concurrency` keys in parallel', async () => {
+    const active = new Map<string, number>();
+    let overall = 0;
+    let maxOverall = 0;
+    let maxPerKey = 0;
+    const { store, calls, controller, boot, clock } = setup({
+      concurrency: 3,
+      body: async (key) => {
+        const n = (active.get(key) ?? 0) + 1;
+        active.set(key, n);
+        overall++;
+        maxPerKey = Math.max(maxPerKey, n);
+        maxOverall = Math.max(maxOverall, overall);
+        await sleep(clock, 10);
+        active.set(key, n - 1);
+        overall--;
+      },
+    });
+    for (const k of ['a', 'b', 'c', 'd', 'e']) store.put(k, `${k}1`);
+    await boot();
+    for (let i = 2; i < 6; i++) {
+      for (const k of ['a', 'b', 'c', 'd', 'e']) store.put(k, `${k}${i}`);
+      await clock.advance(3);
+    }
+    await clock.advanceUntil(() => controller.stats.queueDepth === 0 && controller.stats.inFlight === 0);
+    expect(maxPerKey).toBe(1);
+    expect(maxOverall).toBe(3);
+    for (const k of ['a', 'b', 'c', 'd', 'e']) expect(calls.filter((c) => c.key === k).at(-1)?.value).toBe(`${k}5`);
+    await controller.stop();
+  });
+
+  it('coalesces a burst within the debounce window into one reconcile of the newest state', async () => {
+    const { store, calls, controller, boot, clock } = setup({ debounceMs: 50 });
+    await boot();
+    for (let i = 1; i <= 10; i++) {
+      store.put('a', `v${i}`);
+      await clock.advance(5);
+    }
+    await clock.advance(100);
+    expect(calls.map((c) => c.value)).toEqual(['v10']);
+    expect(calls[0]?.at).toBe(45 + 50); // last touch at 45, quiet for 50
+    await controller.stop();
+  });
+
+  it('bounds the debounce by maxWaitMs under constant churn', async () => {
+    const { store, calls, controller, boot, clock } = setup({ debounceMs: 50, maxWaitMs: 200 });
+    await boot();
+    for (let i = 1; i <= 100; i++) {
+      store.put('a', `v${i}`);
+      await clock.advance(10); // never quiet for 50 ms
+    }
+    // 1000 ms of churn with a 200 ms bound: about five reconciles, each of the state current at that time.
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls.length).toBeLessThanOrEqual(6);
+    for (const call of calls) expect(call.value).toBe(call.latest);
+    expect(calls.at(-1)?.value).toBe('v100');
+    await controller.stop();
+  });
+});
+
+describe('Controller: applied versions', () => {
+  it('discards a state older than the applied one, even on resync, and counts it', async () => {
+    const applied = new AppliedVersions();
+    applied.record('a', { version: 100, deleted: false });
+    const { store, calls, controller, boot, clock } = setup({ appliedVersions: applied, resyncMs: 1_000 });
+    const events: unknown[] = [];
+    controller.on('staleDiscarded', (e) => events.push(e));
+    store.put('a', 'old'); // version 1 < 100: a lagging source after a restart
+    await boot();
+    await clock.advance(1_000); // a resync pass does not bypass the stale check
+    expect(calls).toEqual([]);
+    expect(controller.stats.staleDiscarded).toBe(2);
+    expect(events[0]).toEqual({
+      key: 'a',
+      candidate: { version: 1, deleted: false },
+      applied: { version: 100, deleted: false },
+      reason: 'change',
+    });
+    await controller.stop();
+  });
+
+  it('discards a stale copy delivered by a faulty watch after the newer one was applied', async () => {
+    // A source whose watch replays an old event: the informer's cache regresses, the controller refuses it.
+    const store = new MemoryStore<string>();
+    const clock = new VirtualClock();
+    const replay: WatchEvent<string>[] = [];
+    const faulty: ListWatch<string> = {
+      list: (signal) => store.list(signal),
+      async *watch(from, signal) {
+        for await (const event of store.watch(from, signal)) {
+          yield event;
+          if (event.type !== 'bookmark') replay.push(event);
+          if (replay.length === 2) yield replay[0] as WatchEvent<string>; // the old 'added' again, late
+        }
+      },
+    };
+    const seen: (string | undefined)[] = [];
+    const controller = new Controller<string>({
+      source: faulty,
+      clock,
+      reconcile: async (_k, desired) => {
+        seen.push(desired?.value);
+      },
+    });
+    controller.start();
+    await clock.advanceUntil(() => controller.informer.hasSynced());
+    store.put('a', 'one');
+    await clock.flush();
+    store.put('a', 'two');
+    await clock.flush();
+    expect(seen).toEqual(['one', 'two']);
+    expect(controller.stats.staleDiscarded).toBe(1);
+    await controller.stop();
+  });
+
+  it('skips a redelivered applied version, but a resync pass always reaches reconcile', async () => {
+    const { store, calls, controller, boot, clock } = setup({ resyncMs: 1_000 });
+    const skipped: unknown[] = [];
+    controller.on('skipped', (e) => skipped.push(e));
+    store.put('a', 'v1');
+    await boot();
+    controller.trigger('a'); // an interrupt that carries no new state
+    await clock.flush();
+    expect(calls).toHaveLength(1);
+    expect(controller.stats.skipped).toBe(1);
+    expect(skipped).toEqual([{ key: 'a', candidate: { version: 1, deleted: false } }]);
+    await clock.advance(1_000);
+    expect(calls.map((c) => [c.value, c.reason])).toEqual([
+      ['v1', 'change'],
+      ['v1', 'resync'],
+    ]);
+    await controller.stop();
+  });
+
+  it('reconciles a deletion once, and a later re-add goes through', async () => {
+    const { store, calls, controller, boot, clock } = setup();
+    store.put('a', 'v1');
+    await boot();
+    store.delete('a');
+    await clock.flush();
+    controller.trigger('a');
+    await clock.flush();
+    store.put('a', 'v2');
+    await clock.flush();
+    expect(calls.map((c) => c.value)).toEqual(['v1', undefined, 'v2']);
+    expect(controller.stats.skipped).toBe(1);
+    expect(controller.appliedVersions.get('a')).toEqual({ version: 3, deleted: false });
+    await controller.stop();
+  });
+
+  it('after a restart with the same memory, deletes keys that vanished while it was down', async () => {
+    const first = setup();
+    first.store.put('gone', 'x');
+    first.store.put('kept', 'y');
+    await first.boot();
+    await first.controller.stop();
+    first.store.delete('gone');
+    const calls: (string | undefined)[] = [];
+    const second = new Controller<string>({
+      source: first.store,
+      clock: first.clock,
+      appliedVersions: first.controller.appliedVersions,
+      reconcile: async (key, desired) => {
+        calls.push(`${key}=${desired?.value}`);
+      },
+    });
+    second.start();
+    await first.clock.advanceUntil(() => second.stats.reconciles > 0);
+    expect(calls).toEqual(['gone=undefined']); // 'kept' is already applied at its version: skipped
+    await second.stop();
+  });
+
+  it('removes orphans reported by actualKeys (a fresh controller without memory)', async () => {
+    const { store, calls, controller, boot } = setup({ actualKeys: async () => ['orphan', 'a'] });
+    store.put('a', 'v1');
+    await boot();
+    expect(calls.map((c) => [c.key, c.value, c.reason])).toEqual([
+      ['a', 'v1', 'change'],
+      ['orphan', undefined, 'resync'],
+    ]);
+    await controller.stop();
+  });
+});
+
+describe('Controller: failures, retries and requeues', () => {
+  it('retries with per-key backoff that resets on success', async () => {
+    let failuresLeft = 3;
+    const { store, calls, controller, boot, clock } = setup({
+      rateLimiter: exponentialBackoff({ baseMs: 100, maxMs: 10_000 }),
+      body: async () => {
+        if (failuresLeft-- > 0) throw new SinkError('down');
+      },
+    });
+    const errors: unknown[] = [];
+    controller.on('error', (_e, info) => errors.push(info.retryInMs));
+    store.put('a', 'v1');
+    await boot();
+    await clock.advanceUntil(() => controller.stats.lastSuccessAt !== undefined);
+    expect(calls.map((c) => [c.at, c.reason, c.attempt])).toEqual([
+      [0, 'change', 1],
+      [100, 'retry', 2],
+      [300, 'retry', 3],
+      [700, 'retry', 4],
+    ]);
+    expect(errors).toEqual([100, 200, 400]);
+    expect(controller.stats.reconcileErrors).toBe(3);
+    failuresLeft = 1;
+    store.put('a', 'v2');
+    await clock.advanceUntil(() => calls.length === 6);
+    expect(calls.slice(4).map((c) => [c.at - 700, c.attempt])).toEqual([
+      [0, 1],
+      [100, 2], // backoff started over
+    ]);
+    await controller.stop();
+  });
+
+  it('honours requeueAfterMs carried by a thrown error without advancing the backoff', async () => {
+    const script: (() => void)[] = [
+      () => {
+        throw new RequeueError(5_000, 'locked');
+      },
+      () => {
+        throw withRequeueAfter(new SinkError('busy', { status: 503 }), 2_000);
+      },
+      () => {
+        throw new SinkError('plain failure');
+      },
+    ];
+    const { store, calls, controller, boot, clock } = setup({
+      rateLimiter: exponentialBackoff({ baseMs: 100 }),
+      body: async () => script.shift()?.(),
+    });
+    const retryIn: unknown[] = [];
+    controller.on('error', (_e, info) => retryIn.push(info.retryInMs));
+    store.put('a', 'v1');
+    await boot();
+    await clock.advanceUntil(() => controller.stats.lastSuccessAt !== undefined);
+    expect(calls.map((c) => [c.at, c.reason, c.attempt])).toEqual([
+      [0, 'change', 1],
+      [5_000, 'retry', 2],
+      [7_000, 'retry', 3],
+      [7_100, 'retry', 4], // first backoff step: the explicit delays did not advance it
+    ]);
+    expect(retryIn).toEqual([5_000, 2_000, 100]);
+    expect(controller.stats.reconcileErrors).toBe(3);
+    await controller.stop();
+  });
+
+  it('requeues after requeueAfterMs returned on success', async () => {
+    let n = 0;
+    const { store, calls, controller, boot, clock } = setup({
+      body: async () => (n++ < 2 ? { requeueAfterMs: 1_000 } : undefined),
+    });
+    store.put('a', 'v1');
+    await boot();
+    await clock.advance(5_000);
+    expect(calls.map((c) => [c.at, c.reason])).toEqual([
+      [0, 'change'],
+      [1_000, 'requeue'],
+      [2_000, 'requeue'],
+    ]);
+    expect(controller.stats.requeues).toBe(2);
+    await controller.stop();
+  });
+
+  it('runs a change during backoff at once without counting it as a failure; stale timers do not cut backoff', async () => {
+    let fail = true;
+    const limiter = exponentialBackoff({ baseMs: 100 });
+    const { store, calls, controller, boot, clock } = setup({
+      rateLimiter: limiter,
+      body: async () => {
+        if (fail) throw new SinkError('down');
+      },
+    });
+    store.put('a', 'v1');
+    await boot(); // fails at 0, retry at 100
+    await clock.advance(100); // fails at 100, retry at 300
+    await clock.advance(50);
+    store.put('a', 'v2'); // t=150, during backoff
+    await clock.flush();
+    expect(calls.map((c) => [c.at, c.value, c.reason, c.attempt])).toEqual([
+      [0, 'v1', 'change', 1],
+      [100, 'v1', 'retry', 2],
+      [150, 'v2', 'change', 3],
+    ]);
+    expect(limiter.numRequeues('a')).toBe(3); // three real failures, the trigger itself added none
+    // Next retry is 400 ms after the failure at 150; the timer left from the failure at 100 (due 300) must not run it.
+    await clock.advance(400);
+    expect(calls.at(-1)?.at).toBe(550);
+    fail = false;
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(5);
+    expect(limiter.numRequeues('a')).toBe(0);
+    await controller.stop();
+  });
+});
+
+describe('Controller: stop, resync and bad input', () => {
+  it('stop() drains in-flight work without aborting it and takes no new work', async () => {
+    const gate = deferred();
+    let signal: AbortSignal | undefined;
+    const { store, calls, controller, boot, clock } = setup({
+      body: async (_k, ctx) => {
+        signal = ctx.signal;
+        await gate.promise;
+      },
+    });
+    store.put('a', 'v1');
+    await boot();
+    let stopped = false;
+    const stopping = controller.stop().then(() => {
+      stopped = true;
+    });
+    store.put('a', 'v2');
+    store.put('b', 'v1');
+    await clock.flush();
+    expect(stopped).toBe(false);
+    expect(signal?.aborted).toBe(false);
+    gate.resolve();
+    await stopping;
+    expect(calls.map((c) => c.value)).toEqual(['v1']);
+    expect(controller.stats.reconciles).toBe(1);
+  });
+
+  it('stop({ drain: false }) aborts the signal of in-flight work', async () => {
+    const { store, controller, boot } = setup({
+      body: (_k, ctx) =>
+        new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+    });
+    const errors: Error[] = [];
+    controller.on('error', (e) => errors.push(e));
+    store.put('a', 'v1');
+    await boot();
+    await controller.stop({ drain: false });
+    expect(errors[0]?.name).toBe('ShutdownError');
+    expect(controller.stats.pendingRetries).toBe(0); // no retry is scheduled while stopping
+  });
+
+  it('keeps live changes moving while a large resync backlog waits in the low lane', async () => {
+    const { store, calls, controller, boot, clock } = setup({
+      resyncMs: 60_000,
+      body: () => sleep(clock, 1),
+    });
+    for (let i = 0; i < 1_000; i++) store.put(`k${i}`, 'v1');
+    await boot();
+    await clock.advanceUntil(() => controller.stats.queueDepth === 0 && controller.stats.inFlight === 0);
+    const before = calls.length;
+    await clock.advance(60_000 - clock.now()); // the resync pass queues 1,000 keys
+    expect(controller.stats.queueDepth).toBeGreaterThan(900);
+    store.put('k500', 'live');
+    await clock.advanceUntil(() => calls.some((c) => c.value === 'live'));
+    const position = calls.findIndex((c) => c.value === 'live') - before;
+    expect(position).toBeLessThan(10); // not after the 1,000 resync items
+    await clock.advanceUntil(() => controller.stats.queueDepth === 0 && controller.stats.inFlight === 0);
+    const after = calls.slice(before);
+    expect(new Set(after.map((c) => c.key)).size).toBe(1_000); // the resync also completes
+    expect(after.filter((c) => c.reason === 'resync')).toHaveLength(999); // k500 ran as a change
+    await controller.stop();
+  });
+
+  it('reports malformed events and source failures as typed errors and goes on', async () => {
+    const store = new MemoryStore<string>();
+    const clock = new VirtualClock();
+    let watches = 0;
+    const bad: ListWatch<string> = {
+      list: (signal) => store.list(signal),
+      async *watch(from, signal) {
+        watches++;
+        if (watches === 1) {
+          yield { type: 'weird', revision: from } as unknown as WatchEvent<string>;
+          yield { type: 'added', revision: from, item: { key: 'x' } } as unknown as WatchEvent<string>;
+          throw new Error('connection reset');
+        }
+        yield* store.watch(from, signal);
+      },
+    };
+    const seen: string[] = [];
+    const controller = new Controller<string>({
+      source: bad,
+      clock,
+      informer: { random: () => 0.5 },
+      reconcile: async (key, desired) => {
+        seen.push(`${key}=${desired?.value}`);
+      },
+    });
+    const errors: [string, string][] = [];
+    controller.on('error', (e, info) => errors.push([e.name, info.phase]));
+    controller.start();
+    await clock.advanceUntil(() => controller.informer.hasSynced());
+    await clock.advance(60_000); // past the reconnect backoff
+    store.put('a', 'ok');
+    await clock.advanceUntil(() => seen.length > 0);
+    expect(seen).toEqual(['a=ok']);
+    expect(errors).toEqual([
+      ['MalformedEventError', 'source'],
+      ['MalformedEventError', 'source'],
+      ['SourceError', 'source'],
+    ]);
+    expect(controller.stats.sourceErrors).toBe(3);
+    expect(new MalformedEventError('x')).toBeInstanceOf(Error);
+    await controller.stop();
+  });
+
+  it('exposes stats for metrics: counters, durations, per-key and overall last success', async () => {
+    const { store, controller, boot, clock } = setup({ concurrency: 2, body: () => sleep(clock, 25) });
+    const durations: number[] = [];
+    controller.on('reconciled', (e) => durations.push(e.durationMs));
+    store.put('a', '1');
+    store.put('b', '1');
+    store.put('c', '1');
+    await boot();
+    expect(controller.stats.inFlight).toBe(2);
+    expect(controller.stats.queueDepth).toBe(1);
+    await clock.advanceUntil(() => controller.stats.reconciles === 3);
+    expect(durations).toEqual([25, 25, 25]);
+    expect(controller.stats).toMatchObject({
+      reconciles: 3,
+      reconcileErrors: 0,
+      durationMsTotal: 75,
+      durationMsMax: 25,
+      lastSuccessAt: 50,
+      queueDepth: 0,
+      inFlight: 0,
+    });
+    expect(controller.lastSuccessAt('a')).toBe(25);
+    expect(controller.lastSuccessAt('c')).toBe(50);
+    expect(controller.lastSuccessAt('zzz')).toBeUndefined();
+    await controller.stop();
+  });
+
+  it('survives a throwing event listener', async () => {
+    const { store, calls, controller, boot, clock } = setup();
+    controller.on('reconciled', () => {
+      throw new Error('listener bug');
+    });
+    store.put('a', '1');
+    await boot();
+    store.put('b', '1');
+    await clock.flush();
+    expect(calls.map((c) => c.key)).toEqual(['a', 'b']);
+    await controller.stop();
+  });
+
+  it('listens to a shared Informer without starting or stopping it', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore<string>();
+    store.put('a', '1');
+    const informer = new Informer<string>(store, { clock });
+    const seen: Versioned<string>[] = [];
+    const controller = new Controller<string>({
+      source: informer,
+      clock,
+      reconcile: async (_k, d) => {
+        if (d) seen.push(d);
+      },
+    });
+    controller.start();
+    await clock.flush();
+    expect(informer.hasSynced()).toBe(false);
+    informer.start();
+    await clock.advanceUntil(() => seen.length === 1);
+    await controller.stop();
+    store.put('b', '1');
+    await clock.flush();
+    expect(informer.cache.has('b')).toBe(true); // still running
+    expect(seen).toHaveLength(1);
+    await informer.stop();
+  });
+
+  it('validates options eagerly with a ConfigError naming the option', () => {
+    const store = new MemoryStore<string>();
+    const reconcile = async (): Promise<void> => {};
+    const bad: [Partial<ControllerOptions<string>>, string][] = [
+      [{ concurrency: 0 }, 'concurrency'],
+      [{ concurrency: 1.5 }, 'concurrency'],
+      [{ debounceMs: -1 }, 'debounceMs'],
+      [{ debounceMs: 100, maxWaitMs: 50 }, 'maxWaitMs'],
+      [{ resyncMs: Number.NaN }, 'resyncMs'],
+      [{ source: {} as ListWatch<string> }, 'source'],
+      [{ reconcile: 'no' as unknown as ReconcileFn<string> }, 'reconcile'],
+    ];
+    for (const [options, path] of bad) {
+      let error: unknown;
+      try {
+        new Controller<string>({ source: store, reconcile, ...options });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).path).toBe(path);
+    }
+    expect(() => new RequeueError(-1)).toThrow(RangeError);
+  });
+});

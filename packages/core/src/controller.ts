@@ -1,0 +1,482 @@
+/**
+ * The Controller: level-triggered reconciliation of every key of a desired state. Informer events only
+ * name a key; a worker later reads the key's *latest* cached state and hands it to `reconcile`, so a burst
+ * of changes costs one reconcile (the WorkQueue de-duplicates, an optional per-key debounce bounded by a max
+ * wait coalesces further). A key is never reconciled twice at once. The last applied version per key
+ * ({@link AppliedVersions}) turns older states into `staleDiscarded` and redelivered ones into `skipped`,
+ * while resync, retry and requeue runs always reach `reconcile` so drift of the actual state is repaired.
+ * Failures retry per key with the rate limiter's backoff (reset on success), or after the `requeueAfterMs`
+ * the thrown error carries; a change arriving during a backoff runs at once and is not counted as a failure.
+ * Initial-list and resync work waits in the queue's low lane so live changes are not stuck behind it.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { type AppliedRecord, AppliedVersions } from './applied-versions.js';
+import type { Clock, TimerHandle } from './clock.js';
+import {
+  type ControllerErrorInfo,
+  type ControllerEvents,
+  type ControllerOptions,
+  type ControllerStats,
+  type ReconcileReason,
+  type ResolvedControllerOptions,
+  resolveControllerOptions,
+} from './controller-options.js';
+import { ShutdownError } from './errors.js';
+import { Informer } from './informer.js';
+import { KeyedDebouncer } from './keyed-debouncer.js';
+import type { Versioned } from './list-watch.js';
+import { requeueAfterOf } from './requeue-error.js';
+import { WorkQueue } from './work-queue.js';
+
+/** Why a key waits: several reasons merge into one run. Delayed reasons carry their due time. */
+interface PendingWork {
+  change: boolean;
+  resync: boolean;
+  retryAt: number | undefined;
+  requeueAt: number | undefined;
+}
+
+type State = 'new' | 'running' | 'stopping' | 'stopped';
+
+/** Options of {@link Controller.stop}. */
+export interface ControllerStopOptions {
+  /**
+   * `true`: let running reconciles finish with their signal untouched. `false`: abort their signal (they
+   * should give up quickly). Keys still waiting are dropped either way; the next controller relists them.
+   * @defaultValue true
+   */
+  drain?: boolean;
+}
+
+/**
+ * Keeps an external system converged on a desired state, one key at a time.
+ *
+ * @example
+ * ```ts
+ * const controller = new Controller({ source: store, reconcile: sinkReconciler(sink), resyncMs: 60_000 });
+ * controller.on('error', (err, info) => log.warn({ err, ...info }, 'reconcile failed'));
+ * controller.start();
+ * // ...
+ * await controller.stop();
+ * ```
+ */
+export class Controller<T> extends EventEmitter<ControllerEvents> {
+  /** Name from the options, for logs and metrics. */
+  readonly name: string;
+  readonly #opts: ResolvedControllerOptions<T>;
+  readonly #clock: Clock;
+  readonly #informer: Informer<T>;
+  readonly #ownsInformer: boolean;
+  readonly #queue: WorkQueue<string>;
+  readonly #debouncer: KeyedDebouncer<string> | undefined;
+  readonly #applied: AppliedVersions;
+  readonly #pending = new Map<string, PendingWork>();
+  /** Keys with a retry or requeue waiting for its due time. */
+  readonly #delayed = new Set<string>();
+  /** Consecutive failures per key (reset on success). */
+  readonly #failures = new Map<string, number>();
+  /** Version of the last `deleted` event per key, until its deletion is applied or the key comes back. */
+  readonly #tombstones = new Map<string, number>();
+  readonly #lastSuccess = new Map<string, number>();
+  /** Aborted by any stop: waiting for sync, reading actual keys. */
+  readonly #lifecycle = new AbortController();
+  /** Aborted only by stop({ drain: false }): the signal reconcile functions get. */
+  readonly #reconcileAbort = new AbortController();
+  #state: State = 'new';
+  #synced = false;
+  #workers: Promise<void>[] = [];
+  #startup: Promise<void> = Promise.resolve();
+  #stopped: Promise<void> | undefined;
+  #resyncTimer: TimerHandle | undefined;
+  #unsubscribe: () => void = () => {};
+  #inFlight = 0;
+  readonly #counts = {
+    reconciles: 0,
+    reconcileErrors: 0,
+    sourceErrors: 0,
+    staleDiscarded: 0,
+    skipped: 0,
+    retries: 0,
+    requeues: 0,
+    resyncs: 0,
+    durationMsTotal: 0,
+    durationMsMax: 0,
+    lastSuccessAt: undefined as number | undefined,
+  };
+
+  /** @throws ConfigError naming the first invalid option. Does no I/O; work starts at {@link Controller.start}. */
+  constructor(options: ControllerOptions<T>) {
+    super();
+    this.#opts = resolveControllerOptions(options);
+    this.name = this.#opts.name;
+    this.#clock = this.#opts.clock;
+    const source = this.#opts.source;
+    this.#ownsInformer = !(source instanceof Informer);
+    this.#informer =
+      source instanceof Informer
+        ? source
+        : new Informer<T>(source, { name: this.name, ...this.#opts.informer, clock: this.#clock });
+    this.#queue = new WorkQueue<string>({
+      name: this.name,
+      clock: this.#clock,
+      rateLimiter: this.#opts.rateLimiter,
+      ...(this.#opts.lowPriorityShare === undefined ? {} : { lowPriorityShare: this.#opts.lowPriorityShare }),
+    });
+    this.#debouncer =
+      this.#opts.debounceMs > 0
+        ? new KeyedDebouncer<string>({
+            waitMs: this.#opts.debounceMs,
+            maxWaitMs: this.#opts.maxWaitMs,
+            clock: this.#clock,
+            onFire: (key) => this.#enqueue(key, 'change', 'high'),
+          })
+        : undefined;
+    this.#applied = options.appliedVersions ?? new AppliedVersions();
+  }
+
+  /** The informer the controller reads from (its own, or the one passed as `source`). */
+  get informer(): Informer<T> {
+    return this.#informer;
+  }
+
+  /** The memory of applied versions (pass it to the next controller on restart). */
+  get appliedVersions(): AppliedVersions {
+    return this.#applied;
+  }
+
+  /** A snapshot of counters and gauges, for metrics. */
+  get stats(): ControllerStats {
+    return {
+      ...this.#counts,
+      queueDepth: this.#queue.length,
+      inFlight: this.#inFlight,
+      pendingRetries: this.#delayed.size,
+    };
+  }
+
+  /** Clock time of the last successful reconcile of `key`, or `undefined`. */
+  lastSuccessAt(key: string): number | undefined {
+    return this.#lastSuccess.get(key);
+  }
+
+  /**
+   * Begin: subscribe to the informer (start it when the controller owns it), wait for its initial sync,
+   * queue every known key at low priority, then run `concurrency` workers and the resync timer.
+   *
+   * @throws Error when called twice.
+   */
+  start(): void {
+    if (this.#state !== 'new') throw new Error(`${this.name}: start() may be called only once`);
+    this.#state = 'running';
+    this.#subscribe();
+    if (this.#ownsInformer) this.#informer.start();
+    this.#startup = this.#afterSync();
+  }
+
+  /**
+   * Mark `key` changed from outside (an interrupt that carries no state): it is reconciled from the cached
+   * state like an informer change. Ignored unless running.
+   */
+  trigger(key: string): void {
+    this.#onChange(key);
+  }
+
+  /**
+   * Stop intake (informer events, resync timer, debounce), let running reconciles finish (or abort their
+   * signal with `drain: false`), drop waiting keys, stop an owned informer, then resolve. Idempotent.
+   */
+  stop(options: ControllerStopOptions = {}): Promise<void> {
+    if (this.#stopped !== undefined) {
+      if (options.drain === false) this.#reconcileAbort.abort(new ShutdownError(`${this.name} stopped`));
+      return this.#stopped;
+    }
+    const wasStarted = this.#state !== 'new';
+    this.#state = 'stopping';
+    this.#unsubscribe();
+    this.#lifecycle.abort(new ShutdownError(`${this.name} stopped`));
+    if (this.#resyncTimer !== undefined) this.#clock.clearTimeout(this.#resyncTimer);
+    this.#debouncer?.dispose();
+    if (options.drain === false) this.#reconcileAbort.abort(new ShutdownError(`${this.name} stopped`));
+    this.#stopped = (async () => {
+      await this.#queue.shutDown();
+      await Promise.all(this.#workers);
+      await this.#startup;
+      if (wasStarted && this.#ownsInformer) await this.#informer.stop();
+      this.#state = 'stopped';
+    })();
+    return this.#stopped;
+  }
+
+  #subscribe(): void {
+    const informer = this.#informer;
+    const onChange = (item: Versioned<T>): void => {
+      this.#tombstones.delete(item.key);
+      this.#onChange(item.key);
+    };
+    const onDeleted = (item: Versioned<T>): void => {
+      this.#tombstones.set(item.key, item.version);
+      this.#onChange(item.key);
+    };
+    const onResync = (item: Versioned<T>): void => {
+      if (this.#state === 'running' && this.#synced) this.#enqueue(item.key, 'resync', 'low');
+    };
+    const onError = (error: Error): void => this.#sourceError(error, 'source');
+    const onRelisted = (): void => this.#afterRelist();
+    informer.on('added', onChange);
+    informer.on('updated', onChange);
+    informer.on('deleted', onDeleted);
+    informer.on('resync', onResync);
+    informer.on('error', onError);
+    informer.on('relisted', onRelisted);
+    this.#unsubscribe = () => {
+      informer.off('relisted', onRelisted);
+      informer.off('added', onChange);
+      informer.off('updated', onChange);
+      informer.off('deleted', onDeleted);
+      informer.off('resync', onResync);
+      informer.off('error', onError);
+    };
+  }
+
+  /**
+   * A relist is a consistent snapshot: a key absent from it is gone as of now, later than anything applied.
+   * Its deletion may carry an older version than the applied one (the cache had regressed before the relist,
+   * or an earlier stale deletion was discarded), so raise its tombstone above everything sent and queue it.
+   */
+  #afterRelist(): void {
+    const cache = this.#informer.cache;
+    const absent = new Set<string>();
+    for (const key of this.#tombstones.keys()) if (!cache.has(key)) absent.add(key);
+    for (const key of this.#applied.liveKeys()) if (!cache.has(key)) absent.add(key);
+    for (const key of absent) {
+      const sent = this.#applied.highestSent(key)?.version ?? 0;
+      this.#tombstones.set(key, Math.max(sent, this.#tombstones.get(key) ?? 0));
+      this.#onChange(key);
+    }
+  }
+
+  async #afterSync(): Promise<void> {
+    try {
+      await this.#informer.waitForSync(this.#lifecycle.signal);
+    } catch {
+      return; // stopped before the initial sync: nothing was queued for workers
+    }
+    if (this.#state !== 'running') return;
+    this.#synced = true;
+    // Catch up in the low lane: every cached key, and keys applied earlier that vanished meanwhile.
+    for (const key of this.#informer.cache.keys()) this.#enqueue(key, 'change', 'low');
+    for (const key of this.#applied.liveKeys()) {
+      if (!this.#informer.cache.has(key)) this.#enqueue(key, 'change', 'low');
+    }
+    for (let i = 0; i < this.#opts.concurrency; i++) this.#workers.push(this.#work());
+    this.#scheduleResync();
+    await this.#enqueueActualOrphans();
+  }
+
+  #onChange(key: string): void {
+    if (this.#state !== 'running') return;
+    // Before the initial sync workers are idle; the catch-up queues the cache in the low lane anyway.
+    if (!this.#synced) this.#enqueue(key, 'change', 'low');
+    else if (this.#debouncer !== undefined) this.#debouncer.touch(key);
+    else this.#enqueue(key, 'change', 'high');
+  }
+
+  #pendingOf(key: string): PendingWork {
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = { change: false, resync: false, retryAt: undefined, requeueAt: undefined };
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  #enqueue(key: string, why: 'change' | 'resync', priority: 'high' | 'low'): void {
+    if (this.#state !== 'running') return;
+    const pending = this.#pendingOf(key);
+    if (why === 'change') pending.change = true;
+    else pending.resync = true;
+    this.#queue.add(key, { priority });
+  }
+
+  #enqueueDelayed(key: string, why: 'retry' | 'requeue', ms: number): void {
+    const pending = this.#pendingOf(key);
+    const at = this.#clock.now() + ms;
+    if (why === 'retry') pending.retryAt = at;
+    else pending.requeueAt = at;
+    this.#delayed.add(key);
+    this.#queue.addAfter(key, ms);
+  }
+
+  #scheduleResync(): void {
+    if (this.#opts.resyncMs <= 0 || this.#state !== 'running') return;
+    this.#resyncTimer = this.#clock.setTimeout(() => {
+      this.#resyncTimer = undefined;
+      if (this.#state !== 'running') return;
+      this.#counts.resyncs++;
+      const cache = this.#informer.cache;
+      for (const key of cache.keys()) this.#enqueue(key, 'resync', 'low');
+      for (const key of this.#applied.liveKeys()) if (!cache.has(key)) this.#enqueue(key, 'resync', 'low');
+      for (const key of this.#tombstones.keys()) this.#enqueue(key, 'resync', 'low');
+      this.#scheduleResync();
+      void this.#enqueueActualOrphans();
+    }, this.#opts.resyncMs);
+  }
+
+  /** Queue (as resync: always reconciled) the keys the actual state holds but the desired state lacks. */
+  async #enqueueActualOrphans(): Promise<void> {
+    const actualKeys = this.#opts.actualKeys;
+    if (actualKeys === undefined) return;
+    let keys: Iterable<string>;
+    try {
+      keys = await actualKeys(this.#lifecycle.signal);
+    } catch (error) {
+      if (this.#state === 'running') this.#sourceError(error, 'actual-keys');
+      return;
+    }
+    for (const key of keys) if (!this.#informer.cache.has(key)) this.#enqueue(key, 'resync', 'low');
+  }
+
+  async #work(): Promise<void> {
+    for (let key = await this.#queue.get(); key !== undefined; key = await this.#queue.get()) {
+      try {
+        if (this.#state === 'running') await this.#process(key);
+      } catch (error) {
+        // Only a throwing event listener can get here; keep the worker alive.
+        this.#safeEmit('error', asError(error), { phase: 'reconcile', key });
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+
+  async #process(key: string): Promise<void> {
+    const pending = this.#pending.get(key);
+    if (pending === undefined) return; // a delayed add whose work already ran
+    const now = this.#clock.now();
+    const retryDue = pending.retryAt !== undefined && pending.retryAt <= now;
+    const requeueDue = pending.requeueAt !== undefined && pending.requeueAt <= now;
+    if (!pending.change && !pending.resync && !retryDue && !requeueDue) {
+      // Woken early (the queue keeps the earliest of several delays): wait for the real due time.
+      const due = Math.min(pending.retryAt ?? Number.POSITIVE_INFINITY, pending.requeueAt ?? Number.POSITIVE_INFINITY);
+      this.#queue.addAfter(key, due - now);
+      return;
+    }
+    this.#pending.delete(key);
+    this.#delayed.delete(key);
+    const reason: ReconcileReason = pending.change
+      ? 'change'
+      : retryDue
+        ? 'retry'
+        : requeueDue
+          ? 'requeue'
+          : 'resync';
+    // Only a plain change may be skipped: the other reasons exist to re-check the actual state.
+    const force = pending.resync || pending.retryAt !== undefined || pending.requeueAt !== undefined;
+
+    const desired = this.#informer.cache.get(key);
+    const candidate: AppliedRecord =
+      desired !== undefined
+        ? { version: desired.version, deleted: false }
+        : { version: this.#tombstones.get(key) ?? this.#applied.highestSent(key)?.version ?? 0, deleted: true };
+    const comparison = this.#applied.compare(key, candidate);
+    if (comparison === 'older') {
+      this.#counts.staleDiscarded++;
+      const applied = this.#applied.highestSent(key) as AppliedRecord;
+      this.#safeEmit('staleDiscarded', { key, candidate, applied, reason });
+      return;
+    }
+    if (comparison === 'same' && !force) {
+      this.#counts.skipped++;
+      this.#safeEmit('skipped', { key, candidate });
+      return;
+    }
+    await this.#run(key, desired, candidate, reason);
+  }
+
+  async #run(key: string, desired: Versioned<T> | undefined, candidate: AppliedRecord, reason: ReconcileReason) {
+    const attempt = (this.#failures.get(key) ?? 0) + 1;
+    const started = this.#clock.now();
+    // Before the call: a failed (or aborted) attempt may still have written, so nothing older may follow it.
+    this.#applied.attempt(key, candidate);
+    let result: unknown;
+    let failure: unknown;
+    let failed = false;
+    this.#inFlight++;
+    try {
+      result = await this.#opts.reconcile(key, desired, { signal: this.#reconcileAbort.signal, reason, attempt });
+    } catch (error) {
+      failed = true;
+      failure = error;
+    } finally {
+      this.#inFlight--;
+    }
+    const finished = this.#clock.now();
+    const durationMs = finished - started;
+    const counts = this.#counts;
+    counts.reconciles++;
+    counts.durationMsTotal += durationMs;
+    counts.durationMsMax = Math.max(counts.durationMsMax, durationMs);
+    const running = this.#state === 'running';
+
+    if (failed) {
+      counts.reconcileErrors++;
+      this.#failures.set(key, attempt);
+      let retryInMs: number | undefined;
+      if (running) {
+        // An explicit delay replaces this backoff step; the limiter is not advanced for it.
+        retryInMs = requeueAfterOf(failure) ?? this.#opts.rateLimiter.when(key);
+        counts.retries++;
+        this.#enqueueDelayed(key, 'retry', retryInMs);
+      }
+      const info: ControllerErrorInfo = {
+        phase: 'reconcile',
+        key,
+        reason,
+        attempt,
+        durationMs,
+        ...(retryInMs === undefined ? {} : { retryInMs }),
+      };
+      this.#safeEmit('error', asError(failure), info);
+      return;
+    }
+
+    this.#applied.record(key, candidate);
+    if (candidate.deleted && this.#tombstones.get(key) === candidate.version) this.#tombstones.delete(key);
+    this.#failures.delete(key);
+    this.#opts.rateLimiter.forget(key);
+    this.#lastSuccess.set(key, finished);
+    counts.lastSuccessAt = finished;
+    const requeueAfterMs = requeueAfterOf(result);
+    if (requeueAfterMs !== undefined && running) {
+      counts.requeues++;
+      this.#enqueueDelayed(key, 'requeue', requeueAfterMs);
+    }
+    this.#safeEmit('reconciled', {
+      key,
+      version: candidate.version,
+      deleted: candidate.deleted,
+      reason,
+      attempt,
+      durationMs,
+      ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+    });
+  }
+
+  #sourceError(error: unknown, phase: 'source' | 'actual-keys'): void {
+    this.#counts.sourceErrors++;
+    this.#safeEmit('error', asError(error), { phase });
+  }
+
+  /** Emit without letting a throwing listener break the loop that emits. */
+  #safeEmit<E extends keyof ControllerEvents>(event: E, ...args: Parameters<ControllerEvents[E]>): void {
+    try {
+      (this.emit as (event: E, ...rest: Parameters<ControllerEvents[E]>) => boolean)(event, ...args);
+    } catch {
+      // A listener's bug is not the controller's failure.
+    }
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
