@@ -237,6 +237,7 @@ describe('WorkQueue (property)', () => {
       fc.record({ kind: fc.constant('add' as const), key: fc.integer({ min: 0, max: 5 }), low: fc.boolean() }),
       fc.record({ kind: fc.constant('get' as const) }),
       fc.record({ kind: fc.constant('done' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('strayDone' as const), key: fc.integer({ min: 0, max: 5 }) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
@@ -254,6 +255,9 @@ describe('WorkQueue (property)', () => {
               processing.push(key);
               pendingAfter.delete(key);
             }
+          } else if (o.kind === 'strayDone') {
+            // done() of a key that is not being processed is ignored
+            if (!processing.includes(o.key)) queue.done(o.key);
           } else if (processing.length > 0) {
             const [key] = processing.splice(o.pick % processing.length, 1);
             queue.done(key as number);

@@ -47,19 +47,12 @@ export interface WorkQueueOptions<K> {
 /** Defaults of {@link WorkQueueOptions}. */
 export const workQueueDefaults = { name: 'work-queue', lowPriorityShare: 0.2 } as const;
 
-// An entry's state: the low two bits are the lane the key waits in (or will wait in again after `done`),
-// bit 2 says it is being processed, 0 means the entry is dead (its key left the queue). The rings hold
-// entries, not keys, so taking a key needs no map lookup, and a ring slot left behind by a promotion or a
-// dead entry is recognised by its state and skipped.
+// Per-key state, a small integer (no allocation per key): the low two bits are the lane the key waits in
+// (or will wait in again after `done`), bit 2 says it is being processed. A key without state is unknown.
 const HIGH = 1;
 const LOW = 2;
 const LANES = 3;
 const PROCESSING = 4;
-
-interface Entry<K> {
-  readonly key: K;
-  state: number;
-}
 
 /**
  * De-duplicating keyed work queue with two priority lanes, delayed and rate-limited adds.
@@ -81,11 +74,15 @@ export class WorkQueue<K> {
   readonly #clock: Clock;
   readonly #rateLimiter: RateLimiter<K>;
   readonly #share: number;
-  readonly #entries = new Map<K, Entry<K>>();
-  readonly #high = new RingBuffer<Entry<K>>(64);
-  readonly #low = new RingBuffer<Entry<K>>(64);
-  // The entry last handed out: `done` right after `tryGet` (one worker) finds it without a map lookup.
-  #lastTaken: Entry<K> = { key: undefined as K, state: 0 };
+  readonly #state = new Map<K, number>();
+  readonly #high = new RingBuffer<K>(64);
+  readonly #low = new RingBuffer<K>(64);
+  // Slots of the low ring left behind by promotions; while there are none, no slot needs checking.
+  #staleLow = 0;
+  // Keys being processed that were added again; while there are none, `done` need not look the key up.
+  #dirtyProcessing = 0;
+  // The key last handed out (and not yet done), so `done` right after `get` takes the short path.
+  #lastTaken: K | undefined;
   readonly #waiters = new RingBuffer<(key: K | undefined) => void>();
   readonly #delayed: DelayQueue<K>;
   #waitingHigh = 0;
@@ -187,27 +184,32 @@ export class WorkQueue<K> {
 
   /** Mark `key` as processed; if it was added meanwhile it waits again. Unknown keys are ignored. */
   done(key: K): void {
-    let entry = this.#lastTaken;
-    if (entry.key !== key || entry.state < PROCESSING) {
-      entry = this.#entries.get(key) as Entry<K>;
-      if (entry === undefined || entry.state < PROCESSING) return;
-    }
-    const lane = entry.state & LANES;
-    if (lane === 0) {
-      entry.state = 0;
-      this.#entries.delete(key);
+    if (key === this.#lastTaken && this.#dirtyProcessing === 0) {
+      // Being processed and, as no processing key was added again, not added again: it leaves the queue.
+      this.#lastTaken = undefined;
+      this.#state.delete(key);
       if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
       return;
     }
+    const state = this.#state.get(key);
+    if (state === undefined || state < PROCESSING) return;
+    if (key === this.#lastTaken) this.#lastTaken = undefined;
+    const lane = state & LANES;
+    if (lane === 0) {
+      this.#state.delete(key);
+      if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
+      return;
+    }
+    this.#dirtyProcessing--;
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      entry.state = PROCESSING;
-      this.#lastTaken = entry;
+      this.#state.set(key, PROCESSING);
+      this.#lastTaken = key;
       waiter(key);
       return;
     }
     this.#processing--;
-    this.#enqueue(entry, lane);
+    this.#enqueue(key, lane);
     if (this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
   }
 
@@ -228,57 +230,62 @@ export class WorkQueue<K> {
   }
 
   #add(key: K, lane: number): void {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) {
-      const fresh: Entry<K> = { key, state: PROCESSING };
-      this.#entries.set(key, fresh);
+    const state = this.#state.get(key);
+    if (state === undefined) {
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) {
+        this.#state.set(key, PROCESSING);
         this.#processing++;
-        this.#lastTaken = fresh;
+        this.#lastTaken = key;
         waiter(key);
       } else {
-        this.#enqueue(fresh, lane);
+        this.#enqueue(key, lane);
       }
-      return;
-    }
-    const state = entry.state;
-    if (state >= PROCESSING) {
+    } else if (state >= PROCESSING) {
       // Being processed: remember to queue it again after `done`, in the higher of the two lanes.
       const again = state & LANES;
-      if (again === 0 || lane < again) entry.state = PROCESSING | lane;
+      if (again === 0) {
+        this.#state.set(key, PROCESSING | lane);
+        this.#dirtyProcessing++;
+      } else if (lane < again) {
+        this.#state.set(key, PROCESSING | lane);
+      }
     } else if (state === LOW && lane === HIGH) {
-      // Promote: the slot left in the low ring is skipped when reached, as the state no longer matches.
-      entry.state = HIGH;
-      this.#high.push(entry);
+      // Promote: the slot left in the low ring goes stale and is skipped when reached.
+      this.#state.set(key, HIGH);
+      this.#high.push(key);
       this.#waitingLow--;
       this.#waitingHigh++;
+      this.#staleLow++;
     }
   }
 
-  #enqueue(entry: Entry<K>, lane: number): void {
-    entry.state = lane;
+  #enqueue(key: K, lane: number): void {
+    this.#state.set(key, lane);
     if (lane === HIGH) {
-      this.#high.push(entry);
+      this.#high.push(key);
       this.#waitingHigh++;
     } else {
-      this.#low.push(entry);
+      this.#low.push(key);
       this.#waitingLow++;
     }
   }
 
-  #take(ring: RingBuffer<Entry<K>>, lane: number): K {
-    // The lane's counter is positive, so a live slot is in the ring; slots whose state moved on are skipped.
+  #take(ring: RingBuffer<K>, lane: number): K {
+    // The lane's counter is positive, so a live slot is in the ring. Only the low ring can hold stale slots
+    // (left by promotions): slots minus waiting keys equals #staleLow, so with none left every slot is live.
     for (;;) {
-      const entry = ring.shift() as Entry<K>;
-      if (entry.state === lane) {
-        entry.state = PROCESSING;
-        if (lane === HIGH) this.#waitingHigh--;
-        else this.#waitingLow--;
-        this.#processing++;
-        this.#lastTaken = entry;
-        return entry.key;
+      const key = ring.shift() as K;
+      if (lane === LOW && this.#staleLow > 0 && this.#state.get(key) !== LOW) {
+        this.#staleLow--;
+        continue;
       }
+      this.#state.set(key, PROCESSING);
+      if (lane === HIGH) this.#waitingHigh--;
+      else this.#waitingLow--;
+      this.#processing++;
+      this.#lastTaken = key;
+      return key;
     }
   }
 
