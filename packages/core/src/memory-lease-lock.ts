@@ -29,11 +29,13 @@ export class MemoryLeaseLock implements LeaseLock {
     return this.#record === undefined ? undefined : { ...this.#record, version: String(this.#version) };
   }
 
+  /** Read a copy of the record, or `undefined` when none was created. */
   async get(signal?: AbortSignal): Promise<VersionedLeaseRecord | undefined> {
     if (signal?.aborted) throw abortReason(signal);
     return this.record;
   }
 
+  /** Create the record. @throws ConflictError when it exists. */
   async create(record: LeaseRecord, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortReason(signal);
     if (this.#record !== undefined) throw new ConflictError(this.name, 0, this.#version);
@@ -41,6 +43,7 @@ export class MemoryLeaseLock implements LeaseLock {
     this.#version++;
   }
 
+  /** Replace the record if its version is `ifVersion`. @throws ConflictError otherwise. */
   async update(record: LeaseRecord, ifVersion: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortReason(signal);
     const current = this.#record === undefined ? 0 : this.#version;
@@ -51,6 +54,7 @@ export class MemoryLeaseLock implements LeaseLock {
     this.#version++;
   }
 
+  /** `memory lease <name>`. */
   describe(): string {
     return `memory lease ${this.name}`;
   }

@@ -57,11 +57,17 @@ export interface PollerEvents<V> {
 
 /** Counters of a {@link Poller}. */
 export interface PollerStats {
+  /** Fetches started. */
   readonly polls: number;
+  /** Fetches that returned a changed value. */
   readonly changes: number;
+  /** Fetches that returned `{ changed: false }`. */
   readonly unchanged: number;
+  /** Fetches that failed or returned something malformed. */
   readonly errors: number;
+  /** Failures since the last successful fetch (drives the backoff). */
   readonly consecutiveErrors: number;
+  /** Calls of `trigger()` while running. */
   readonly triggers: number;
   /** Current adaptive interval (before jitter and error backoff). */
   readonly intervalMs: number;
