@@ -111,7 +111,7 @@ export function resolveNitroClientOptions(options: NitroClientOptions, prefix = 
   if (auth !== 'session' && auth !== 'headers') throw new ConfigError(at('auth'), 'must be "session" or "headers"');
   const insecure = options.insecureSkipVerify ?? nitroClientDefaults.insecureSkipVerify;
   if (typeof insecure !== 'boolean') throw new ConfigError(at('insecureSkipVerify'), 'must be a boolean');
-  return {
+  const resolved = {
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
     https: url.protocol === 'https:',
@@ -129,4 +129,7 @@ export function resolveNitroClientOptions(options: NitroClientOptions, prefix = 
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
+  // Not enumerable: logging or serializing resolved options never shows the password.
+  Object.defineProperty(resolved, 'password', { enumerable: false });
+  return resolved;
 }

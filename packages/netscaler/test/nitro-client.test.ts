@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { ConfigError, isNitroxError, SinkError, VirtualClock } from '@nitrox/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NitroError } from '../src/errors.js';
 import { NitroClient } from '../src/nitro-client.js';
+import { resolveNitroClientOptions } from '../src/nitro-client-options.js';
 import { client, dump, PASSWORD, recordingLogger, simulator, USERNAME } from './helpers.js';
 
 const MEMBER = 'servicegroup_servicegroupmember_binding';
@@ -196,6 +198,25 @@ describe('NitroClient requests', () => {
     } catch (error) {
       expect(dump(error)).not.toContain('hunter2');
     }
+  });
+
+  it('keeps the password out of network errors and of resolved options', async () => {
+    const sim = await track(simulator());
+    const url = sim.url;
+    await sim.close();
+    const logger = recordingLogger();
+    const c = await track(new NitroClient({ url, username: USERNAME, password: PASSWORD, logger, timeoutMs: 5_000 }));
+    const error = (await c.get('lbvserver').catch((e: unknown) => e)) as NitroError;
+    expect(error).toBeInstanceOf(NitroError);
+    expect(error.retryable).toBe(true);
+    expect(error.status).toBeUndefined();
+    expect(dump(error)).not.toContain(PASSWORD);
+    expect(dump(logger.lines)).not.toContain(PASSWORD);
+    const resolved = resolveNitroClientOptions({ url, username: USERNAME, password: PASSWORD });
+    expect(resolved.password).toBe(PASSWORD);
+    expect(JSON.stringify(resolved)).not.toContain(PASSWORD);
+    expect(inspect(resolved)).not.toContain(PASSWORD);
+    expect(inspect(c, { depth: 5 })).not.toContain(PASSWORD);
   });
 
   it('never puts the password in logs or errors during a whole session', async () => {
