@@ -51,17 +51,23 @@ export interface MarathonApi {
 /** Talks to one Marathon over HTTP. Construction does no I/O; {@link MarathonClient.close} releases sockets. */
 export class MarathonClient implements MarathonApi {
   readonly #conn: ResolvedConnection;
+  #current = 0;
   #agent: Dispatcher | undefined;
   #ownsAgent = false;
 
   /** @throws {@link ConfigError} for invalid options. */
   constructor(options: MarathonConnectionOptions | ResolvedConnection) {
-    this.#conn = 'baseUrl' in options ? options : resolveConnection(options);
+    this.#conn = 'baseUrls' in options ? options : resolveConnection(options);
   }
 
-  /** The base URL, without credentials. */
+  /** The base URL requests go to now, without credentials. */
   get baseUrl(): string {
-    return this.#conn.baseUrl;
+    return this.#conn.baseUrls[this.#current] as string;
+  }
+
+  /** Move to the next base URL (after a transport error or a 5xx), when there are several. */
+  #failover(): void {
+    this.#current = (this.#current + 1) % this.#conn.baseUrls.length;
   }
 
   #dispatcher(): Dispatcher {
@@ -88,7 +94,7 @@ export class MarathonClient implements MarathonApi {
     const accept = extra.accept ?? 'application/json';
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(`${this.#conn.baseUrl}${path}`, {
+      response = await request(`${this.baseUrl}${path}`, {
         dispatcher: this.#dispatcher(),
         method: 'GET',
         headers: { ...this.#conn.headers, accept },
@@ -98,9 +104,11 @@ export class MarathonClient implements MarathonApi {
       });
     } catch (cause) {
       if (signal.aborted) throw cause;
+      this.#failover();
       const reason = cause instanceof Error ? ((cause as { code?: string }).code ?? cause.name) : 'error';
       throw new SourceError(`marathon GET ${path}: request failed (${reason})`, { cause });
     }
+    if (response.statusCode >= 500) this.#failover();
     return response;
   }
 

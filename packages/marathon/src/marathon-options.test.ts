@@ -5,9 +5,17 @@ import { resolveConnection } from './marathon-options.js';
 describe('resolveConnection', () => {
   it('moves URL credentials into a basic Authorization header and out of the URL', () => {
     const c = resolveConnection({ url: 'http://alice:s%3Dcret@marathon.mesos:8080/service/marathon/' });
-    expect(c.baseUrl).toBe('http://marathon.mesos:8080/service/marathon');
+    expect(c.baseUrls).toEqual(['http://marathon.mesos:8080/service/marathon']);
     expect(c.headers.authorization).toBe(`Basic ${Buffer.from('alice:s=cret').toString('base64')}`);
     expect(JSON.stringify({ ...c, headers: undefined })).not.toContain('cret');
+  });
+
+  it('accepts several URLs (HA masters), all stripped of credentials', () => {
+    const c = resolveConnection({ url: ['http://m1:8080/', 'http://bob:pw@m2:8080'] });
+    expect(c.baseUrls).toEqual(['http://m1:8080', 'http://m2:8080']);
+    expect(c.headers.authorization).toBe(`Basic ${Buffer.from('bob:pw').toString('base64')}`);
+    expect(() => resolveConnection({ url: [] })).toThrow(/url/);
+    expect(() => resolveConnection({ url: ['http://m1', 'gopher://m2'] })).toThrow(/url\[1\]/);
   });
 
   it('sends a DC/OS token or a bearer token', () => {

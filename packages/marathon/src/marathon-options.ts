@@ -38,8 +38,11 @@ export interface MarathonTlsOptions {
 
 /** How to reach Marathon. */
 export interface MarathonConnectionOptions {
-  /** Base URL, e.g. `http://marathon.mesos:8080` (a path prefix such as `/service/marathon` is kept). */
-  readonly url: string;
+  /**
+   * Base URL, e.g. `http://marathon.mesos:8080` (a path prefix such as `/service/marathon` is kept), or several
+   * (the masters of an HA Marathon): requests go to one and move to the next after a transport error or a 5xx.
+   */
+  readonly url: string | readonly string[];
   /** Credentials; userinfo in `url` is used as basic auth when this is absent. */
   readonly auth?: BasicAuth | TokenAuth;
   /** Extra request headers (never logged). */
@@ -62,8 +65,8 @@ export const connectionDefaults = {
 
 /** Validated connection options. */
 export interface ResolvedConnection {
-  /** The base URL without credentials and without a trailing slash. */
-  readonly baseUrl: string;
+  /** The base URLs, without credentials and without a trailing slash (at least one). */
+  readonly baseUrls: readonly string[];
   /** Headers sent with every request (including `authorization`). */
   readonly headers: Readonly<Record<string, string>>;
   readonly tls: MarathonTlsOptions | undefined;
@@ -100,34 +103,43 @@ function authorization(auth: BasicAuth | TokenAuth, path: string): string {
 export function resolveConnection(options: MarathonConnectionOptions, path = ''): ResolvedConnection {
   const at = (name: string): string => (path ? `${path}.${name}` : name);
   if (typeof options !== 'object' || options === null) throw new ConfigError(path, 'must be an object');
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new ConfigError(at('url'), 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(at('url'), 'must use http: or https:');
+  const list = typeof options.url === 'string' ? [options.url] : options.url;
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(at('url'), 'must be a URL or a non-empty array of URLs');
+  const urls = list.map((raw, i) => {
+    const where = list.length === 1 ? at('url') : at(`url[${i}]`);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(where, 'must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(where, 'must use http: or https:');
+    return { url, where };
+  });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (typeof value !== 'string') throw new ConfigError(at(`headers.${name}`), 'must be a string');
     headers[name.toLowerCase()] = value;
   }
+  const withUser = urls.find(({ url }) => url.username !== '');
   if (options.auth !== undefined) {
     if (typeof options.auth !== 'object' || options.auth === null) throw new ConfigError(at('auth'), 'must be an object');
     headers.authorization = authorization(options.auth, at('auth'));
-  } else if (url.username !== '') {
+  } else if (withUser !== undefined) {
     headers.authorization = authorization(
-      { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) },
-      at('url'),
+      { username: decodeURIComponent(withUser.url.username), password: decodeURIComponent(withUser.url.password) },
+      withUser.where,
     );
   }
-  url.username = '';
-  url.password = '';
-  const baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  const baseUrls = urls.map(({ url }) => {
+    url.username = '';
+    url.password = '';
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  });
   const requestTimeoutMs = positive(options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs, at('requestTimeoutMs'));
   const connectTimeoutMs = positive(options.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs, at('connectTimeoutMs'));
   if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) {
     throw new ConfigError(at('tls'), 'must be an object');
   }
-  return { baseUrl, headers, tls: options.tls, requestTimeoutMs, connectTimeoutMs, dispatcher: options.dispatcher };
+  return { baseUrls, headers, tls: options.tls, requestTimeoutMs, connectTimeoutMs, dispatcher: options.dispatcher };
 }

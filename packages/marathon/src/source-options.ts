@@ -16,7 +16,7 @@ import type { Backoff, BackoffOptions } from './reconnect-backoff.js';
 /** Options of {@link MarathonSource}. */
 export interface MarathonSourceOptions extends Omit<MarathonConnectionOptions, 'url'>, ProjectionOptions {
   /** Base URL of Marathon (required unless `client` is given); see {@link MarathonConnectionOptions.url}. */
-  readonly url?: string;
+  readonly url?: string | readonly string[];
   /** Use this client instead of one built from the connection options (tests, custom transports); not closed by `stop()`. */
   readonly client?: MarathonApi;
   /** Which apps become pools. @defaultValue every app */
@@ -90,8 +90,8 @@ export interface ResolvedSourceOptions {
   readonly random: () => number;
 }
 
-function requireUrl(url: unknown): string {
-  if (typeof url !== 'string' || url === '') throw new ConfigError('url', 'is required (or pass a client)');
+function requireUrl(url: string | readonly string[] | undefined): string | readonly string[] {
+  if (url === undefined || url === '') throw new ConfigError('url', 'is required (or pass a client)');
   return url;
 }
 

@@ -80,6 +80,29 @@ describe('auth', () => {
   });
 });
 
+describe('failover', () => {
+  it('moves to the next Marathon master after a transport error or a 5xx', async () => {
+    sim = await startMarathonSimulator({ apps: [{ id: '/web', instances: 2 }] });
+    const down = await startMarathonSimulator();
+    const downUrl = down.url;
+    await down.close();
+    const errors: unknown[] = [];
+    source = new MarathonSource({ url: [downUrl, sim.url], backoff: { initialMs: 5, maxMs: 20 } });
+    source.on('error', (e) => errors.push(e));
+    const { items } = await source.list(AbortSignal.timeout(10_000));
+    expect(items[0]?.value.members).toHaveLength(2);
+    await waitFor(() => source?.stats.connects === 1);
+
+    const client = new MarathonClient({ url: [sim.url, sim.url.replace('127.0.0.1', 'localhost')] });
+    sim.faults.failRequests({ count: 1, status: 503 });
+    const first = client.baseUrl;
+    await expect(client.listApps(AbortSignal.timeout(5_000))).rejects.toMatchObject({ status: 503 });
+    expect(client.baseUrl).not.toBe(first);
+    expect(await client.listApps(AbortSignal.timeout(5_000))).toHaveLength(1);
+    await client.close();
+  });
+});
+
 describe('TLS', () => {
   let dir = '';
   let key = '';
