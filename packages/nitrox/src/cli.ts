@@ -94,7 +94,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await planCommand({ configFile: values.config as string, timeout: values.timeout, logLevel: values['log-level'] }, io);
       }
       case 'validate': {
-        const { validateCommand } = await import('./plan-command.js');
+        const { validateCommand } = await import('./validate-command.js');
         return await validateCommand({ configFile: values.config as string }, io);
       }
       case 'demo': {

@@ -1,19 +1,17 @@
 /**
- * `nitrox plan` and `nitrox validate`. `plan` is the dry run: it lists and syncs every source, reads each pool
+ * `nitrox plan`, the dry run: it lists and syncs every source, reads each pool
  * from its sink (reads only, no write request), and prints per pool the members that `run` would add, remove
- * or re-weight. `validate` checks the file and its secrets without touching the network.
+ * or re-weight.
  */
-import { ConfigError } from '@nitrox/core';
+import { backendKey, ConfigError } from '@nitrox/core';
 import type { AdapterFactories } from './adapters.js';
 import type { CliIo } from './cli.js';
 import { exitCodes } from './cli.js';
 import { parseDuration } from './duration.js';
-import { createFactories } from './factories.js';
 import { loadConfig, type ResolvedConfig } from './load-config.js';
 import { createLogger, errorFields } from './logger.js';
 import { isEmptyDiff, poolDiff } from './pool-diff.js';
 import { checkLogLevel } from './run-command.js';
-import { backendKey } from '@nitrox/core';
 
 /** Options of `nitrox plan`. */
 export interface PlanCommandOptions {
@@ -32,7 +30,7 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   const level = checkLogLevel(options.logLevel) ?? 'warn';
   const config = await loadConfig(options.configFile, { env: io.env });
   const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
-  const factories = options.factories?.(config) ?? createFactories(config, logger);
+  const factories = options.factories?.(config) ?? (await (await import('./factories.js')).createFactories(config, logger));
   const sources = new Map(config.mappings.map((m) => [m.source, factories.source(m.source)]));
   const sinks = new Map(config.mappings.map((m) => [m.sink, factories.sink(m.sink)]));
   for (const m of config.mappings) sources.get(m.source)?.view(m);
@@ -87,27 +85,4 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     await Promise.all([...sinks.values()].map((s) => s.close().catch(() => undefined)));
   }
   return failed ? exitCodes.failure : exitCodes.ok;
-}
-
-/** Options of `nitrox validate`. */
-export interface ValidateCommandOptions {
-  readonly configFile: string;
-}
-
-/** Check the configuration and print a summary. */
-export async function validateCommand(options: ValidateCommandOptions, io: CliIo): Promise<number> {
-  const config = await loadConfig(options.configFile, { env: io.env });
-  const sources = Object.entries(config.sources).map(([n, s]) => `${n} (${s.type})`);
-  const sinks = Object.entries(config.sinks).map(([n, s]) => `${n} (${s.type})`);
-  io.stdout.write(`configuration ok: sources ${sources.join(', ')}; sinks ${sinks.join(', ')}\n`);
-  for (const m of config.mappings) {
-    io.stdout.write(
-      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (mode ${m.mode}, debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''})\n`,
-    );
-  }
-  if (config.leaderElection) {
-    const le = config.leaderElection;
-    io.stdout.write(`  leader election: lease ${le.namespace}/${le.name} on ${le.source}\n`);
-  }
-  return exitCodes.ok;
 }

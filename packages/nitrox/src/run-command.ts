@@ -7,7 +7,6 @@ import { ConfigError } from '@nitrox/core';
 import type { LevelWithSilent } from 'pino';
 import type { CliIo } from './cli.js';
 import { exitCodes } from './cli.js';
-import { createFactories, createLeaseLock } from './factories.js';
 import { OpsServer } from './http-server.js';
 import { loadConfig } from './load-config.js';
 import { createLogger, errorFields } from './logger.js';
@@ -42,10 +41,11 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
   const config = await loadConfig(options.configFile, { env: io.env });
   const logger = createLogger({ level: level ?? config.logLevel, secrets: config.secrets.values() });
   const metrics = new NitroxMetrics();
-  const leaseLock = config.leaderElection ? createLeaseLock(config, config.leaderElection) : undefined;
+  const { createFactories, createLeaseLock } = await import('./factories.js');
+  const leaseLock = config.leaderElection ? await createLeaseLock(config, config.leaderElection) : undefined;
   const runtime = new NitroxRuntime({
     config,
-    factories: createFactories(config, logger),
+    factories: await createFactories(config, logger),
     logger,
     metrics,
     ...(leaseLock ? { leaseLock } : {}),

@@ -72,7 +72,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
     const pools = { web: config.mappings[0]?.pool ?? 'shop-web', api: config.mappings[1]?.pool ?? 'shop-api' };
     const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
     const metrics = new NitroxMetrics();
-    runtime = new NitroxRuntime({ config, factories: createFactories(config, logger), logger, metrics });
+    runtime = new NitroxRuntime({ config, factories: await createFactories(config, logger), logger, metrics });
     const rt = runtime;
     ops = new OpsServer({ listen: '127.0.0.1:0', metrics, readiness: () => rt.readiness() });
     const opsUrl = `http://${await ops.start()}`;
