@@ -41,6 +41,42 @@ describe('diff', () => {
     expect(diff(prev, next, { equals: (x, y) => x.n === y.n }).updated).toHaveLength(0);
   });
 
+  it('agrees with a naive model when next is prev edited in place (same order, inserts, deletes, moves)', () => {
+    const edit = fc.record({
+      size: fc.nat(30),
+      ops: fc.array(fc.tuple(fc.constantFrom('insert', 'delete', 'bump', 'touch', 'move'), fc.nat(40)), { maxLength: 12 }),
+    });
+    fc.assert(
+      fc.property(edit, ({ size, ops }) => {
+        const prevItems = Array.from({ length: size }, (_, i) => v(`k${i}`, i + 1, i % 4));
+        const nextItems = prevItems.map((i) => ({ ...i }));
+        let fresh = 0;
+        for (const [op, at] of ops) {
+          const i = nextItems.length === 0 ? 0 : at % nextItems.length;
+          const target = nextItems[i];
+          if (op === 'insert') nextItems.splice(i, 0, v(`new${fresh++}`, 1000 + fresh, 0));
+          else if (target === undefined) continue;
+          else if (op === 'delete') nextItems.splice(i, 1);
+          else if (op === 'bump') nextItems[i] = v(target.key, target.version + 100, target.value + 1);
+          else if (op === 'touch') nextItems[i] = v(target.key, target.version + 100, target.value);
+          else nextItems.push(...nextItems.splice(i, 1));
+        }
+        const prev = snapshot(...prevItems);
+        const next = snapshot(...nextItems);
+        const r = diff(prev, next);
+        const keysOf = (xs: Versioned<number>[]): string[] => xs.map((x) => x.key).sort();
+        expect(keysOf(r.added)).toEqual([...next.keys()].filter((k) => !prev.has(k)).sort());
+        expect(keysOf(r.removed)).toEqual([...prev.keys()].filter((k) => !next.has(k)).sort());
+        const changed = nextItems.filter((n) => {
+          const p = prev.get(n.key);
+          return p !== undefined && p.value !== n.value;
+        });
+        expect(keysOf(r.updated)).toEqual(keysOf(changed));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('agrees with a naive model on random snapshots', () => {
     const snap = fc
       .dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.record({ version: fc.nat(3), value: fc.nat(2) }))

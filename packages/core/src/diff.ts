@@ -2,7 +2,9 @@
  * Delta computation between two keyed snapshots. Equal versions short-circuit (by the store contract the value
  * is then the same), so the common case — most keys unchanged — costs one map lookup and one integer compare
  * per key; only keys whose version moved are deep-compared, and a version bump whose value is deep-equal is
- * not reported. Removals are found without a second pass when every key of `prev` was seen in `next`.
+ * not reported. While both maps share their key order (two snapshots of one source usually do) `prev` is walked
+ * in step with `next`, so a key costs no hash lookup at all; removals then fall out of the walk, and only maps in
+ * different orders fall back to lookups (and to one pass over `prev`, skipped when every key of it was seen).
  */
 import deepEqual from 'fast-deep-equal';
 import type { Versioned } from './list-watch.js';
@@ -42,10 +44,38 @@ export function diff<T>(
   const equals: (a: T, b: T) => boolean = options?.equals ?? deepEqual;
   const added: Versioned<T>[] = [];
   const updated: Versioned<T>[] = [];
-  const removed: Versioned<T>[] = [];
+  let removed: Versioned<T>[] = [];
+  // A cursor over prev, walked in step with next while both have the same key order (the usual case for two
+  // snapshots of one source): a match costs no hash lookup, and the walk over both tables is sequential.
+  const prevKeys = prev.keys();
+  const prevValues = prev.values();
+  let cursorKey: string | undefined = prevKeys.next().value;
+  let cursorItem: Versioned<T> | undefined = prevValues.next().value;
+  let zipping = true;
   let common = 0;
   for (const [key, item] of next) {
-    const before = prev.get(key);
+    let before: Versioned<T> | undefined;
+    if (zipping && cursorKey === key) {
+      before = cursorItem;
+      cursorKey = prevKeys.next().value;
+      cursorItem = prevValues.next().value;
+    } else {
+      before = prev.get(key);
+      if (zipping && before !== undefined) {
+        // The key is further on in prev: the keys in between are removed, unless the order differs.
+        while (cursorKey !== undefined && cursorKey !== key && !next.has(cursorKey)) {
+          removed.push(cursorItem as Versioned<T>);
+          cursorKey = prevKeys.next().value;
+          cursorItem = prevValues.next().value;
+        }
+        if (cursorKey === key) {
+          cursorKey = prevKeys.next().value;
+          cursorItem = prevValues.next().value;
+        } else {
+          zipping = false;
+        }
+      }
+    }
     if (before === undefined) {
       added.push(item);
       continue;
@@ -54,8 +84,16 @@ export function diff<T>(
     if (before === item || before.version === item.version) continue;
     if (!equals(before.value, item.value)) updated.push(item);
   }
-  // Every key of prev was found in next: nothing was removed, skip the second pass.
-  if (common !== prev.size) {
+  if (zipping) {
+    // Every key of next that is in prev was consumed in order: what remains of prev is gone from next.
+    while (cursorKey !== undefined) {
+      removed.push(cursorItem as Versioned<T>);
+      cursorKey = prevKeys.next().value;
+      cursorItem = prevValues.next().value;
+    }
+  } else if (common + removed.length !== prev.size) {
+    // Orders differ: find removals with one pass over prev (skipped when every key of prev was seen).
+    removed = [];
     for (const [key, item] of prev) if (!next.has(key)) removed.push(item);
   }
   return { added, updated, removed };
