@@ -171,6 +171,16 @@ export function resolveControllerOptions<T>(options: ControllerOptions<T>): Reso
   };
 }
 
+/** Options of `Controller.stop`. */
+export interface ControllerStopOptions {
+  /**
+   * `true`: let running reconciles finish with their signal untouched. `false`: abort their signal (they
+   * should give up quickly). Keys still waiting are dropped either way; the next controller relists them.
+   * @defaultValue true
+   */
+  drain?: boolean;
+}
+
 /** Emitted after every completed reconcile that succeeded. */
 export interface ReconciledEvent {
   readonly key: string;

@@ -3,7 +3,7 @@ import { AppliedVersions } from './applied-versions.js';
 import { sleep, VirtualClock } from './clock.js';
 import { Controller } from './controller.js';
 import type { ControllerOptions, ReconcileContext, ReconcileFn } from './controller-options.js';
-import { ConfigError, MalformedEventError, SinkError } from './errors.js';
+import { ConfigError, ExpiredError, MalformedEventError, SinkError } from './errors.js';
 import { Informer } from './informer.js';
 import type { ListWatch, Versioned, WatchEvent } from './list-watch.js';
 import { MemoryStore } from './memory-store.js';
@@ -56,6 +56,59 @@ function setup(
     await clock.flush();
   };
   return { clock, store, calls, controller, boot };
+}
+
+/** A MemoryStore behind a watch that can drop events, inject old ones, and be forced to relist. */
+function scripted() {
+  const store = new MemoryStore<string>();
+  const inject: WatchEvent<string>[] = [];
+  const log: WatchEvent<string>[] = [];
+  let dropping = 0;
+  let open: AbortController | undefined;
+  let expireNext = false;
+  const source: ListWatch<string> & { log: WatchEvent<string>[] } = {
+    log,
+    list: (signal) => store.list(signal),
+    async *watch(from, signal) {
+      if (expireNext) {
+        expireNext = false;
+        throw new ExpiredError('forced relist');
+      }
+      const inner = new AbortController();
+      signal.addEventListener('abort', () => inner.abort(signal.reason), { once: true });
+      open = inner;
+      for await (const event of store.watch(from, inner.signal)) {
+        if (dropping > 0) {
+          dropping--;
+          continue;
+        }
+        log.push(event);
+        yield event;
+        while (inject.length > 0) yield inject.shift() as WatchEvent<string>;
+      }
+    },
+  };
+  const relist = (): void => {
+    if (open !== undefined && !open.signal.aborted) open.abort(new ExpiredError('forced relist'));
+    else expireNext = true;
+  };
+  return { store, source, inject, relist, drop: (n: number) => (dropping = n) };
+}
+
+/** A started controller over `source` recording `key=value` per reconcile. */
+async function over(source: ListWatch<string>) {
+  const clock = new VirtualClock();
+  const seen: string[] = [];
+  const controller = new Controller<string>({
+    source,
+    clock,
+    reconcile: async (key, desired) => {
+      seen.push(`${key}=${desired?.value}`);
+    },
+  });
+  controller.start();
+  await clock.advanceUntil(() => controller.informer.hasSynced());
+  return { controller, seen, clock };
 }
 
 describe('Controller: level-triggered scheduling', () => {
@@ -199,6 +252,48 @@ describe('Controller: applied versions', () => {
     await controller.stop();
   });
 
+  it('discards a late copy of an old deletion after a re-add, and a relist restores the cache', async () => {
+    const { store, source, inject, relist } = scripted();
+    const { controller, seen, clock } = await over(source);
+    store.put('a', 'v1');
+    await clock.flush();
+    store.delete('a');
+    await clock.flush();
+    store.put('a', 'v3');
+    await clock.flush();
+    inject.push(source.log[1] as WatchEvent<string>); // the old 'deleted', replayed after the re-add
+    store.put('tick', 'x');
+    await clock.flush();
+    expect(controller.informer.cache.has('a')).toBe(false); // the cache regressed...
+    expect(controller.stats.staleDiscarded).toBe(1); // ...but the sink keeps v3
+    relist();
+    await clock.advanceUntil(() => controller.informer.cache.has('a'));
+    await clock.flush();
+    expect(seen.filter((s) => s.startsWith('a='))).toEqual(['a=v1', 'a=undefined', 'a=v3']);
+    expect(controller.stats.skipped).toBe(1); // the relisted a@3 was already applied
+    await controller.stop();
+  });
+
+  it('applies a deletion found by a relist even when the cache had regressed below the applied version', async () => {
+    const { store, source, inject, relist, drop } = scripted();
+    const { controller, seen, clock } = await over(source);
+    store.put('a', 'v1');
+    await clock.flush();
+    store.put('a', 'v2');
+    await clock.flush();
+    inject.push(source.log[0] as WatchEvent<string>); // the old 'added a@1' replayed: cache regresses
+    store.put('tick', 'x');
+    await clock.flush();
+    expect(controller.stats.staleDiscarded).toBe(1);
+    drop(1);
+    store.delete('a'); // its event is lost
+    await clock.flush();
+    relist(); // the sweep reports a@1 deleted: older than the applied v2, yet a list is authoritative
+    await clock.advanceUntil(() => seen.includes('a=undefined'));
+    expect(seen.filter((s) => s.startsWith('a='))).toEqual(['a=v1', 'a=v2', 'a=undefined']);
+    await controller.stop();
+  });
+
   it('skips a redelivered applied version, but a resync pass always reaches reconcile', async () => {
     const { store, calls, controller, boot, clock } = setup({ resyncMs: 1_000 });
     const skipped: unknown[] = [];
@@ -253,6 +348,8 @@ describe('Controller: applied versions', () => {
     second.start();
     await first.clock.advanceUntil(() => second.stats.reconciles > 0);
     expect(calls).toEqual(['gone=undefined']); // 'kept' is already applied at its version: skipped
+    await first.clock.flush();
+    expect(second.stats.skipped).toBe(1);
     await second.stop();
   });
 

@@ -17,36 +17,18 @@ import {
   type ControllerEvents,
   type ControllerOptions,
   type ControllerStats,
+  type ControllerStopOptions,
   type ReconcileReason,
   type ResolvedControllerOptions,
   resolveControllerOptions,
 } from './controller-options.js';
 import { ShutdownError } from './errors.js';
 import { Informer } from './informer.js';
-import { KeyedDebouncer } from './keyed-debouncer.js';
 import type { Versioned } from './list-watch.js';
+import { ReconcileQueue } from './reconcile-queue.js';
 import { requeueAfterOf } from './requeue-error.js';
-import { WorkQueue } from './work-queue.js';
-
-/** Why a key waits: several reasons merge into one run. Delayed reasons carry their due time. */
-interface PendingWork {
-  change: boolean;
-  resync: boolean;
-  retryAt: number | undefined;
-  requeueAt: number | undefined;
-}
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
-
-/** Options of {@link Controller.stop}. */
-export interface ControllerStopOptions {
-  /**
-   * `true`: let running reconciles finish with their signal untouched. `false`: abort their signal (they
-   * should give up quickly). Keys still waiting are dropped either way; the next controller relists them.
-   * @defaultValue true
-   */
-  drain?: boolean;
-}
 
 /**
  * Keeps an external system converged on a desired state, one key at a time.
@@ -67,12 +49,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   readonly #clock: Clock;
   readonly #informer: Informer<T>;
   readonly #ownsInformer: boolean;
-  readonly #queue: WorkQueue<string>;
-  readonly #debouncer: KeyedDebouncer<string> | undefined;
+  readonly #queue: ReconcileQueue;
   readonly #applied: AppliedVersions;
-  readonly #pending = new Map<string, PendingWork>();
-  /** Keys with a retry or requeue waiting for its due time. */
-  readonly #delayed = new Set<string>();
   /** Consecutive failures per key (reset on success). */
   readonly #failures = new Map<string, number>();
   /** Version of the last `deleted` event per key, until its deletion is applied or the key comes back. */
@@ -91,17 +69,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   #unsubscribe: () => void = () => {};
   #inFlight = 0;
   readonly #counts = {
-    reconciles: 0,
-    reconcileErrors: 0,
-    sourceErrors: 0,
-    staleDiscarded: 0,
-    skipped: 0,
-    retries: 0,
-    requeues: 0,
-    resyncs: 0,
-    durationMsTotal: 0,
-    durationMsMax: 0,
-    lastSuccessAt: undefined as number | undefined,
+    ...{ reconciles: 0, reconcileErrors: 0, sourceErrors: 0, staleDiscarded: 0, skipped: 0, retries: 0 },
+    ...{ requeues: 0, resyncs: 0, durationMsTotal: 0, durationMsMax: 0, lastSuccessAt: undefined as number | undefined },
   };
 
   /** @throws ConfigError naming the first invalid option. Does no I/O; work starts at {@link Controller.start}. */
@@ -116,21 +85,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       source instanceof Informer
         ? source
         : new Informer<T>(source, { name: this.name, ...this.#opts.informer, clock: this.#clock });
-    this.#queue = new WorkQueue<string>({
-      name: this.name,
-      clock: this.#clock,
-      rateLimiter: this.#opts.rateLimiter,
-      ...(this.#opts.lowPriorityShare === undefined ? {} : { lowPriorityShare: this.#opts.lowPriorityShare }),
-    });
-    this.#debouncer =
-      this.#opts.debounceMs > 0
-        ? new KeyedDebouncer<string>({
-            waitMs: this.#opts.debounceMs,
-            maxWaitMs: this.#opts.maxWaitMs,
-            clock: this.#clock,
-            onFire: (key) => this.#enqueue(key, 'change', 'high'),
-          })
-        : undefined;
+    this.#queue = new ReconcileQueue({ ...this.#opts, name: this.name });
     this.#applied = options.appliedVersions ?? new AppliedVersions();
   }
 
@@ -148,13 +103,13 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   get stats(): ControllerStats {
     return {
       ...this.#counts,
-      queueDepth: this.#queue.length,
+      queueDepth: this.#queue.depth,
       inFlight: this.#inFlight,
-      pendingRetries: this.#delayed.size,
+      pendingRetries: this.#queue.delayed,
     };
   }
 
-  /** Clock time of the last successful reconcile of `key`, or `undefined`. */
+  /** Clock time of the last successful reconcile of `key` while it exists, or `undefined` (never, or deleted). */
   lastSuccessAt(key: string): number | undefined {
     return this.#lastSuccess.get(key);
   }
@@ -195,10 +150,9 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     this.#unsubscribe();
     this.#lifecycle.abort(new ShutdownError(`${this.name} stopped`));
     if (this.#resyncTimer !== undefined) this.#clock.clearTimeout(this.#resyncTimer);
-    this.#debouncer?.dispose();
     if (options.drain === false) this.#reconcileAbort.abort(new ShutdownError(`${this.name} stopped`));
     this.#stopped = (async () => {
-      await this.#queue.shutDown();
+      await this.#queue.close();
       await Promise.all(this.#workers);
       await this.#startup;
       if (wasStarted && this.#ownsInformer) await this.#informer.stop();
@@ -218,7 +172,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       this.#onChange(item.key);
     };
     const onResync = (item: Versioned<T>): void => {
-      if (this.#state === 'running' && this.#synced) this.#enqueue(item.key, 'resync', 'low');
+      if (this.#state === 'running' && this.#synced) this.#queue.resync(item.key);
     };
     const onError = (error: Error): void => this.#sourceError(error, 'source');
     const onRelisted = (): void => this.#afterRelist();
@@ -264,9 +218,9 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     if (this.#state !== 'running') return;
     this.#synced = true;
     // Catch up in the low lane: every cached key, and keys applied earlier that vanished meanwhile.
-    for (const key of this.#informer.cache.keys()) this.#enqueue(key, 'change', 'low');
+    for (const key of this.#informer.cache.keys()) this.#queue.change(key, 'low');
     for (const key of this.#applied.liveKeys()) {
-      if (!this.#informer.cache.has(key)) this.#enqueue(key, 'change', 'low');
+      if (!this.#informer.cache.has(key)) this.#queue.change(key, 'low');
     }
     for (let i = 0; i < this.#opts.concurrency; i++) this.#workers.push(this.#work());
     this.#scheduleResync();
@@ -276,35 +230,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   #onChange(key: string): void {
     if (this.#state !== 'running') return;
     // Before the initial sync workers are idle; the catch-up queues the cache in the low lane anyway.
-    if (!this.#synced) this.#enqueue(key, 'change', 'low');
-    else if (this.#debouncer !== undefined) this.#debouncer.touch(key);
-    else this.#enqueue(key, 'change', 'high');
-  }
-
-  #pendingOf(key: string): PendingWork {
-    let pending = this.#pending.get(key);
-    if (pending === undefined) {
-      pending = { change: false, resync: false, retryAt: undefined, requeueAt: undefined };
-      this.#pending.set(key, pending);
-    }
-    return pending;
-  }
-
-  #enqueue(key: string, why: 'change' | 'resync', priority: 'high' | 'low'): void {
-    if (this.#state !== 'running') return;
-    const pending = this.#pendingOf(key);
-    if (why === 'change') pending.change = true;
-    else pending.resync = true;
-    this.#queue.add(key, { priority });
-  }
-
-  #enqueueDelayed(key: string, why: 'retry' | 'requeue', ms: number): void {
-    const pending = this.#pendingOf(key);
-    const at = this.#clock.now() + ms;
-    if (why === 'retry') pending.retryAt = at;
-    else pending.requeueAt = at;
-    this.#delayed.add(key);
-    this.#queue.addAfter(key, ms);
+    if (!this.#synced) this.#queue.change(key, 'low');
+    else this.#queue.touch(key);
   }
 
   #scheduleResync(): void {
@@ -314,9 +241,10 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       if (this.#state !== 'running') return;
       this.#counts.resyncs++;
       const cache = this.#informer.cache;
-      for (const key of cache.keys()) this.#enqueue(key, 'resync', 'low');
-      for (const key of this.#applied.liveKeys()) if (!cache.has(key)) this.#enqueue(key, 'resync', 'low');
-      for (const key of this.#tombstones.keys()) this.#enqueue(key, 'resync', 'low');
+      const queue = this.#queue;
+      for (const key of cache.keys()) queue.resync(key);
+      for (const key of this.#applied.liveKeys()) if (!cache.has(key)) queue.resync(key);
+      for (const key of this.#tombstones.keys()) queue.resync(key);
       this.#scheduleResync();
       void this.#enqueueActualOrphans();
     }, this.#opts.resyncMs);
@@ -333,11 +261,12 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       if (this.#state === 'running') this.#sourceError(error, 'actual-keys');
       return;
     }
-    for (const key of keys) if (!this.#informer.cache.has(key)) this.#enqueue(key, 'resync', 'low');
+    if (this.#state !== 'running') return;
+    for (const key of keys) if (!this.#informer.cache.has(key)) this.#queue.resync(key);
   }
 
   async #work(): Promise<void> {
-    for (let key = await this.#queue.get(); key !== undefined; key = await this.#queue.get()) {
+    for (let key = await this.#queue.next(); key !== undefined; key = await this.#queue.next()) {
       try {
         if (this.#state === 'running') await this.#process(key);
       } catch (error) {
@@ -350,28 +279,9 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   }
 
   async #process(key: string): Promise<void> {
-    const pending = this.#pending.get(key);
-    if (pending === undefined) return; // a delayed add whose work already ran
-    const now = this.#clock.now();
-    const retryDue = pending.retryAt !== undefined && pending.retryAt <= now;
-    const requeueDue = pending.requeueAt !== undefined && pending.requeueAt <= now;
-    if (!pending.change && !pending.resync && !retryDue && !requeueDue) {
-      // Woken early (the queue keeps the earliest of several delays): wait for the real due time.
-      const due = Math.min(pending.retryAt ?? Number.POSITIVE_INFINITY, pending.requeueAt ?? Number.POSITIVE_INFINITY);
-      this.#queue.addAfter(key, due - now);
-      return;
-    }
-    this.#pending.delete(key);
-    this.#delayed.delete(key);
-    const reason: ReconcileReason = pending.change
-      ? 'change'
-      : retryDue
-        ? 'retry'
-        : requeueDue
-          ? 'requeue'
-          : 'resync';
-    // Only a plain change may be skipped: the other reasons exist to re-check the actual state.
-    const force = pending.resync || pending.retryAt !== undefined || pending.requeueAt !== undefined;
+    const work = this.#queue.take(key);
+    if (work === undefined) return;
+    const { reason, force } = work;
 
     const desired = this.#informer.cache.get(key);
     const candidate: AppliedRecord =
@@ -426,7 +336,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
         // An explicit delay replaces this backoff step; the limiter is not advanced for it.
         retryInMs = requeueAfterOf(failure) ?? this.#opts.rateLimiter.when(key);
         counts.retries++;
-        this.#enqueueDelayed(key, 'retry', retryInMs);
+        this.#queue.after(key, 'retry', retryInMs);
       }
       const info: ControllerErrorInfo = {
         phase: 'reconcile',
@@ -444,12 +354,14 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     if (candidate.deleted && this.#tombstones.get(key) === candidate.version) this.#tombstones.delete(key);
     this.#failures.delete(key);
     this.#opts.rateLimiter.forget(key);
-    this.#lastSuccess.set(key, finished);
+    // A deleted key's per-key entries go, so churn of short-lived keys does not grow memory (tombstones aside).
+    if (candidate.deleted) this.#lastSuccess.delete(key);
+    else this.#lastSuccess.set(key, finished);
     counts.lastSuccessAt = finished;
     const requeueAfterMs = requeueAfterOf(result);
     if (requeueAfterMs !== undefined && running) {
       counts.requeues++;
-      this.#enqueueDelayed(key, 'requeue', requeueAfterMs);
+      this.#queue.after(key, 'requeue', requeueAfterMs);
     }
     this.#safeEmit('reconciled', {
       key,

@@ -86,6 +86,7 @@ export {
   type ControllerEvents,
   type ControllerOptions,
   type ControllerStats,
+  type ControllerStopOptions,
   controllerDefaults,
   type ReconcileContext,
   type ReconciledEvent,
@@ -95,7 +96,7 @@ export {
   type SkippedEvent,
   type StaleDiscardedEvent,
 } from './controller-options.js';
-export { Controller, type ControllerStopOptions } from './controller.js';
+export { Controller } from './controller.js';
 export { type SinkReconcilerOptions, sinkReconciler } from './sink-reconciler.js';
 export type { LeaseLock, LeaseRecord, VersionedLeaseRecord } from './lease-lock.js';
 export { MemoryLeaseLock, type MemoryLeaseLockOptions } from './memory-lease-lock.js';

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { AppliedVersions, compareApplied } from './applied-versions.js';
+import { RequeueError, requeueAfterOf, withRequeueAfter } from './requeue-error.js';
+
+describe('compareApplied', () => {
+  it('orders by version, and a deletion after the value of the same version', () => {
+    expect(compareApplied({ version: 1, deleted: false }, undefined)).toBe('newer');
+    expect(compareApplied({ version: 2, deleted: false }, { version: 3, deleted: false })).toBe('older');
+    expect(compareApplied({ version: 4, deleted: false }, { version: 3, deleted: true })).toBe('newer');
+    expect(compareApplied({ version: 3, deleted: true }, { version: 3, deleted: false })).toBe('newer');
+    expect(compareApplied({ version: 3, deleted: false }, { version: 3, deleted: true })).toBe('older');
+    expect(compareApplied({ version: 3, deleted: true }, { version: 3, deleted: true })).toBe('same');
+  });
+});
+
+describe('AppliedVersions', () => {
+  it('refuses states older than what was applied or merely attempted', () => {
+    const applied = new AppliedVersions();
+    applied.record('a', { version: 2, deleted: false });
+    applied.attempt('a', { version: 5, deleted: false }); // failed, may have written
+    expect(applied.compare('a', { version: 4, deleted: false })).toBe('older');
+    expect(applied.compare('a', { version: 5, deleted: false })).toBe('newer'); // not applied yet: retry it
+    expect(applied.compare('a', { version: 2, deleted: false })).toBe('older');
+    expect(applied.get('a')).toEqual({ version: 2, deleted: false });
+    expect(applied.highestSent('a')).toEqual({ version: 5, deleted: false });
+    applied.record('a', { version: 5, deleted: false });
+    expect(applied.compare('a', { version: 5, deleted: false })).toBe('same');
+  });
+
+  it('lists keys the actual state may hold, and forgets', () => {
+    const applied = new AppliedVersions();
+    applied.record('live', { version: 1, deleted: false });
+    applied.record('gone', { version: 2, deleted: true });
+    applied.record('deleting', { version: 3, deleted: false });
+    applied.attempt('deleting', { version: 3, deleted: true }); // the deletion failed: the value may remain
+    applied.attempt('tried', { version: 4, deleted: false }); // never confirmed, may have landed
+    expect([...applied.liveKeys()].sort()).toEqual(['deleting', 'live', 'tried']);
+    expect(applied.size).toBe(4);
+    applied.forget('live');
+    expect(applied.get('live')).toBeUndefined();
+    expect(applied.size).toBe(3);
+  });
+});
+
+describe('RequeueError', () => {
+  it('carries a delay that any thrown object can carry too', () => {
+    const error = new RequeueError(250, 'locked', { cause: new Error('inner') });
+    expect(error.requeueAfterMs).toBe(250);
+    expect(error.name).toBe('RequeueError');
+    expect(requeueAfterOf(error)).toBe(250);
+    expect(requeueAfterOf(withRequeueAfter(new TypeError('x'), 0))).toBe(0);
+    expect(requeueAfterOf({ requeueAfterMs: -1 })).toBeUndefined();
+    expect(requeueAfterOf({ requeueAfterMs: Number.NaN })).toBeUndefined();
+    expect(requeueAfterOf('nope')).toBeUndefined();
+    expect(() => withRequeueAfter(new Error('x'), Number.POSITIVE_INFINITY)).toThrow(RangeError);
+  });
+});
