@@ -107,3 +107,25 @@ describe('resolveProjectionOptions', () => {
     expect(() => resolveProjectionOptions({ health: 'x' as never })).toThrow(/health/);
   });
 });
+
+describe('projectApp with odd input', () => {
+  it('never throws on fields of the wrong type', () => {
+    const odd = {
+      id: '/odd',
+      healthChecks: [{}],
+      portDefinitions: 'nope',
+      networks: 'x',
+      container: { portMappings: [null, 5] },
+    } as unknown as MarathonApp;
+    const tasks = [
+      null,
+      7,
+      { id: 'a', appId: '/odd', host: '10.0.0.1', state: 'TASK_RUNNING', ports: 'x', healthCheckResults: [null, { alive: true }] },
+      { id: 'b', appId: '/odd', host: '10.0.0.2', state: 'TASK_RUNNING', ports: [31000], healthCheckResults: [{ alive: true }] },
+      { id: 'c', appId: '/odd', host: 5, state: 'TASK_RUNNING', ports: [31000], healthCheckResults: 'x', ipAddresses: 'y' },
+    ] as unknown as MarathonTask[];
+    expect(keys(odd, tasks)).toEqual(['10.0.0.2:31000']);
+    expect(keys(odd, tasks, { addressMode: 'ip', health: 'ignore' })).toEqual([]);
+    expect(keys(odd, tasks, { health: 'any' })).toEqual(['10.0.0.2:31000']);
+  });
+});

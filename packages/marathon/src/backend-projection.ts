@@ -3,7 +3,8 @@
  * ones when the app has health checks, and for each the address and port chosen the way marathon-lb does —
  * `host` + `ports[i]` by default, the task's `ipAddresses` and the container port for IP-per-task apps. A port
  * is chosen by index or by name (looked up in `portDefinitions`, the container's port mappings, or the
- * IP-per-task discovery ports). Tasks that lack the chosen port or address are left out, never guessed.
+ * IP-per-task discovery ports). Tasks that lack the chosen port or address are left out, never guessed, and
+ * fields of the wrong type are treated as absent, so odd input never throws.
  */
 import { type Backend, type BackendSet, ConfigError, normalizeBackendSet } from '@nitrox/core';
 import type { MarathonApp, MarathonPort, MarathonTask } from './marathon-types.js';
@@ -70,13 +71,19 @@ export function resolveProjectionOptions(options: ProjectionOptions = {}, path =
 
 /** True for IP-per-task apps (a non-null `ipAddress`, or a `container` network mode). */
 export function isIpPerTask(app: MarathonApp): boolean {
-  return (app.ipAddress !== undefined && app.ipAddress !== null) || (app.networks ?? []).some((n) => n.mode === 'container');
+  if (typeof app.ipAddress === 'object' && app.ipAddress !== null) return true;
+  return Array.isArray(app.networks) && app.networks.some((n) => n?.mode === 'container');
+}
+
+function arrayOr(value: unknown): readonly MarathonPort[] | undefined {
+  return Array.isArray(value) ? (value.filter((p) => typeof p === 'object' && p !== null) as MarathonPort[]) : undefined;
 }
 
 function portList(app: MarathonApp, ipMode: boolean): readonly MarathonPort[] {
-  const mappings = app.container?.portMappings ?? app.container?.docker?.portMappings ?? undefined;
-  if (ipMode) return app.ipAddress?.discovery?.ports ?? mappings ?? app.portDefinitions ?? [];
-  return app.portDefinitions?.length ? app.portDefinitions : (mappings ?? []);
+  const mappings = arrayOr(app.container?.portMappings) ?? arrayOr(app.container?.docker?.portMappings);
+  const definitions = arrayOr(app.portDefinitions);
+  if (ipMode) return arrayOr(app.ipAddress?.discovery?.ports) ?? mappings ?? definitions ?? [];
+  return definitions?.length ? definitions : (mappings ?? []);
 }
 
 function portIndex(app: MarathonApp, port: number | string, ipMode: boolean): number | undefined {
@@ -102,9 +109,9 @@ export function isRunning(task: MarathonTask): boolean {
 
 function isHealthy(app: MarathonApp, task: MarathonTask, policy: HealthPolicy): boolean {
   if (policy === 'ignore' || (app.healthChecks?.length ?? 0) === 0) return true;
-  const results = task.healthCheckResults ?? [];
+  const results = Array.isArray(task.healthCheckResults) ? task.healthCheckResults : [];
   if (results.length === 0) return false;
-  return policy === 'all' ? results.every((r) => r.alive === true) : results.some((r) => r.alive === true);
+  return policy === 'all' ? results.every((r) => r?.alive === true) : results.some((r) => r?.alive === true);
 }
 
 function memberOf(app: MarathonApp, task: MarathonTask, options: ResolvedProjectionOptions): Backend | undefined {
@@ -112,13 +119,13 @@ function memberOf(app: MarathonApp, task: MarathonTask, options: ResolvedProject
   const index = portIndex(app, options.port, ipMode);
   if (index === undefined) return undefined;
   if (ipMode) {
-    const addresses = task.ipAddresses ?? [];
-    const address = (addresses.find((a) => a.protocol === 'IPv4') ?? addresses[0])?.ipAddress;
-    const port = containerPort(app, index) ?? task.ports?.[index];
+    const addresses = Array.isArray(task.ipAddresses) ? task.ipAddresses : [];
+    const address = (addresses.find((a) => a?.protocol === 'IPv4') ?? addresses[0])?.ipAddress;
+    const port = containerPort(app, index) ?? (Array.isArray(task.ports) ? task.ports[index] : undefined);
     if (typeof address !== 'string' || address === '' || !validPort(port)) return undefined;
     return { address, port };
   }
-  const port = task.ports?.[index];
+  const port = Array.isArray(task.ports) ? task.ports[index] : undefined;
   if (typeof task.host !== 'string' || task.host === '' || !validPort(port)) return undefined;
   return { address: task.host, port };
 }
@@ -134,6 +141,7 @@ function memberOf(app: MarathonApp, task: MarathonTask, options: ResolvedProject
 export function projectApp(app: MarathonApp, tasks: readonly MarathonTask[], options: ResolvedProjectionOptions): BackendSet {
   const members: Backend[] = [];
   for (const task of tasks) {
+    if (typeof task !== 'object' || task === null) continue;
     if (!isRunning(task) || !isHealthy(app, task, options.health)) continue;
     const member = memberOf(app, task, options);
     if (member !== undefined) members.push(member);

@@ -24,6 +24,10 @@ export function appPath(appId: string): string {
   return `/${appId.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/')}`;
 }
 
+function isAppWithTasks(app: unknown): boolean {
+  return typeof app === 'object' && app !== null && typeof (app as MarathonApp).id === 'string' && Array.isArray((app as MarathonApp).tasks);
+}
+
 function peerMessage(text: string): string {
   try {
     const message = (JSON.parse(text) as { message?: unknown }).message;
@@ -142,6 +146,8 @@ export class MarathonClient implements MarathonApi {
     const path = '/v2/apps?embed=apps.tasks';
     const body = await this.#json<{ apps?: unknown }>(path, signal, false);
     if (!Array.isArray(body?.apps)) throw new SourceError(`marathon GET ${path}: body has no "apps" array`);
+    // A snapshot without embedded tasks would read as "every pool is empty": refuse it rather than wipe pools.
+    if (!body.apps.every(isAppWithTasks)) throw new SourceError(`marathon GET ${path}: an app lacks "id" or embedded "tasks"`);
     return body.apps as MarathonApp[];
   }
 
@@ -150,7 +156,7 @@ export class MarathonClient implements MarathonApi {
     const path = `/v2/apps${appPath(appId)}?embed=app.tasks`;
     const body = await this.#json<{ app?: unknown }>(path, signal, true);
     if (body === undefined) return undefined;
-    if (typeof body.app !== 'object' || body.app === null) throw new SourceError(`marathon GET ${path}: body has no "app"`);
+    if (!isAppWithTasks(body.app)) throw new SourceError(`marathon GET ${path}: body has no "app" with embedded "tasks"`);
     return body.app as MarathonApp;
   }
 
@@ -181,12 +187,14 @@ export class MarathonClient implements MarathonApi {
     }
     const type = String(response.headers['content-type'] ?? '');
     if (!type.startsWith('text/event-stream')) {
-      response.body.destroy();
+      await response.body.dump().catch(() => undefined);
       throw new SourceError(`marathon GET ${shortPath}: unexpected content-type ${type.slice(0, 60)}`, {
         status: response.statusCode,
       });
     }
     const body = response.body;
+    // Closing an unread body makes undici emit UND_ERR_ABORTED: expected here, so keep it from going unhandled.
+    body.on('error', () => undefined);
     return { body, close: () => body.destroy() };
   }
 

@@ -159,12 +159,16 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
         reject(abortReason(signal));
         return;
       }
-      const onAbort = (): void => reject(abortReason(signal as AbortSignal));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#syncWaiters.push(() => {
+      const waiter = (): void => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      });
+      };
+      const onAbort = (): void => {
+        this.#syncWaiters = this.#syncWaiters.filter((w) => w !== waiter);
+        reject(abortReason(signal as AbortSignal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#syncWaiters.push(waiter);
     });
   }
 
