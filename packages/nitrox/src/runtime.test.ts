@@ -1,0 +1,140 @@
+import { type ApplyResult, type BackendSet, MemoryStore, SinkError, type Sink } from '@nitrox/core';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { AdapterFactories, SinkRuntime } from './adapters.js';
+import { groupedSourceRuntime } from './grouped-source.js';
+import { resolveConfig } from './load-config.js';
+import { NitroxMetrics } from './metrics.js';
+import { NitroxRuntime } from './runtime.js';
+
+const set = (...ips: string[]): BackendSet => ({ name: 'ignored', members: ips.map((address) => ({ address, port: 80 })) });
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+class FakeSink implements Sink<BackendSet> {
+  readonly pools = new Map<string, string[]>();
+  failures = 0;
+  applies = 0;
+  async observe(key: string) {
+    const members = this.pools.get(key);
+    return members ? { name: key, members: members.map((address) => ({ address, port: 80 })) } : undefined;
+  }
+  async apply(key: string, desired: BackendSet | undefined): Promise<ApplyResult> {
+    this.applies++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new SinkError('appliance said no', { status: 599, peerCode: 446 });
+    }
+    const before = this.pools.get(key) ?? [];
+    const after = (desired?.members ?? []).map((m) => m.address).sort();
+    this.pools.set(key, after);
+    const added = after.filter((m) => !before.includes(m)).length;
+    const removed = before.filter((m) => !after.includes(m)).length;
+    return { added, updated: 0, removed, writes: added + removed };
+  }
+}
+
+async function setup(allowEmpty = false) {
+  const config = await resolveConfig(
+    {
+      sources: { mem: { type: 'marathon', url: 'http://127.0.0.1:1' } },
+      sinks: { fake: { type: 'netscaler', url: 'http://127.0.0.1:1', username: 'u', passwordFrom: { env: 'P' } } },
+      defaults: { debounce: 0, maxWait: 0, resync: 0, allowEmpty },
+      mappings: [
+        { name: 'web', source: 'mem', app: '/web', sink: 'fake', pool: 'sg-web' },
+        { name: 'api', source: 'mem', app: '/api', sink: 'fake', pool: 'sg-api' },
+      ],
+    },
+    { env: { P: 'pw' } },
+  );
+  const store = new MemoryStore<BackendSet>();
+  const sink = new FakeSink();
+  let closed = 0;
+  let stopped = 0;
+  const source = groupedSourceRuntime('mem', 'memory', {
+    groupOf: () => 'all',
+    keyOf: (m) => m.app,
+    create: () => ({
+      list: (s) => store.list(s),
+      watch: (from, s) => store.watch(from, s),
+      start() {},
+      async stop() {
+        stopped++;
+      },
+      hasSynced: () => true,
+      waitForSync: async () => {},
+      get: (key) => store.get(key),
+      counters: () => ({ relists: 0 }),
+    }),
+  });
+  const sinkRuntime: SinkRuntime = {
+    name: 'fake',
+    pool: () => sink,
+    requests: () => ({ ok: sink.applies - sink.failures, error: 0 }),
+    async close() {
+      closed++;
+    },
+  };
+  const factories: AdapterFactories = { source: () => source, sink: () => sinkRuntime };
+  const metrics = new NitroxMetrics({ defaultMetrics: false });
+  const runtime = new NitroxRuntime({ config, factories, logger: pino({ level: 'silent' }), metrics });
+  return { runtime, store, sink, metrics, counts: () => ({ closed, stopped }) };
+}
+
+describe('NitroxRuntime', () => {
+  it('applies each mapping to its own pool, and stops gracefully', async () => {
+    const { runtime, store, sink, metrics, counts } = await setup();
+    store.put('/web', set('10.0.0.1', '10.0.0.2'));
+    store.put('/api', set('10.0.1.1'));
+    expect(runtime.readiness().ready).toBe(false);
+    runtime.start();
+    await waitFor('both pools', () => sink.pools.get('sg-web')?.length === 2 && sink.pools.get('sg-api')?.length === 1);
+    expect(runtime.readiness()).toEqual({ ready: true, waiting: [] });
+    store.put('/web', set('10.0.0.3'));
+    await waitFor('the change', () => sink.pools.get('sg-web')?.join() === '10.0.0.3');
+    const text = await metrics.render();
+    expect(text).toMatch(/nitrox_reconcile_total\{mapping="web",result="success"\} [2-9]/);
+    expect(text).toContain('nitrox_pool_members{mapping="web"} 1');
+    expect(text).toContain('nitrox_leader 1');
+    await runtime.stop();
+    expect(counts()).toEqual({ closed: 1, stopped: 1 });
+  });
+
+  it('holds an empty desired set unless allowEmpty', async () => {
+    const { runtime, store, sink, metrics } = await setup(false);
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await waitFor('the first apply', () => sink.pools.get('sg-web')?.length === 1);
+    store.put('/web', set());
+    await waitFor('the held reconcile', async () => /mapping="web",result="held-empty"\} 1/.test(await metrics.render()));
+    expect(sink.pools.get('sg-web')).toEqual(['10.0.0.1']);
+    await runtime.stop();
+  });
+
+  it('lets an empty desired set empty the pool with allowEmpty', async () => {
+    const { runtime, store, sink } = await setup(true);
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await waitFor('the first apply', () => sink.pools.get('sg-web')?.length === 1);
+    store.delete('/web');
+    await waitFor('the emptied pool', () => sink.pools.get('sg-web')?.length === 0);
+    await runtime.stop();
+  });
+
+  it('counts failed applies by code and retries until they succeed', async () => {
+    const { runtime, store, sink, metrics } = await setup();
+    sink.failures = 2;
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await waitFor('the retried apply', () => sink.pools.get('sg-web')?.length === 1);
+    const text = await metrics.render();
+    expect(text).toContain('nitrox_reconcile_errors_total{mapping="web",code="NITROX_SINK"} 2');
+    await runtime.stop();
+  });
+});
