@@ -3,12 +3,7 @@
  * `Controller` per mapping between adapter sources and sinks, metrics, the ops HTTP server and the command
  * line (`nitrox run | plan | validate | demo`). Import it to embed the controller in your own process.
  */
-export {
-  type AdapterFactories,
-  type PoolSettings,
-  type SinkRuntime,
-  type SourceRuntime,
-} from './adapters.js';
+export type { AdapterFactories, PoolSettings, SinkRuntime, SourceRuntime } from './adapters.js';
 export { type CliIo, exitCodes, main, reportError } from './cli.js';
 export {
   defaultMappingName,
