@@ -239,6 +239,59 @@ describe('Informer failure handling', () => {
     expect(log).toEqual(['synced', 'added a@2']);
   });
 
+  it('ignores a redelivered copy of the cached version', async () => {
+    const clock = new VirtualClock();
+    const source = new Scripted<number>(clock);
+    const informer = make(source, { clock });
+    const { log } = record(informer);
+    informer.start();
+    await clock.advanceUntil(() => source.watchCalls.length === 1);
+    source.lastChannel.push({ type: 'added', revision: '2', item: item('a', 2, 1) });
+    source.lastChannel.push({ type: 'modified', revision: '2', item: item('a', 2, 1) });
+    source.lastChannel.push({ type: 'modified', revision: '3', item: item('a', 3, 5) });
+    source.lastChannel.push({ type: 'deleted', revision: '4', item: item('zz', 4, 0) }); // unknown key: nothing to emit
+    await clock.advanceUntil(() => informer.revision === '4');
+    expect(log).toEqual(['synced', 'added a@2', 'updated a@2->3']);
+  });
+
+  it('resets the backoff after a healthy period', async () => {
+    const clock = new VirtualClock();
+    const source = new Scripted<number>(clock);
+    let failures = 3;
+    source.listImpl = async () => {
+      if (failures-- > 0) throw new Error('down');
+      return { revision: '1', items: [] };
+    };
+    const informer = make(source, { clock });
+    informer.start();
+    await clock.advanceUntil(() => source.watchCalls.length === 1);
+    expect(source.listCalls).toEqual([0, 1200, 3600, 8400]);
+    source.lastChannel.push({ type: 'bookmark', revision: '2' });
+    await clock.advance(130_000);
+    source.lastChannel.fail(new Error('reset by peer'));
+    const failedAt = clock.now();
+    await clock.advanceUntil(() => source.watchCalls.length === 2);
+    expect((source.watchCalls[1]?.at as number) - failedAt).toBe(1200); // back to the initial delay, not 9600
+  });
+
+  it('a watch that keeps expiring right after each relist backs off instead of spinning', async () => {
+    const clock = new VirtualClock();
+    const source = new Scripted<number>(clock);
+    const informer = make(source, { clock });
+    informer.on('error', () => {});
+    const origWatch = source.watch.bind(source);
+    source.watch = (from, signal) => {
+      const channel = origWatch(from, signal) as Channel<number>;
+      channel.fail(new ExpiredError());
+      return channel;
+    };
+    informer.start();
+    await clock.advance(10_000);
+    // list, relist at once, then relists spaced by 1.2 s, 2.4 s, 4.8 s: a handful, not thousands.
+    expect(source.listCalls).toEqual([0, 0, 1200, 3600, 8400]);
+    expect(informer.stats.relists).toBe(4);
+  });
+
   it('re-opens a watch that simply ends from the last revision without relisting', async () => {
     const clock = new VirtualClock();
     const source = new Scripted<number>(clock);

@@ -347,12 +347,11 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
       }
       return undefined;
     }
-    const previous = this.cache.get(source.key);
-    if (previous !== undefined && previous.version === source.version) return undefined; // a redelivered copy
     const item = transform === undefined ? source : transform(source);
-    this.cache.set(item);
+    // One lookup: store first, then decide. A redelivered copy (same version) replaces its twin silently.
+    const previous = this.cache.set(item);
     if (previous === undefined) this.emit('added', item);
-    else this.emit('updated', item, previous);
+    else if (previous.version !== item.version) this.emit('updated', item, previous);
     return undefined;
   }
 
