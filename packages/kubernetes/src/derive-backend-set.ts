@@ -61,21 +61,24 @@ export function deriveBackendSet(
     for (const group of groups) {
       const target = groupPort(group, port, singlePort);
       if (target === undefined) continue;
-      for (const e of group.endpoints) if (e.ready || allowNotReady) members.push({ address: e.address, port: target });
+      for (const address of group.ready) members.push({ address, port: target });
+      if (allowNotReady) for (const address of group.notReady) members.push({ address, port: target });
     }
   } else {
     const nodePort = port.nodePort;
     if (nodePort === undefined) return { name, members: [] };
     const seen = new Set<string>();
+    const consider = (name: string): void => {
+      if (name === '' || seen.has(name)) return;
+      seen.add(name);
+      const node = nodeOf(name);
+      if (node === undefined || !node.ready || node.excluded) return;
+      const address = options.nodeAddressType === 'ExternalIP' ? node.externalIP : node.internalIP;
+      if (address !== undefined) members.push({ address, port: nodePort });
+    };
     for (const group of groups) {
-      for (const e of group.endpoints) {
-        if (!(e.ready || allowNotReady) || e.node === undefined || seen.has(e.node)) continue;
-        seen.add(e.node);
-        const node = nodeOf(e.node);
-        if (node === undefined || !node.ready || node.excluded) continue;
-        const address = options.nodeAddressType === 'ExternalIP' ? node.externalIP : node.internalIP;
-        if (address !== undefined) members.push({ address, port: nodePort });
-      }
+      for (const name of group.readyNodes ?? []) consider(name);
+      if (allowNotReady) for (const name of group.notReadyNodes ?? []) consider(name);
     }
   }
   return normalizeBackendSet({ name, members });

@@ -14,7 +14,6 @@ export {
 export { KubeListWatch, type KubeListWatchOptions, type KubeObjectJson, kubeListWatchDefaults } from './kube-list-watch.js';
 export {
   type EndpointGroup,
-  type EndpointInfo,
   type EndpointsInfo,
   excludeFromLoadBalancersLabel,
   type NodeInfo,

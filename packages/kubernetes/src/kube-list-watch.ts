@@ -38,9 +38,10 @@ export interface KubeListWatchOptions<T> {
   fieldSelector?: string;
   /**
    * Turn each object into the cached value at ingest (client-go's SetTransform): keep only what you need, so
-   * the raw object is garbage at once. Throwing marks the object malformed. @defaultValue the object itself
+   * the raw object is garbage at once. `key` is the cache key (`namespace/name`), to reuse rather than rebuild.
+   * Throwing marks the object malformed. @defaultValue the object itself
    */
-  transform?: (object: KubeObjectJson) => T;
+  transform?: (object: KubeObjectJson, key: string) => T;
   /** Items per list page (client-go: 500). @defaultValue 500 */
   pageSize?: number;
   /** Server-side watch timeout; `undefined` picks 300–600 s at random per watch, as client-go. */
@@ -70,7 +71,7 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
   readonly #resource: KubeResource;
   readonly #path: string;
   readonly #selectors: { labelSelector?: string; fieldSelector?: string };
-  readonly #transform: (object: KubeObjectJson) => T;
+  readonly #transform: (object: KubeObjectJson, key: string) => T;
   readonly #pageSize: number;
   readonly #timeoutSeconds: number | undefined;
   readonly #maxListAttempts: number;
@@ -248,11 +249,11 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
     if (typeof name !== 'string' || name === '' || typeof rv !== 'string' || rv === '') {
       return new MalformedEventError(`${kind} without metadata.name or metadata.resourceVersion`);
     }
-    const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : undefined;
-    const key = objectKey(this.#resource.namespaced ? namespace : undefined, name);
+    const namespace = typeof metadata?.namespace === 'string' ? internNamespace(metadata.namespace) : undefined;
+    const key = flat(objectKey(this.#resource.namespaced ? namespace : undefined, name));
     let value: T;
     try {
-      value = this.#transform(raw as KubeObjectJson);
+      value = this.#transform(raw as KubeObjectJson, key);
     } catch (error) {
       return new MalformedEventError(`${kind} ${key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -269,6 +270,25 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
     if (n > this.#counter) this.#counter = n;
     return n;
   }
+}
+
+const namespaces = new Map<string, string>();
+/** One shared string per namespace name: every cached object carries one. */
+function internNamespace(namespace: string): string {
+  const hit = namespaces.get(namespace);
+  if (hit !== undefined) return hit;
+  if (namespaces.size > 10_000) namespaces.clear();
+  namespaces.set(namespace, namespace);
+  return namespace;
+}
+
+/**
+ * A concatenated string is a tree of parts until something reads it; keys live as long as the cache, so read
+ * one character to make V8 flatten it now and let the parts go.
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
 }
 
 function integer(name: string, value: number, min: number): number {

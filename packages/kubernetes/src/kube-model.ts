@@ -27,18 +27,21 @@ export interface ServiceInfo {
   readonly publishNotReadyAddresses: boolean;
 }
 
-/** One endpoint address. */
-export interface EndpointInfo {
-  readonly address: string;
-  readonly ready: boolean;
-  /** Node running it; kept only when the projection needs nodes. */
-  readonly node?: string;
-}
-
-/** One Endpoints subset or one EndpointSlice: addresses × ports. */
+/**
+ * One Endpoints subset or one EndpointSlice: addresses × ports. Kept as flat arrays of strings (and the port
+ * list shared between objects that have the same one), because this is what an informer holds tens of
+ * thousands of.
+ */
 export interface EndpointGroup {
-  readonly endpoints: readonly EndpointInfo[];
-  /** Port name (`''` when unnamed) → port number. */
+  /** Addresses of ready endpoints. */
+  readonly ready: readonly string[];
+  /** Addresses of endpoints that are not ready. */
+  readonly notReady: readonly string[];
+  /** Node of each ready endpoint (`''` when unknown); kept only when the projection needs nodes. */
+  readonly readyNodes?: readonly string[];
+  /** Node of each not-ready endpoint (`''` when unknown); kept only when the projection needs nodes. */
+  readonly notReadyNodes?: readonly string[];
+  /** Port name (`''` when unnamed) → port number. Shared between objects: never mutate it. */
   readonly ports: readonly { readonly name: string; readonly port: number }[];
 }
 
@@ -100,35 +103,78 @@ export function trimService(object: KubeObjectJson): ServiceInfo {
   return object.metadata.labels ? { ...info, labels: object.metadata.labels } : info;
 }
 
-function groupPorts(value: unknown): { name: string; port: number }[] {
+const noStrings: readonly string[] = Object.freeze([]);
+const portLists = new Map<string, readonly { readonly name: string; readonly port: number }[]>();
+
+/** The port list of a group, shared between every group with the same ports. */
+function groupPorts(value: unknown): readonly { readonly name: string; readonly port: number }[] {
+  let signature = '';
   const ports: { name: string; port: number }[] = [];
   for (const p of asArray(value)) {
     const port = asNumber(p.port);
-    if (port !== undefined) ports.push({ name: intern(asString(p.name) ?? ''), port });
+    if (port === undefined) continue;
+    const name = asString(p.name) ?? '';
+    ports.push({ name, port });
+    signature += `${name}\u0000${port}\u0000`;
   }
-  return ports;
+  const shared = portLists.get(signature);
+  if (shared !== undefined) return shared;
+  if (portLists.size > 10_000) portLists.clear();
+  const frozen = Object.freeze(ports.map((p) => Object.freeze({ name: intern(p.name), port: p.port })));
+  portLists.set(signature, frozen);
+  return frozen;
+}
+
+/** Collects the addresses (and nodes) of one group. */
+class GroupBuilder {
+  readonly ready: string[] = [];
+  readonly notReady: string[] = [];
+  readonly readyNodes: string[] = [];
+  readonly notReadyNodes: string[] = [];
+  constructor(private readonly keepNodes: boolean) {}
+
+  add(address: string, ready: boolean, node: string | undefined): void {
+    (ready ? this.ready : this.notReady).push(address);
+    if (this.keepNodes) (ready ? this.readyNodes : this.notReadyNodes).push(node === undefined ? '' : intern(node));
+  }
+
+  build(ports: EndpointGroup['ports']): EndpointGroup {
+    // slice() trims the arrays' spare capacity.
+    const group = {
+      ready: this.ready.length === 0 ? noStrings : this.ready.slice(),
+      notReady: this.notReady.length === 0 ? noStrings : this.notReady.slice(),
+      ports,
+    };
+    if (!this.keepNodes) return group;
+    return {
+      ...group,
+      readyNodes: this.readyNodes.length === 0 ? noStrings : this.readyNodes.slice(),
+      notReadyNodes: this.notReadyNodes.length === 0 ? noStrings : this.notReadyNodes.slice(),
+    };
+  }
 }
 
 /**
- * Trim a v1 Endpoints object. `keepNodes` keeps each address's node name (needed in NodePort mode only).
+ * Trim a v1 Endpoints object. `keepNodes` keeps each address's node name (needed in NodePort mode only);
+ * `key` (`namespace/name`, as the list-watch computed it) is reused as the service key.
  */
-export function trimEndpoints(object: KubeObjectJson, keepNodes: boolean): EndpointsInfo {
+export function trimEndpoints(object: KubeObjectJson, keepNodes: boolean, key?: string): EndpointsInfo {
   const groups: EndpointGroup[] = [];
   for (const subset of asArray(object.subsets)) {
-    const endpoints: EndpointInfo[] = [];
-    const add = (addresses: unknown, ready: boolean): void => {
-      for (const a of asArray(addresses)) {
+    const builder = new GroupBuilder(keepNodes);
+    for (const [list, ready] of [
+      [subset.addresses, true],
+      [subset.notReadyAddresses, false],
+    ] as const) {
+      for (const a of asArray(list)) {
         const ip = asString(a.ip);
-        if (ip === undefined) continue;
-        const node = keepNodes ? asString(a.nodeName) : undefined;
-        endpoints.push(node === undefined ? { address: ip, ready } : { address: ip, ready, node: intern(node) });
+        if (ip !== undefined) builder.add(ip, ready, asString(a.nodeName));
       }
-    };
-    add(subset.addresses, true);
-    add(subset.notReadyAddresses, false);
-    groups.push({ endpoints, ports: groupPorts(subset.ports) });
+    }
+    groups.push(builder.build(groupPorts(subset.ports)));
   }
-  return { service: objectKey(object.metadata.namespace ?? 'default', object.metadata.name), groups };
+  // slice() trims the spare capacity push() left behind.
+  return { service: key ?? objectKey(object.metadata.namespace ?? 'default', object.metadata.name), groups: groups.slice() };
 }
 
 /**
@@ -137,21 +183,20 @@ export function trimEndpoints(object: KubeObjectJson, keepNodes: boolean): Endpo
  */
 export function trimEndpointSlice(object: KubeObjectJson, keepNodes: boolean): EndpointsInfo {
   const service = object.metadata.labels?.[serviceNameLabel] ?? object.metadata.name;
-  const endpoints: EndpointInfo[] = [];
+  const builder = new GroupBuilder(keepNodes);
   if (object.addressType !== 'FQDN') {
     for (const e of asArray(object.endpoints)) {
       const conditions = (e.conditions ?? {}) as Json;
       const ready = conditions.ready !== false;
-      const node = keepNodes ? asString(e.nodeName) : undefined;
+      const node = asString(e.nodeName);
       for (const address of asArray(e.addresses) as unknown[]) {
-        if (typeof address !== 'string') continue;
-        endpoints.push(node === undefined ? { address, ready } : { address, ready, node: intern(node) });
+        if (typeof address === 'string') builder.add(address, ready, node);
       }
     }
   }
   return {
-    service: objectKey(object.metadata.namespace ?? 'default', service),
-    groups: [{ endpoints, ports: groupPorts(object.ports) }],
+    service: objectKey(intern(object.metadata.namespace ?? 'default'), service),
+    groups: [builder.build(groupPorts(object.ports))],
   };
 }
 

@@ -185,7 +185,10 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
     if (keepNodes) {
       endpointIndexes.node = (item) => {
         const nodes = new Set<string>();
-        for (const g of item.value.groups) for (const e of g.endpoints) if (e.node !== undefined) nodes.add(e.node);
+        for (const g of item.value.groups) {
+          for (const n of g.readyNodes ?? []) if (n !== '') nodes.add(n);
+          for (const n of g.notReadyNodes ?? []) if (n !== '') nodes.add(n);
+        }
         return [...nodes];
       };
     }
@@ -195,7 +198,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
         resource: endpointsApi,
         namespace: listNamespace,
         ...(sliceSelector ? { labelSelector: sliceSelector } : {}),
-        transform: slices ? (o) => trimEndpointSlice(o, keepNodes) : (o) => trimEndpoints(o, keepNodes),
+        transform: slices ? (o) => trimEndpointSlice(o, keepNodes) : (o, key) => trimEndpoints(o, keepNodes, key),
       }),
       { ...informerOptions, name: `kubernetes ${endpointsApi}`, indexes: endpointIndexes },
     );
