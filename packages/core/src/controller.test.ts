@@ -74,6 +74,7 @@ function scripted() {
         expireNext = false;
         throw new ExpiredError('forced relist');
       }
+      if (signal.aborted) throw signal.reason;
       const inner = new AbortController();
       signal.addEventListener('abort', () => inner.abort(signal.reason), { once: true });
       open = inner;
@@ -517,6 +518,22 @@ describe('Controller: stop, resync and bad input', () => {
     await controller.stop({ drain: false });
     expect(errors[0]?.name).toBe('ShutdownError');
     expect(controller.stats.pendingRetries).toBe(0); // no retry is scheduled while stopping
+  });
+
+  it('stop() right after start() resolves, whenever it lands in the first list', async () => {
+    for (let ticks = 0; ticks < 12; ticks++) {
+      const { store, controller, clock } = setup();
+      store.put('a', 'v1');
+      controller.start();
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      let stopped = false;
+      const stopping = controller.stop().then(() => {
+        stopped = true;
+      });
+      await clock.advanceUntil(() => stopped, 1_000);
+      await stopping;
+      expect(stopped).toBe(true);
+    }
   });
 
   it('keeps live changes moving while a large resync backlog waits in the low lane', async () => {

@@ -24,7 +24,8 @@ import {
 } from './controller-options.js';
 import { ShutdownError } from './errors.js';
 import { Informer } from './informer.js';
-import type { Versioned } from './list-watch.js';
+import type { InformerEvents } from './informer-options.js';
+import type { ListWatch, Versioned } from './list-watch.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { requeueAfterOf } from './requeue-error.js';
 
@@ -37,9 +38,7 @@ type State = 'new' | 'running' | 'stopping' | 'stopped';
  * ```ts
  * const controller = new Controller({ source: store, reconcile: sinkReconciler(sink), resyncMs: 60_000 });
  * controller.on('error', (err, info) => log.warn({ err, ...info }, 'reconcile failed'));
- * controller.start();
- * // ...
- * await controller.stop();
+ * controller.start(); // later: await controller.stop();
  * ```
  */
 export class Controller<T> extends EventEmitter<ControllerEvents> {
@@ -84,7 +83,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     this.#informer =
       source instanceof Informer
         ? source
-        : new Informer<T>(source, { name: this.name, ...this.#opts.informer, clock: this.#clock });
+        : new Informer<T>(this.#stoppable(source), { name: this.name, ...this.#opts.informer, clock: this.#clock });
     this.#queue = new ReconcileQueue({ ...this.#opts, name: this.name });
     this.#applied = options.appliedVersions ?? new AppliedVersions();
   }
@@ -161,6 +160,19 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     return this.#stopped;
   }
 
+  /**
+   * The owned informer's view of the source: every watch also ends when this controller stops. Informer.stop()
+   * can otherwise wait (up to its idle timeout) for a watch opened just after the stop, when the stop landed
+   * while a list was settling.
+   */
+  #stoppable(source: ListWatch<T>): ListWatch<T> {
+    const stopped = this.#lifecycle.signal;
+    return {
+      list: (signal) => source.list(signal),
+      watch: (from, signal) => source.watch(from, AbortSignal.any([signal, stopped])),
+    };
+  }
+
   #subscribe(): void {
     const informer = this.#informer;
     const onChange = (item: Versioned<T>): void => {
@@ -171,24 +183,16 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       this.#tombstones.set(item.key, item.version);
       this.#onChange(item.key);
     };
-    const onResync = (item: Versioned<T>): void => {
-      if (this.#state === 'running' && this.#synced) this.#queue.resync(item.key);
-    };
-    const onError = (error: Error): void => this.#sourceError(error, 'source');
-    const onRelisted = (): void => this.#afterRelist();
-    informer.on('added', onChange);
-    informer.on('updated', onChange);
-    informer.on('deleted', onDeleted);
-    informer.on('resync', onResync);
-    informer.on('error', onError);
-    informer.on('relisted', onRelisted);
+    const onResync = (item: Versioned<T>): void => void (this.#synced && this.#queue.resync(item.key));
+    type Listener = (...args: never[]) => void;
+    const emitter = informer as unknown as { on(e: string, fn: Listener): void; off(e: string, fn: Listener): void };
+    const handlers: [keyof InformerEvents<T>, Listener][] = [
+      ['added', onChange], ['updated', onChange], ['deleted', onDeleted], ['resync', onResync],
+      ['error', (error: Error) => this.#sourceError(error, 'source')], ['relisted', () => this.#afterRelist()],
+    ];
+    for (const [event, fn] of handlers) emitter.on(event, fn);
     this.#unsubscribe = () => {
-      informer.off('relisted', onRelisted);
-      informer.off('added', onChange);
-      informer.off('updated', onChange);
-      informer.off('deleted', onDeleted);
-      informer.off('resync', onResync);
-      informer.off('error', onError);
+      for (const [event, fn] of handlers) emitter.off(event, fn);
     };
   }
 
@@ -219,9 +223,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     this.#synced = true;
     // Catch up in the low lane: every cached key, and keys applied earlier that vanished meanwhile.
     for (const key of this.#informer.cache.keys()) this.#queue.change(key, 'low');
-    for (const key of this.#applied.liveKeys()) {
-      if (!this.#informer.cache.has(key)) this.#queue.change(key, 'low');
-    }
+    for (const key of this.#applied.liveKeys()) if (!this.#informer.cache.has(key)) this.#queue.change(key, 'low');
     for (let i = 0; i < this.#opts.concurrency; i++) this.#workers.push(this.#work());
     this.#scheduleResync();
     await this.#enqueueActualOrphans();
