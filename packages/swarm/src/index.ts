@@ -2,13 +2,16 @@
  * @nitrox/swarm: a Docker Swarm source for Nitrox. `SwarmSource` is a core `ListWatch<BackendSet>` (one set
  * per selected service) fed by a manager's Engine API: `/events` as interrupts, polling as the fallback.
  */
-export { SwarmSource, type SwarmPass, type SwarmSourceEvents, type SwarmSourceStats } from './swarm-source.js';
+export { SwarmSource } from './swarm-source.js';
 export {
   type ResolvedSwarmSourceOptions,
   resolveSwarmSourceOptions,
   type ServiceSelector,
   selects,
+  type SwarmPass,
+  type SwarmSourceEvents,
   type SwarmSourceOptions,
+  type SwarmSourceStats,
   swarmSourceDefaults,
 } from './swarm-source-options.js';
 export { EngineClient, type EngineConnectionOptions, engineConnectionDefaults } from './engine-client.js';

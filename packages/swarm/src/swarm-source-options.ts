@@ -1,8 +1,9 @@
 /**
- * Options of the swarm source, their defaults (with the reason for each), and the eager validation that
- * turns a bad value into a {@link ConfigError} naming the option before any I/O happens.
+ * The swarm source's public surface besides the class: options, their defaults (with the reason for each),
+ * the eager validation that turns a bad value into a {@link ConfigError} naming the option before any I/O
+ * happens, and the events and counters it reports.
  */
-import { type Clock, ConfigError } from '@nitrox/core';
+import { type Clock, ConfigError, type NitroxError } from '@nitrox/core';
 import type { EngineClient, EngineConnectionOptions } from './engine-client.js';
 import { type ProjectionOptions, projectionDefaults } from './backend-projection.js';
 
@@ -116,4 +117,36 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/** One read of the swarm, as reported by the `pass` event. */
+export interface SwarmPass {
+  /** `full`: services, tasks and nodes; `targeted`: some services (and maybe nodes). */
+  readonly kind: 'full' | 'targeted';
+  /** Engine API requests made. */
+  readonly requests: number;
+  /** Backend set keys that changed (written or deleted). */
+  readonly changed: readonly string[];
+}
+
+/** Events of {@link SwarmSource}. */
+export interface SwarmSourceEvents {
+  /** A request, the event stream or an event line failed; the source carries on. */
+  error: (error: NitroxError) => void;
+  /** The first full read succeeded. */
+  synced: () => void;
+  pass: (pass: SwarmPass) => void;
+  eventsConnected: () => void;
+  eventsDisconnected: (reason: NitroxError) => void;
+}
+
+/** Counters of {@link SwarmSource}. */
+export interface SwarmSourceStats {
+  readonly fullPasses: number;
+  readonly targetedPasses: number;
+  readonly requests: number;
+  readonly events: number;
+  readonly malformed: number;
+  readonly eventConnects: number;
+  readonly errors: number;
 }

@@ -101,6 +101,26 @@ describe('SwarmSource', () => {
     expect(clock.now() - start).toBeLessThan(1_000); // long before the 15 s poll
   });
 
+  it('keeps processing events after a follow-up read finds nothing left to do', async () => {
+    const { clock, swarm, source } = setup();
+    const web = swarm.addService('web', 1);
+    await source.list(new AbortController().signal);
+    await clock.advanceUntil(() => source.eventsConnected, 1_000);
+    await clock.advance(100);
+    swarm.scale(web, 2);
+    swarm.setTask(web, 2, 'starting');
+    swarm.emit(swarm.serviceEvent(web)); // read at +50 ms: unsettled, a follow-up is due at +300 ms
+    await clock.advance(100);
+    swarm.setTask(web, 2, 'running');
+    swarm.emit(swarm.containerEvent(web, 'start')); // settles it before the follow-up fires
+    await clock.advance(400); // the follow-up timer fires with nothing left to read
+    expect(ports(source, 'web')).toHaveLength(2);
+    swarm.scale(web, 3);
+    swarm.setTask(web, 3, 'running');
+    swarm.emit(swarm.serviceEvent(web));
+    await clock.advanceUntil(() => ports(source, 'web').length === 3, 1_000);
+  });
+
   it('repairs a cut event stream by polling at the fallback period, then reconnects with since', async () => {
     const { clock, swarm, source } = setup({ backoff: { initialMs: 5_000, maxMs: 5_000 } });
     const web = swarm.addService('web', 1);

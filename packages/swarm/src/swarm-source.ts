@@ -32,40 +32,15 @@ import { projectService } from './backend-projection.js';
 import { EngineClient } from './engine-client.js';
 import type { EngineEvent, SwarmService, SwarmTask } from './engine-types.js';
 import { followEvents } from './event-follower.js';
-import { type ResolvedSwarmSourceOptions, resolveSwarmSourceOptions, selects, type SwarmSourceOptions } from './swarm-source-options.js';
+import {
+  type ResolvedSwarmSourceOptions,
+  resolveSwarmSourceOptions,
+  selects,
+  type SwarmSourceEvents,
+  type SwarmSourceOptions,
+  type SwarmSourceStats,
+} from './swarm-source-options.js';
 import { isSettled, SwarmState } from './swarm-state.js';
-
-/** One read of the swarm, as reported by the `pass` event. */
-export interface SwarmPass {
-  /** `full`: services, tasks and nodes; `targeted`: some services (and maybe nodes). */
-  readonly kind: 'full' | 'targeted';
-  /** Engine API requests made. */
-  readonly requests: number;
-  /** Backend set keys that changed (written or deleted). */
-  readonly changed: readonly string[];
-}
-
-/** Events of {@link SwarmSource}. */
-export interface SwarmSourceEvents {
-  /** A request, the event stream or an event line failed; the source carries on. */
-  error: (error: NitroxError) => void;
-  /** The first full read succeeded. */
-  synced: () => void;
-  pass: (pass: SwarmPass) => void;
-  eventsConnected: () => void;
-  eventsDisconnected: (reason: NitroxError) => void;
-}
-
-/** Counters of {@link SwarmSource}. */
-export interface SwarmSourceStats {
-  readonly fullPasses: number;
-  readonly targetedPasses: number;
-  readonly requests: number;
-  readonly events: number;
-  readonly malformed: number;
-  readonly eventConnects: number;
-  readonly errors: number;
-}
 
 const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom']);
 
@@ -261,7 +236,10 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
 
   /** Run passes until nothing is dirty; concurrent callers share the running loop. */
   #flush(): Promise<void> {
-    this.#runner ??= (async () => {
+    if (this.#runner !== undefined) return this.#runner;
+    const runner: Promise<void> = (async () => {
+      // Yield first: a loop that finds nothing to do must not clear #runner before it is assigned.
+      await Promise.resolve();
       try {
         while (this.#controller !== undefined && !this.#controller.signal.aborted && this.#hasDirty()) {
           const work = { full: this.#dirty.full, nodes: this.#dirty.nodes, services: new Set(this.#dirty.services) };
@@ -272,10 +250,11 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
           await this.#pass(work, this.#controller.signal);
         }
       } finally {
-        this.#runner = undefined;
+        this.#runner = undefined; // only this loop runs: #flush starts no other while it is set
       }
     })();
-    return this.#runner;
+    this.#runner = runner;
+    return runner;
   }
 
   #hasDirty(): boolean {
@@ -376,7 +355,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     }
     if (this.#settling.size === 0 || this.#settleTimer !== undefined) return;
     const attempts = Math.min(...[...this.#settling.values()].map((e) => e.attempts));
-    const delay = Math.min(this.#o.settlePollMs * 1.5 ** attempts, this.#o.fallbackPollMs);
+    // Steady for the first ~2 s (containers start in 0.3–1.5 s), then back off towards the fallback period.
+    const delay = Math.min(this.#o.settlePollMs * 1.5 ** Math.max(0, attempts - 8), this.#o.fallbackPollMs);
     this.#settleTimer = this.#clock.setTimeout(() => {
       this.#settleTimer = undefined;
       for (const id of this.#settling.keys()) this.#dirty.services.add(id);
