@@ -8,7 +8,7 @@ describe('DelayQueue', () => {
     const ready: string[] = [];
     const queue = new DelayQueue<string>(clock, (key, lane) => ready.push(`${key}:${lane}@${clock.now()}`));
     const dues = Array.from({ length: 200 }, (_, i) => ((i * 7919) % 200) + 1);
-    dues.forEach((due, i) => queue.schedule(`k${i}`, due * 10, 2));
+    for (const [i, due] of dues.entries()) queue.schedule(`k${i}`, due * 10, 2);
     expect(clock.pendingTimers).toBe(1);
     queue.schedule('k0', 5, 1); // earlier and higher lane
     queue.schedule('k1', 100_000, 2); // later: ignored
