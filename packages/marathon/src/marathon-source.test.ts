@@ -1,80 +1,11 @@
-import { SourceError, VirtualClock } from '@nitrox/core';
+import { VirtualClock } from '@nitrox/core';
 import { describe, expect, it } from 'vitest';
-import type { EventStreamResponse, MarathonApi } from './marathon-client.js';
 import { MarathonSource } from './marathon-source.js';
-import type { MarathonApp, MarathonEvent, MarathonTask } from './marathon-types.js';
-
-/** An in-memory Marathon: apps, a scripted event stream, counted calls, optional gates and failures. */
-class FakeMarathon implements MarathonApi {
-  readonly apps = new Map<string, { app: MarathonApp; tasks: MarathonTask[] }>();
-  calls = { listApps: 0, getApp: 0, getAppTasks: 0, openEvents: 0 };
-  failNext = 0;
-  gate: Promise<void> | undefined;
-  #push: ((chunk: string) => void) | undefined;
-
-  set(id: string, hosts: string[], app: Partial<MarathonApp> = {}): void {
-    const tasks = hosts.map((host, i) => ({ id: `${id}.${i}`, appId: id, host, state: 'TASK_RUNNING', ports: [31000 + i] }));
-    this.apps.set(id, { app: { id, ...app }, tasks });
-  }
-
-  async #maybeFail(): Promise<void> {
-    await this.gate;
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw new SourceError('injected', { status: 503 });
-    }
-  }
-
-  async listApps(): Promise<MarathonApp[]> {
-    this.calls.listApps++;
-    await this.#maybeFail();
-    return [...this.apps.values()].map(({ app, tasks }) => ({ ...app, tasks: [...tasks] }));
-  }
-
-  async getApp(appId: string): Promise<MarathonApp | undefined> {
-    this.calls.getApp++;
-    await this.#maybeFail();
-    const a = this.apps.get(appId);
-    return a && { ...a.app, tasks: [...a.tasks] };
-  }
-
-  async getAppTasks(appId: string): Promise<MarathonTask[] | undefined> {
-    this.calls.getAppTasks++;
-    await this.#maybeFail();
-    const a = this.apps.get(appId);
-    return a && [...a.tasks];
-  }
-
-  async openEvents(_types: readonly string[], signal: AbortSignal): Promise<EventStreamResponse> {
-    this.calls.openEvents++;
-    const queue: string[] = [];
-    let wake: (() => void) | undefined;
-    this.#push = (chunk) => {
-      queue.push(chunk);
-      wake?.();
-    };
-    signal.addEventListener('abort', () => wake?.(), { once: true });
-    async function* body(): AsyncGenerator<string> {
-      for (;;) {
-        if (signal.aborted) throw signal.reason;
-        const next = queue.shift();
-        if (next !== undefined) yield next;
-        else await new Promise<void>((r) => (wake = r));
-      }
-    }
-    return { body: body(), close: () => undefined };
-  }
-
-  emit(event: MarathonEvent): void {
-    this.#push?.(`event: ${event.eventType}\r\ndata: ${JSON.stringify(event)}\r\n\r\n`);
-  }
-
-  async close(): Promise<void> {}
-}
+import { InMemoryMarathon } from './testing/in-memory-marathon.js';
 
 function setup(options: Partial<ConstructorParameters<typeof MarathonSource>[0]> = {}) {
   const clock = new VirtualClock();
-  const fake = new FakeMarathon();
+  const fake = new InMemoryMarathon();
   const source = new MarathonSource({
     client: fake,
     clock,
@@ -94,7 +25,7 @@ function setup(options: Partial<ConstructorParameters<typeof MarathonSource>[0]>
 describe('MarathonSource on virtual time', () => {
   it('answers list only after the first snapshot, and snapshots again after connecting', async () => {
     const { clock, fake, source } = setup();
-    fake.set('/web', ['10.0.0.1', '10.0.0.2']);
+    fake.setApp('/web', ['10.0.0.1', '10.0.0.2']);
     const listed = source.list(AbortSignal.timeout(5_000));
     await clock.flush();
     const { items } = await listed;
@@ -106,13 +37,13 @@ describe('MarathonSource on virtual time', () => {
 
   it('costs one fetch per maxWaitMs under a constant stream of events', async () => {
     const { clock, fake, source, hosts } = setup();
-    fake.set('/web', ['10.0.0.1']);
+    fake.setApp('/web', ['10.0.0.1']);
     source.start();
     await clock.flush();
     const before = fake.calls.getAppTasks;
     // 500 status events, one every 10 ms for 5 s; the app changes along the way.
     for (let i = 0; i < 500; i++) {
-      if (i % 100 === 0) fake.set('/web', [`10.0.1.${i / 100}`, '10.0.0.1']);
+      if (i % 100 === 0) fake.setApp('/web', [`10.0.1.${i / 100}`, '10.0.0.1']);
       fake.emit({ eventType: 'status_update_event', appId: '/web', taskStatus: 'TASK_RUNNING' });
       await clock.advance(10);
     }
@@ -127,7 +58,7 @@ describe('MarathonSource on virtual time', () => {
 
   it('replaces many per-app fetches with one full snapshot', async () => {
     const { clock, fake, source } = setup({ maxAppFetches: 3 });
-    for (let i = 0; i < 10; i++) fake.set(`/app${i}`, ['10.0.0.1']);
+    for (let i = 0; i < 10; i++) fake.setApp(`/app${i}`, ['10.0.0.1']);
     source.start();
     await clock.flush();
     const snapshots = fake.calls.listApps;
@@ -140,7 +71,7 @@ describe('MarathonSource on virtual time', () => {
 
   it('refetches an app that changed while its fetch was in flight', async () => {
     const { clock, fake, source, hosts } = setup();
-    fake.set('/web', ['10.0.0.1']);
+    fake.setApp('/web', ['10.0.0.1']);
     source.start();
     await clock.flush();
     let open: () => void = () => undefined;
@@ -148,7 +79,7 @@ describe('MarathonSource on virtual time', () => {
     fake.emit({ eventType: 'status_update_event', appId: '/web' });
     await clock.advance(150); // the fetch starts and hangs on the gate
     expect(fake.calls.getAppTasks).toBe(1);
-    fake.set('/web', ['10.0.0.9']);
+    fake.setApp('/web', ['10.0.0.9']);
     fake.emit({ eventType: 'status_update_event', appId: '/web' });
     await clock.advance(150);
     expect(fake.calls.getAppTasks).toBe(1); // one worker: no second fetch in parallel
@@ -162,10 +93,10 @@ describe('MarathonSource on virtual time', () => {
 
   it('retries a failed fetch with backoff, keeping the app dirty', async () => {
     const { clock, fake, source, hosts } = setup();
-    fake.set('/web', ['10.0.0.1']);
+    fake.setApp('/web', ['10.0.0.1']);
     source.start();
     await clock.flush();
-    fake.set('/web', ['10.0.0.2']);
+    fake.setApp('/web', ['10.0.0.2']);
     fake.failNext = 2;
     fake.emit({ eventType: 'health_status_changed_event', appId: '/web', alive: true });
     await clock.advance(100);
@@ -182,11 +113,11 @@ describe('MarathonSource on virtual time', () => {
 
   it('takes a periodic snapshot with jitter and repairs what events missed', async () => {
     const { clock, fake, source, hosts } = setup({ snapshotIntervalMs: 10_000, random: () => 1 });
-    fake.set('/web', ['10.0.0.1']);
+    fake.setApp('/web', ['10.0.0.1']);
     source.start();
     await clock.flush();
     const snapshots = fake.calls.listApps;
-    fake.set('/web', ['10.0.0.3']); // no event
+    fake.setApp('/web', ['10.0.0.3']); // no event
     await clock.advance(10_999);
     expect(fake.calls.listApps).toBe(snapshots);
     await clock.advance(1);
@@ -197,8 +128,8 @@ describe('MarathonSource on virtual time', () => {
 
   it('removes a terminated app and ignores task churn of unselected apps', async () => {
     const { clock, fake, source } = setup({ select: { labels: { expose: 'yes' } } });
-    fake.set('/web', ['10.0.0.1'], { labels: { expose: 'yes' } });
-    fake.set('/batch', ['10.0.0.2']);
+    fake.setApp('/web', ['10.0.0.1'], { labels: { expose: 'yes' } });
+    fake.setApp('/batch', ['10.0.0.2']);
     source.start();
     await clock.flush();
     expect(source.get('/batch')).toBeUndefined();
@@ -216,7 +147,7 @@ describe('MarathonSource on virtual time', () => {
 
   it('writes a pool only when its members change', async () => {
     const { clock, fake, source } = setup();
-    fake.set('/web', ['10.0.0.1']);
+    fake.setApp('/web', ['10.0.0.1']);
     source.start();
     await clock.flush();
     const version = source.get('/web')?.version;

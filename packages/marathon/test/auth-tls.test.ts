@@ -92,6 +92,7 @@ describe('failover', () => {
     const { items } = await source.list(AbortSignal.timeout(10_000));
     expect(items[0]?.value.members).toHaveLength(2);
     await waitFor(() => source?.stats.connects === 1);
+    await source.stop();
 
     const client = new MarathonClient({ url: [sim.url, sim.url.replace('127.0.0.1', 'localhost')] });
     sim.faults.failRequests({ count: 1, status: 503 });

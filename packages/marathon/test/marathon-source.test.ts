@@ -98,13 +98,13 @@ describe('MarathonSource over the simulator', () => {
   });
 
   it('keeps heartbeats from tripping the idle timeout', async () => {
-    h = await harness({ apps: [{ id: '/web', instances: 1 }], heartbeatMs: 30 }, { idleTimeoutMs: 300 });
+    h = await harness({ apps: [{ id: '/web', instances: 1 }], heartbeatMs: 25 }, { idleTimeoutMs: 600 });
     const { sim, source } = h;
     await source.list(signal());
     await waitFor(() => source.stats.connects === 1);
     const start = sim.events.connections;
     // Wait (by condition) for a good number of heartbeat periods to pass.
-    const until = Date.now() + 900;
+    const until = Date.now() + 1_500;
     await waitFor(() => Date.now() > until);
     expect(sim.events.connections).toBe(start);
     expect(source.stats.disconnects).toBe(0);
@@ -125,7 +125,7 @@ describe('MarathonSource over the simulator', () => {
   });
 
   it('coalesces a 500-event deployment into a handful of fetches', async () => {
-    h = await harness({ apps: [{ id: '/big', instances: 1 }] }, { debounceMs: 50, maxWaitMs: 500 });
+    h = await harness({ apps: [{ id: '/big', instances: 1 }] }, { debounceMs: 100, maxWaitMs: 1_000 });
     const { sim, source } = h;
     await source.list(signal());
     await waitFor(() => source.stats.connects === 1);

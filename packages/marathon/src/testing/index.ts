@@ -10,6 +10,7 @@ export {
   type SimulatorRequestCounts,
   startMarathonSimulator,
 } from './marathon-simulator.js';
+export { InMemoryMarathon, type InMemoryMarathonCalls } from './in-memory-marathon.js';
 export type { SimAppDefinition } from './simulator-model.js';
 export type { SseFaults, SseStats } from './sse-hub.js';
 export { waitFor } from './wait-for.js';
