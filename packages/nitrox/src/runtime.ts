@@ -13,6 +13,7 @@ import {
   type ListWatch,
   LeaderElector,
   isNitroxError,
+  sleep,
   systemClock,
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
@@ -78,6 +79,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
   #stopping: Promise<void> | undefined;
   #election: Promise<void> | undefined;
   #controllersRunning = false;
+  #shuttingDown = false;
   #controllerChange: Promise<void> = Promise.resolve();
 
   /** Builds the adapter runtimes (no I/O). */
@@ -144,7 +146,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
                 leaseSignal.addEventListener('abort', () => this.#setControllers(false), { once: true });
               },
               onStoppedLeading: () => {
-                if (!signal.aborted) this.#options.logger.warn({}, 'lost the lease: stopping controllers');
+                if (!this.#shuttingDown) this.#options.logger.warn({}, 'lost the lease: stopping controllers');
                 this.#setControllers(false);
               },
             },
@@ -154,12 +156,13 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
           if (!signal.aborted) this.#options.logger.error(errorFields(err), 'leader election failed; retrying');
         }
         this.#setControllers(false);
-        if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, le.retryPeriod));
+        if (!signal.aborted) await sleep(this.#options.clock ?? systemClock, le.retryPeriod, signal).catch(() => undefined);
       }
     })();
   }
 
   #setControllers(run: boolean): void {
+    if (run && this.#shuttingDown) return;
     if (run === this.#controllersRunning) return;
     this.#controllersRunning = run;
     this.#options.metrics.leader.set(run ? 1 : 0);
@@ -248,9 +251,11 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
   /** Graceful shutdown: controllers drain, sources stop, sinks log out. Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      this.#abort.abort();
+      // Drain first, release the lease after: a successor must not start writing while our last apply runs.
+      this.#shuttingDown = true;
       this.#setControllers(false);
       await this.#controllerChange;
+      this.#abort.abort();
       await this.#election?.catch(() => undefined);
       await Promise.all([...this.sources.values()].map((s) => s.stop().catch(() => undefined)));
       await Promise.all(
