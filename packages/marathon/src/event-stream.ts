@@ -50,6 +50,8 @@ export interface EventStreamOptions {
    * heartbeat about every 10 s, so the default allows two missed ones and a margin. @defaultValue `30_000`
    */
   readonly idleTimeoutMs?: number;
+  /** Ask for light deployment plans (`plan-format=light`). @defaultValue `true` */
+  readonly lightPlans?: boolean;
   /** Largest event (bytes buffered before a blank line) accepted; larger ones end the stream. @defaultValue 16 MiB */
   readonly maxEventBytes?: number;
   /** Reconnect backoff. @defaultValue core's RetryBackoff defaults (800 ms … 30 s, full jitter, reset after 2 min healthy) */
@@ -96,6 +98,7 @@ export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
   readonly #eventTypes: readonly string[];
   readonly #idleTimeoutMs: number;
   readonly #maxEventBytes: number;
+  readonly #lightPlans: boolean;
   readonly #backoff: Backoff;
   readonly #clock: Clock;
   #stop: AbortController | undefined;
@@ -110,6 +113,7 @@ export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
     this.#eventTypes = [...(options.eventTypes ?? relevantEventTypes)];
     this.#idleTimeoutMs = checkPositive(options.idleTimeoutMs ?? eventStreamDefaults.idleTimeoutMs, 'idleTimeoutMs');
     this.#maxEventBytes = checkPositive(options.maxEventBytes ?? eventStreamDefaults.maxEventBytes, 'maxEventBytes');
+    this.#lightPlans = options.lightPlans ?? true;
     this.#clock = options.clock ?? systemClock;
     this.#backoff = createBackoff(options.backoff, this.#clock, options.random);
   }
@@ -178,7 +182,9 @@ export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
     arm();
     let stream: Awaited<ReturnType<MarathonClient['openEvents']>> | undefined;
     try {
-      stream = await this.#client.openEvents(this.#eventTypes, attempt.signal);
+      stream = await this.#client.openEvents(this.#eventTypes, attempt.signal, {
+        planFormat: this.#lightPlans ? 'light' : 'full',
+      });
       this.#connected = true;
       this.#stats.connects++;
       this.#backoff.succeeded();

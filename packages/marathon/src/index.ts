@@ -23,7 +23,13 @@ export {
   eventStreamDefaults,
   MarathonEventStream,
 } from './event-stream.js';
-export { appPath, type EventStreamResponse, type MarathonApi, MarathonClient } from './marathon-client.js';
+export {
+  appPath,
+  type EventStreamResponse,
+  type MarathonApi,
+  MarathonClient,
+  type OpenEventsOptions,
+} from './marathon-client.js';
 export {
   appIdOfInstance,
   type DecodedData,

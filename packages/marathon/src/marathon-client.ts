@@ -38,6 +38,15 @@ function peerMessage(text: string): string {
   return text.slice(0, maxMessage);
 }
 
+/** Options of {@link MarathonApi.openEvents}. */
+export interface OpenEventsOptions {
+  /**
+   * `light` asks Marathon (1.6+, `plan-format=light`) to leave the original and target groups out of deployment
+   * events, which can be megabytes on a large cluster; older versions ignore it.
+   */
+  readonly planFormat?: 'light' | 'full';
+}
+
 /** The calls a {@link MarathonSource} makes; {@link MarathonClient} implements them over HTTP. */
 export interface MarathonApi {
   /** Every app with its tasks (`GET /v2/apps?embed=apps.tasks`). */
@@ -47,7 +56,7 @@ export interface MarathonApi {
   /** One app's tasks, `undefined` when the app does not exist. */
   getAppTasks(appId: string, signal: AbortSignal): Promise<MarathonTask[] | undefined>;
   /** Open the event stream. */
-  openEvents(eventTypes: readonly string[], signal: AbortSignal): Promise<EventStreamResponse>;
+  openEvents(eventTypes: readonly string[], signal: AbortSignal, options?: OpenEventsOptions): Promise<EventStreamResponse>;
   /** Release connections. */
   close(): Promise<void>;
 }
@@ -174,8 +183,14 @@ export class MarathonClient implements MarathonApi {
    *
    * @throws {@link SourceError} when Marathon refuses the stream (e.g. 405 without the Accept header, 401).
    */
-  async openEvents(eventTypes: readonly string[], signal: AbortSignal): Promise<EventStreamResponse> {
-    const query = eventTypes.map((t) => `event_type=${encodeURIComponent(t)}`).join('&');
+  async openEvents(
+    eventTypes: readonly string[],
+    signal: AbortSignal,
+    options: OpenEventsOptions = {},
+  ): Promise<EventStreamResponse> {
+    const params = eventTypes.map((t) => `event_type=${encodeURIComponent(t)}`);
+    if (options.planFormat === 'light') params.push('plan-format=light');
+    const query = params.join('&');
     const path = `/v2/events${query ? `?${query}` : ''}`;
     const response = await this.#call(path, signal, { accept: 'text/event-stream', stream: true });
     const shortPath = '/v2/events';

@@ -146,6 +146,11 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     return { ...this.#s, connects: stream?.connects ?? 0, disconnects: stream?.disconnects ?? 0, ...this.#state.writes };
   }
 
+  /** True while the event stream is open. */
+  get connected(): boolean {
+    return this.#stream?.connected ?? false;
+  }
+
   /** True once the first full snapshot has been applied. */
   hasSynced(): boolean {
     return this.#synced;

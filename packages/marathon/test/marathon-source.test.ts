@@ -36,6 +36,7 @@ describe('MarathonSource over the simulator', () => {
     sim.apps.scale('/web', 2);
     await waitFor(() => current('/web').length === 2);
     expect(await converged('/web')).toBe(true);
+    expect(sim.requests.lightPlans).toBe(sim.requests.events);
     // A scale is a definition change (api_post_event): one app fetch per burst, no extra snapshot.
     expect(source.stats.snapshots).toBe(2);
     expect(source.stats.appFetches + source.stats.taskFetches).toBeLessThanOrEqual(4);

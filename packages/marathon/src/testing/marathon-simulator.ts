@@ -36,6 +36,8 @@ export interface SimulatorRequestCounts {
   appTasks: number;
   /** `GET /v2/events` (stream opens, including refused ones). */
   events: number;
+  /** Stream opens that asked for `plan-format=light`. */
+  lightPlans: number;
   /** Everything else. */
   other: number;
 }
@@ -120,14 +122,17 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
   const hub = new SseHub({ heartbeatMs: options.heartbeatMs ?? 10_000, random: options.random ?? Math.random });
   const model = new SimulatorModel((event) => hub.publish(event));
   for (const app of options.apps ?? []) model.create(app);
-  const requests: SimulatorRequestCounts = { apps: 0, app: 0, appTasks: 0, events: 0, other: 0 };
+  const requests: SimulatorRequestCounts = { apps: 0, app: 0, appTasks: 0, events: 0, lightPlans: 0, other: 0 };
   const failures: { count: number; status: number; path: RegExp | undefined }[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
-    if (path === '/v2/events') requests.events++;
+    if (path === '/v2/events') {
+      requests.events++;
+      if (url.searchParams.get('plan-format') === 'light') requests.lightPlans++;
+    }
     else if (path === '/v2/apps' && method === 'GET') requests.apps++;
     else if (path.startsWith('/v2/apps/') && path.endsWith('/tasks') && method === 'GET') requests.appTasks++;
     else if (path.startsWith('/v2/apps/') && method === 'GET') requests.app++;
