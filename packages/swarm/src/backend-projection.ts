@@ -133,6 +133,15 @@ function taskAddress(task: SwarmTask, network: string | undefined): string | und
   return undefined;
 }
 
+/** Equality of two normalized sets (same name, same members in the same order). */
+export function sameBackendSet(a: BackendSet, b: BackendSet): boolean {
+  if (a.name !== b.name || a.members.length !== b.members.length) return false;
+  return a.members.every((m, i) => {
+    const n = b.members[i];
+    return n !== undefined && m.address === n.address && m.port === n.port && m.weight === n.weight;
+  });
+}
+
 function sameProtocol(port: PortConfig, protocol: string): boolean {
   return (port.Protocol ?? 'tcp') === protocol;
 }

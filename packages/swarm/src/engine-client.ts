@@ -187,6 +187,12 @@ export class EngineClient {
   }
 }
 
+/** For `.catch()`: a 404 {@link SourceError} becomes `undefined`; anything else is rethrown. */
+export function undefinedIfNotFound(error: unknown): undefined {
+  if (error instanceof SourceError && error.status === 404) return undefined;
+  throw error;
+}
+
 function dockerodeOptions(options: EngineConnectionOptions): Dockerode.DockerOptions {
   const out: Dockerode.DockerOptions = {};
   if (options.socketPath !== undefined) out.socketPath = options.socketPath;

@@ -14,7 +14,12 @@ export {
   type SwarmSourceStats,
   swarmSourceDefaults,
 } from './swarm-source-options.js';
-export { EngineClient, type EngineConnectionOptions, engineConnectionDefaults } from './engine-client.js';
+export {
+  EngineClient,
+  type EngineConnectionOptions,
+  engineConnectionDefaults,
+  undefinedIfNotFound,
+} from './engine-client.js';
 export { parseEngineEvent, readEngineEvents } from './engine-events.js';
 export { followEvents, type EventFollowerOptions } from './event-follower.js';
 export {
@@ -22,6 +27,7 @@ export {
   projectionDefaults,
   projectService,
   type PublishModeChoice,
+  sameBackendSet,
   taskIsRunning,
 } from './backend-projection.js';
 export { nodeAddress, nodeServesIngress, nodeServesTasks } from './node-address.js';

@@ -139,6 +139,23 @@ describe('SwarmSource', () => {
     expect(swarm.eventSince.at(-1)).toBeTypeOf('bigint');
   });
 
+  it('retries a failed targeted read after a backoff, long before the next poll', async () => {
+    const { clock, swarm, source, errors } = setup({ backoff: { initialMs: 500, maxMs: 500 } });
+    const web = swarm.addService('web', 1);
+    await source.list(new AbortController().signal);
+    await clock.advanceUntil(() => source.eventsConnected, 1_000);
+    await clock.advance(100);
+    swarm.scale(web, 2);
+    swarm.setTask(web, 2, 'running');
+    swarm.failWith = new SourceError('manager busy (test)', { status: 500 });
+    swarm.emit(swarm.serviceEvent(web));
+    await clock.advanceUntil(() => errors.length > 0, 1_000);
+    swarm.failWith = undefined;
+    const start = clock.now();
+    await clock.advanceUntil(() => ports(source, 'web').length === 2, 5_000);
+    expect(clock.now() - start).toBeLessThan(1_500);
+  });
+
   it('polls alone when events are off', async () => {
     const { clock, swarm, source } = setup({ events: false, fallbackPollMs: 1_000 });
     const web = swarm.addService('web', 1);

@@ -13,6 +13,7 @@
 import {
   abortReason,
   type BackendSet,
+  type Clock,
   type Debounced,
   debounce,
   isNitroxError,
@@ -20,6 +21,7 @@ import {
   type ListWatch,
   MemoryStore,
   type NitroxError,
+  RetryBackoff,
   SourceError,
   sleep,
   systemClock,
@@ -28,8 +30,8 @@ import {
   type WatchEvent,
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
-import { projectService } from './backend-projection.js';
-import { EngineClient } from './engine-client.js';
+import { projectService, sameBackendSet } from './backend-projection.js';
+import { EngineClient, undefinedIfNotFound } from './engine-client.js';
 import type { EngineEvent, SwarmService, SwarmTask } from './engine-types.js';
 import { followEvents } from './event-follower.js';
 import {
@@ -56,6 +58,7 @@ const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom'
  */
 export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements ListWatch<BackendSet> {
   readonly #o: ResolvedSwarmSourceOptions;
+  readonly #clock: Clock;
   readonly #client: Pick<EngineClient, 'services' | 'tasks' | 'nodes' | 'events'>;
   readonly #store: MemoryStore<BackendSet>;
   readonly #state = new SwarmState();
@@ -69,6 +72,9 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   #runner: Promise<void> | undefined;
   #pollWake: AbortController | undefined;
   #settleTimer: TimerHandle | undefined;
+  #retryTimer: TimerHandle | undefined;
+  readonly #retry = { full: false, nodes: false, services: new Set<string>() };
+  #retryBackoff: RetryBackoff;
   #eventsUp = false;
   #synced = false;
   #lastFullError: NitroxError | undefined;
@@ -78,17 +84,15 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   constructor(options: SwarmSourceOptions = {}) {
     super();
     this.#o = resolveSwarmSourceOptions(options);
+    this.#clock = this.#o.clock ?? systemClock;
     this.#client = this.#o.client ?? new EngineClient(this.#o.connection ?? {});
     this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
+    this.#retryBackoff = new RetryBackoff({ ...this.#o.backoff, clock: this.#clock, ...(this.#o.random ? { random: this.#o.random } : {}) });
     this.#debounced = debounce(() => void this.#flush(), {
       waitMs: this.#o.debounceMs,
       maxWaitMs: this.#o.maxWaitMs,
       clock: this.#clock,
     });
-  }
-
-  get #clock() {
-    return this.#o.clock ?? systemClock;
   }
 
   /** Counters since construction. */
@@ -157,8 +161,9 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (controller === undefined) return;
     controller.abort();
     this.#debounced.cancel();
-    if (this.#settleTimer !== undefined) this.#clock.clearTimeout(this.#settleTimer);
+    for (const timer of [this.#settleTimer, this.#retryTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
     this.#settleTimer = undefined;
+    this.#retryTimer = undefined;
     await Promise.allSettled([...this.#loops, this.#runner]);
     this.#loops = [];
     this.#controller = undefined;
@@ -284,7 +289,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
         const ids = [...work.services];
         const [services, maybeTasks, nodes] = await Promise.all([
           ids.length > 0 ? count(this.#client.services(signal, { id: ids })) : Promise.resolve([] as SwarmService[]),
-          ids.length > 0 ? count(this.#client.tasks(signal, ids).catch(notFoundAsUndefined)) : Promise.resolve([] as SwarmTask[]),
+          ids.length > 0 ? count(this.#client.tasks(signal, ids).catch(undefinedIfNotFound)) : Promise.resolve([] as SwarmTask[]),
           work.nodes ? count(this.#client.nodes(signal)) : Promise.resolve(undefined),
         ]);
         // /tasks answers 404 when a filtered service is gone: ask again for those that still exist.
@@ -299,13 +304,32 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       const changed = this.#write(affected);
       this.#follow(checked);
       if (work.full) this.#markSynced();
+      this.#retryBackoff.reset();
       this.emit('pass', { kind: work.full ? 'full' : 'targeted', requests, changed });
     } catch (error) {
       if (signal.aborted) return;
       const failure = isNitroxError(error) ? error : new SourceError('reading the swarm failed', { cause: error });
-      if (work.full) this.#lastFullError = failure; // a failed targeted read is repaired by the next poll
+      if (work.full) this.#lastFullError = failure;
       this.#report(failure);
+      this.#retryLater(work);
     }
+  }
+
+  /** Read `work` again after a backoff with jitter (the poll would repair it too, but later). */
+  #retryLater(work: { full: boolean; nodes: boolean; services: Set<string> }): void {
+    this.#retry.full ||= work.full;
+    this.#retry.nodes ||= work.nodes;
+    for (const id of work.services) this.#retry.services.add(id);
+    if (this.#retryTimer !== undefined) return;
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#dirty.full ||= this.#retry.full;
+      this.#dirty.nodes ||= this.#retry.nodes;
+      for (const id of this.#retry.services) this.#dirty.services.add(id);
+      Object.assign(this.#retry, { full: false, nodes: false });
+      this.#retry.services.clear();
+      void this.#flush();
+    }, this.#retryBackoff.next());
   }
 
   #markSynced(): void {
@@ -334,7 +358,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       }
       this.#keyOf.set(id, set.name);
       const current = this.#store.get(set.name);
-      if (current === undefined || !sameSet(current.value, set)) {
+      if (current === undefined || !sameBackendSet(current.value, set)) {
         this.#store.put(set.name, set);
         changed.push(set.name);
       }
@@ -363,17 +387,4 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       void this.#flush();
     }, delay);
   }
-}
-
-function notFoundAsUndefined(error: unknown): undefined {
-  if (error instanceof SourceError && error.status === 404) return undefined;
-  throw error;
-}
-
-function sameSet(a: BackendSet, b: BackendSet): boolean {
-  if (a.name !== b.name || a.members.length !== b.members.length) return false;
-  return a.members.every((m, i) => {
-    const n = b.members[i];
-    return n !== undefined && m.address === n.address && m.port === n.port && m.weight === n.weight;
-  });
 }

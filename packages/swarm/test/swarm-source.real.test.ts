@@ -2,6 +2,9 @@
  * The swarm source against a REAL 2-node Docker Swarm (dockerd 20.10 in network namespaces, started and torn
  * down by the testbed; needs root and `node scripts/setup.mjs`). One swarm serves the whole file.
  */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BackendSet, Controller, Informer, SourceError, type Versioned } from '@nitrox/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwarmSource } from '../src/swarm-source.js';
@@ -153,5 +156,31 @@ describe('SwarmSource on a real swarm', () => {
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ status: 503 });
     expect((error as Error).message).toMatch(/not a swarm manager/);
+  });
+});
+
+describe('SwarmTestbed', () => {
+  it('removes the leftovers of a crashed run when the next one starts', async () => {
+    const child = spawn(process.execPath, ['--conditions=@nitrox/source', '--import', 'tsx', join(import.meta.dirname, 'crash-child.ts')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const { dir } = await waitFor(() => (out.includes('\n') ? (JSON.parse(out) as { dir: string }) : undefined), {
+      timeoutMs: 60_000,
+      what: 'crash child testbed',
+    });
+    const pid = Number(readFileSync(join(dir, 'n1', 'dockerd.pid'), 'utf8'));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(existsSync(dir)).toBe(true); // nobody cleaned up: the owner died
+    const next = await SwarmTestbed.start({ nodes: 1 });
+    await next.stop();
+    expect(existsSync(dir)).toBe(false);
+    expect(() => process.kill(pid, 0)).toThrow(); // its dockerd is gone
+    const id = dir.slice(dir.lastIndexOf('tb-') + 3);
+    expect(existsSync(`/run/netns/nxsw-${id}-n1`)).toBe(false);
   });
 });

@@ -99,6 +99,11 @@ export class SwarmTestbed {
     this.#log = log;
   }
 
+  /** The directory holding this testbed's files (daemon data, logs, state.json). */
+  get directory(): string {
+    return this.#dir;
+  }
+
   /** The manager node. */
   get manager(): TestbedNode {
     return this.nodes[0] as TestbedNode;
