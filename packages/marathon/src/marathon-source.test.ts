@@ -161,3 +161,19 @@ describe('MarathonSource on virtual time', () => {
     await source.stop();
   });
 });
+
+describe('MarathonSource with odd snapshots', () => {
+  it('skips apps without a usable id instead of failing the snapshot', async () => {
+    const clock = new VirtualClock();
+    const fake = new InMemoryMarathon();
+    fake.setApp('/web', ['10.0.0.1']);
+    fake.setApp('', ['10.0.0.2']);
+    const source = new MarathonSource({ client: fake, clock, events: false, snapshotIntervalMs: 0 });
+    const listed = source.list(AbortSignal.timeout(5_000));
+    await clock.flush();
+    const { items } = await listed;
+    expect(items.map((i) => i.key)).toEqual(['/web']);
+    expect(source.stats.fetchErrors).toBe(0);
+    await source.stop();
+  });
+});

@@ -70,7 +70,7 @@ export class PoolState {
   applySnapshot(apps: readonly MarathonApp[]): void {
     const seen = new Set<string>();
     for (const app of apps) {
-      if (typeof app?.id !== 'string') continue;
+      if (typeof app?.id !== 'string' || app.id === '') continue;
       seen.add(app.id);
       this.applyApp(app.id, app);
     }
