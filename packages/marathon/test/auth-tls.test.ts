@@ -130,6 +130,16 @@ describe('TLS', () => {
     await waitFor(() => source?.get('/web')?.value.members.length === 3);
   });
 
+  it('presents a client certificate for mutual TLS', async () => {
+    sim = await startMarathonSimulator({ tls: { key, cert, clientCa: cert }, apps: [{ id: '/web', instances: 1 }] });
+    const anonymous = new MarathonClient({ url: sim.url, tls: { ca: cert } });
+    await expect(anonymous.listApps(AbortSignal.timeout(5_000))).rejects.toBeInstanceOf(SourceError);
+    await anonymous.close();
+    const client = new MarathonClient({ url: sim.url, tls: { ca: cert, cert, key } });
+    expect(await client.listApps(AbortSignal.timeout(5_000))).toHaveLength(1);
+    await client.close();
+  });
+
   it('refuses an untrusted certificate', async () => {
     sim = await startMarathonSimulator({ tls: { key, cert } });
     const client = new MarathonClient({ url: sim.url });

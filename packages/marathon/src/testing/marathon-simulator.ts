@@ -18,8 +18,11 @@ export interface MarathonSimulatorOptions {
   readonly heartbeatMs?: number;
   /** Require these credentials (401 otherwise). */
   readonly auth?: { readonly username: string; readonly password: string } | { readonly token: string };
-  /** Serve HTTPS with this key and certificate (PEM). */
-  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * Serve HTTPS with this key and certificate (PEM); with `clientCa`, also require a client certificate signed
+   * by it (mutual TLS).
+   */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer; readonly clientCa?: string | Buffer };
   /** Random source for shuffling and loss. @defaultValue `Math.random` */
   readonly random?: () => number;
   /** Apps to create before the server starts listening. */
@@ -226,7 +229,18 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
     });
   };
   const server: Server =
-    options.tls === undefined ? createHttpServer(listener) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
+    options.tls === undefined
+      ? createHttpServer(listener)
+      : createHttpsServer(
+          {
+            key: options.tls.key,
+            cert: options.tls.cert,
+            ...(options.tls.clientCa === undefined
+              ? {}
+              : { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+          },
+          listener,
+        );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
