@@ -6,6 +6,9 @@
  * act converged; `--forever` keeps everything running until Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { startNitroSimulator } from '@nitrox/netscaler/testing';
 import type { CliIo } from '../cli.js';
@@ -51,6 +54,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
   const nitro = await startNitroSimulator({ username: 'nsroot', password });
   let runtime: NitroxRuntime | undefined;
   let ops: OpsServer | undefined;
+  let kubeconfigDir: string | undefined;
   try {
     nitro.state.addLbvserver({ name: 'vs-web', servicetype: 'HTTP', ipv46: '192.0.2.10', port: 80, lbmethod: 'LEASTCONNECTION' });
     nitro.state.addLbvserver({ name: 'vs-api', servicetype: 'SSL', ipv46: '192.0.2.11', port: 443, lbmethod: 'ROUNDROBIN' });
@@ -130,10 +134,23 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
 
     if (options.forever && !stopSignal.signal.aborted) {
       render.line();
-      render.line(`Still running. Change the cluster through ${kube.url} (bearer token ${token.slice(0, 4)}…), watch ${opsUrl}/metrics; Ctrl-C stops.`);
+      kubeconfigDir = await mkdtemp(join(tmpdir(), 'nitrox-demo-'));
+      const kubeconfig = join(kubeconfigDir, 'kubeconfig');
+      await writeFile(kubeconfig, kube.kubeConfig({ token, namespace: demoNamespace }).exportConfig(), { mode: 0o600 });
+      render.line(`Still running: the NetScaler at ${nitro.url}, metrics at ${opsUrl}/metrics.`);
+      render.line(`Change the simulated cluster with: KUBECONFIG=${kubeconfig} kubectl …`);
+      render.line('Every pool change is shown below as it converges; Ctrl-C stops.');
+      rt.on('converged', (event) => {
+        if (event.writes === 0) return;
+        const actual = nitro.state.members(event.pool).length;
+        render.line(
+          `  ${new Date().toISOString().slice(11, 23)}  ${event.pool.padEnd(10)} desired ${event.members}  actual ${actual}  (+${event.added} -${event.removed}, ${event.writes} NITRO write(s) in ${Math.round(event.durationMs)}ms)`,
+        );
+      });
       await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
     }
-    return ok && !stopSignal.signal.aborted ? exitCodes.ok : options.forever && ok ? exitCodes.ok : exitCodes.failure;
+    // Interrupted before the story ended is a failure; stopped while running --forever after it is not.
+    return ok ? exitCodes.ok : exitCodes.failure;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -141,6 +158,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
     await ops?.stop();
     await kube.close();
     await nitro.close();
+    if (kubeconfigDir) await rm(kubeconfigDir, { recursive: true, force: true });
   }
 }
 
