@@ -1,11 +1,12 @@
 /**
  * Convergence under faults, as a property: random puts and deletes against a MemoryStore reach an in-memory
- * sink through a Controller while the watch drops, duplicates and replays old events, disconnects, the
- * store's history is expired, the sink fails (before or after writing), someone edits the sink by hand,
- * and the controller is restarted (with or without its memory of applied versions). Once the faults stop
- * and a relist plus resync have run, the sink must equal the store, and no apply may ever have carried a
- * version older than one the sink already got for that key, nor resurrected a value after its deletion.
- * A value's payload is its own store version, so the sink sees versions directly.
+ * sink through a Controller while the watch drops, duplicates and replays old events, carries malformed
+ * ones and disconnects, lists fail, the store's history is expired, the sink fails (before or after
+ * writing), someone edits the sink by hand, and the controller is restarted (with or without its memory of
+ * applied versions). Once the faults stop and a relist plus resync have run, the sink must equal the store,
+ * and no apply may ever have carried a version older than one the sink already got for that key, nor
+ * resurrected a value after its deletion. A value's payload is its own store version, so the sink sees
+ * versions directly.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,8 @@ interface Faults {
   dup: number;
   replay: number;
   sinkFail: number;
+  /** Malformed watch events and failing lists. */
+  garbage: number;
   seed: number;
   concurrency: number;
   debounceMs: number;
@@ -67,7 +70,10 @@ function faultyListWatch(store: MemoryStore<number>, random: () => number, fault
   const open = new Set<AbortController>();
   const state = { on: true, expireNext: false };
   const source: ListWatch<number> = {
-    list: (signal) => store.list(signal),
+    async list(signal) {
+      if (state.on && random() < faults.garbage) throw new SourceError('list failed by fault injection', { status: 500 });
+      return store.list(signal);
+    },
     async *watch(from, signal) {
       if (state.expireNext) {
         state.expireNext = false;
@@ -82,6 +88,7 @@ function faultyListWatch(store: MemoryStore<number>, random: () => number, fault
       try {
         for await (const event of store.watch(from, inner.signal)) {
           if (state.on && random() < faults.drop) continue;
+          if (state.on && random() < faults.garbage) yield { type: 'nonsense', revision: 7 } as unknown as WatchEvent<number>;
           yield event;
           if (state.on && random() < faults.dup) yield event;
           if (state.on && seen.length > 0 && random() < faults.replay) {
@@ -159,6 +166,7 @@ const faultsArb: fc.Arbitrary<Faults> = fc.record({
   dup: fc.constantFrom(0, 0.2),
   replay: fc.constantFrom(0, 0.1, 0.3),
   sinkFail: fc.constantFrom(0, 0.2, 0.5),
+  garbage: fc.constantFrom(0, 0, 0.2),
   seed: fc.integer(),
   concurrency: fc.integer({ min: 1, max: 3 }),
   debounceMs: fc.constantFrom(0, 0, 20),
@@ -291,7 +299,7 @@ describe('Controller convergence (property)', () => {
       { t: 'wait', ms: 1_500 },
       { t: 'del', key: 1 },
     ];
-    const faults: Faults = { drop: 0.3, dup: 0.2, replay: 0.3, sinkFail: 0.5, seed: 7, concurrency: 2, debounceMs: 20 };
+    const faults: Faults = { drop: 0.3, dup: 0.2, replay: 0.3, sinkFail: 0.5, garbage: 0.2, seed: 7, concurrency: 2, debounceMs: 20 };
     const result = await runScenario(ops, faults);
     expect(result.violations).toEqual([]);
   });
