@@ -6,6 +6,7 @@ import { type Harness, harness, members } from './helpers.js';
 /** A sink that holds pools in memory and counts writes. */
 class MemorySink implements Sink<BackendSet> {
   readonly pools = new Map<string, BackendSet>();
+  readonly applied: string[] = [];
   writes = 0;
 
   async observe(key: string): Promise<BackendSet | undefined> {
@@ -13,6 +14,7 @@ class MemorySink implements Sink<BackendSet> {
   }
 
   async apply(key: string, desired: BackendSet | undefined): Promise<ApplyResult> {
+    this.applied.push(`${key}=${desired === undefined ? 'none' : desired.members.length}`);
     const before = new Set((this.pools.get(key)?.members ?? []).map(backendKey));
     const after = new Set((desired?.members ?? []).map(backendKey));
     const added = [...after].filter((m) => !before.has(m)).length;
@@ -52,5 +54,21 @@ describe('MarathonSource feeding a core Controller', () => {
     expect(members(sink.pools.get('/web'))).toEqual(members(source.get('/web')?.value));
     sim.apps.destroy('/api');
     await waitFor(() => !sink.pools.has('/api'));
+  });
+
+  it('does not touch the sink while Marathon cannot deliver the first snapshot', async () => {
+    h = await harness({ apps: [{ id: '/web', instances: 3 }] }, { backoff: { initialMs: 20, maxMs: 50 } });
+    const { sim, source } = h;
+    sim.faults.failRequests({ count: 4, status: 503, path: /^\/v2\/apps$/ });
+    const sink = new MemorySink();
+    sink.pools.set('/web', { name: '/web', members: [{ address: '10.9.9.9', port: 80 }] }); // live config
+    const errors: unknown[] = [];
+    source.on('error', (e) => errors.push(e));
+    controller = new Controller<BackendSet>({ name: 'marathon', source, reconcile: sinkReconciler(sink) });
+    controller.start();
+    await waitFor(() => errors.length >= 2);
+    expect(sink.applied).toEqual([]);
+    await waitFor(() => sink.pools.get('/web')?.members.length === 3);
+    expect(sink.applied.every((a) => a !== '/web=none' && a !== '/web=0')).toBe(true);
   });
 });
