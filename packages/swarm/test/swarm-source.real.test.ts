@@ -2,7 +2,7 @@
  * The swarm source against a REAL 2-node Docker Swarm (dockerd 20.10 in network namespaces, started and torn
  * down by the testbed; needs root and `node scripts/setup.mjs`). One swarm serves the whole file.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BackendSet, Controller, Informer, SourceError, type Versioned } from '@nitrox/core';
@@ -160,6 +160,16 @@ describe('SwarmSource on a real swarm', () => {
 });
 
 describe('SwarmTestbed', () => {
+  it('is sealed off: no default route in any node namespace, no registry contacted', () => {
+    for (const node of tb.nodes) {
+      const routes = execFileSync('ip', ['-n', node.netns, 'route', 'show', 'default'], { encoding: 'utf8' });
+      expect(routes.trim()).toBe('');
+      const log = readFileSync(join(tb.directory, node.name.replace('node', 'n'), 'dockerd.log'), 'utf8');
+      expect(log).not.toMatch(/registry-1\.docker\.io|docker\.io\/library|pulling image/i);
+    }
+    expect(tb.image.startsWith('127.0.0.1:')).toBe(true);
+  });
+
   it('removes the leftovers of a crashed run when the next one starts', async () => {
     const child = spawn(process.execPath, ['--conditions=@nitrox/source', '--import', 'tsx', join(import.meta.dirname, 'crash-child.ts')], {
       stdio: ['ignore', 'pipe', 'inherit'],

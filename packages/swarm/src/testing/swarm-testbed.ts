@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
@@ -45,15 +45,19 @@ export interface TestbedNode {
   readonly address: string;
   /** Path of the dockerd API socket. */
   readonly socketPath: string;
+  /** The node's network namespace (under /run/netns). */
+  readonly netns: string;
   /** A client for this node's Engine API (API 1.41). */
   readonly docker: Dockerode;
 }
 
 /** Settings of a test service created with {@link SwarmTestbed.createHttpService}. */
 export interface TestServiceOptions {
+  /** Service name. */
   readonly name: string;
   /** Replicas; ignored when `global`. @defaultValue 1 */
   readonly replicas?: number;
+  /** One task per node instead of replicas. @defaultValue false */
   readonly global?: boolean;
   /** Port busybox httpd listens on in the container. @defaultValue 8080 */
   readonly targetPort?: number;
@@ -65,6 +69,7 @@ export interface TestServiceOptions {
   readonly endpointMode?: 'vip' | 'dnsrr';
   /** Networks (names or IDs) to attach. */
   readonly networks?: readonly string[];
+  /** Service labels. */
   readonly labels?: Record<string, string>;
   /** Placement constraints, e.g. `node.role==worker`. */
   readonly constraints?: readonly string[];
@@ -315,7 +320,7 @@ async function startDaemon(ns: string, name: string, address: string, node: { di
     const tail = await readFile(join(node.dir, 'dockerd.log'), 'utf8').catch(() => '');
     throw new Error(`dockerd ${name} did not start: ${tail.slice(-1500)}`);
   }
-  return { name, address, socketPath, docker };
+  return { name, address, socketPath, netns: ns, docker };
 }
 
 async function destroy(dir: string, root: string, state: TestbedState, log: (line: string) => void): Promise<void> {
@@ -345,6 +350,9 @@ async function cleanLeftovers(root: string, log: (line: string) => void): Promis
     try {
       state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as TestbedState;
     } catch {
+      // No state yet: maybe another process is creating it right now; only old ones are leftovers.
+      const age = Date.now() - (await stat(dir).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+      if (age < 300_000) continue;
       state = { owner: 0, nodes: [] };
     }
     if (state.owner > 0 && isAlive(state.owner)) continue;
