@@ -13,10 +13,10 @@ const svc: ServiceInfo = {
   publishNotReadyAddresses: false,
 };
 const group: EndpointGroup = {
-  ready: ['10.0.0.2', '10.0.0.1', '10.0.0.4'],
-  readyNodes: ['n1', 'n1', 'n3'],
-  notReady: ['10.0.0.3'],
-  notReadyNodes: ['n2'],
+  ready: '10.0.0.2,10.0.0.1,10.0.0.4',
+  readyNodes: 'n1,n1,n3',
+  notReady: '10.0.0.3',
+  notReadyNodes: 'n2',
   ports: [
     { name: 'http', port: 8080 },
     { name: 'admin', port: 8081 },
@@ -71,7 +71,7 @@ describe('deriveBackendSet', () => {
   it('a missing service has no backend set; an unnamed single port matches', () => {
     expect(deriveBackendSet(undefined, [group], () => undefined, options)).toBeUndefined();
     const single: ServiceInfo = { ...svc, ports: [{ name: '', port: 80 }] };
-    const unnamed: EndpointGroup = { ready: ['10.0.0.9'], notReady: [], ports: [{ name: '', port: 9000 }] };
+    const unnamed: EndpointGroup = { ready: '10.0.0.9', notReady: '', ports: [{ name: '', port: 9000 }] };
     expect(deriveBackendSet(single, [unnamed], () => undefined, options)?.members).toEqual([{ address: '10.0.0.9', port: 9000 }]);
   });
 });

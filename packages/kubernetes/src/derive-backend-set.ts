@@ -6,7 +6,7 @@
  * `publishNotReadyAddresses` or the caller asks for them.
  */
 import { type Backend, type BackendSet, normalizeBackendSet } from '@nitrox/core';
-import type { EndpointGroup, NodeInfo, ServiceInfo, ServicePortInfo } from './kube-model.js';
+import { type EndpointGroup, type NodeInfo, type ServiceInfo, type ServicePortInfo, splitList } from './kube-model.js';
 
 /** How backends are addressed. */
 export type BackendMode = 'pod' | 'nodeport';
@@ -61,8 +61,8 @@ export function deriveBackendSet(
     for (const group of groups) {
       const target = groupPort(group, port, singlePort);
       if (target === undefined) continue;
-      for (const address of group.ready) members.push({ address, port: target });
-      if (allowNotReady) for (const address of group.notReady) members.push({ address, port: target });
+      for (const address of splitList(group.ready)) members.push({ address, port: target });
+      if (allowNotReady) for (const address of splitList(group.notReady)) members.push({ address, port: target });
     }
   } else {
     const nodePort = port.nodePort;
@@ -77,8 +77,8 @@ export function deriveBackendSet(
       if (address !== undefined) members.push({ address, port: nodePort });
     };
     for (const group of groups) {
-      for (const name of group.readyNodes ?? []) consider(name);
-      if (allowNotReady) for (const name of group.notReadyNodes ?? []) consider(name);
+      for (const name of splitList(group.readyNodes)) consider(name);
+      if (allowNotReady) for (const name of splitList(group.notReadyNodes)) consider(name);
     }
   }
   return normalizeBackendSet({ name, members });

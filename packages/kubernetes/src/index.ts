@@ -20,6 +20,7 @@ export {
   type ServiceInfo,
   type ServicePortInfo,
   serviceNameLabel,
+  splitList,
   trimEndpointSlice,
   trimEndpoints,
   trimNode,

@@ -8,7 +8,7 @@
  */
 import { ConfigError, ExpiredError, type ListResult, type ListWatch, MalformedEventError, SourceError, type Versioned, type WatchEvent } from '@nitrox/core';
 import type { KubeConnection } from './kube-connection.js';
-import { collectionPath, type KubeResource, type KubeResourceName, kubeResources, objectKey } from './resources.js';
+import { collectionPath, type KubeResource, type KubeResourceName, kubeResources } from './resources.js';
 
 /** A Kubernetes object as received: only `metadata` is relied on. */
 export interface KubeObjectJson {
@@ -250,7 +250,8 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
       return new MalformedEventError(`${kind} without metadata.name or metadata.resourceVersion`);
     }
     const namespace = typeof metadata?.namespace === 'string' ? internNamespace(metadata.namespace) : undefined;
-    const key = flat(objectKey(this.#resource.namespaced ? namespace : undefined, name));
+    // join() makes one flat string: keys live as long as the cache.
+    const key = this.#resource.namespaced && namespace ? [namespace, name].join('/') : name;
     let value: T;
     try {
       value = this.#transform(raw as KubeObjectJson, key);
@@ -266,7 +267,9 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
    * versions gets arrival order instead.
    */
   #versionOf(rv: string): number {
-    const n = rv.length <= 15 && /^\d+$/.test(rv) ? Number(rv) : ++this.#counter;
+    const first = rv.charCodeAt(0);
+    const numeric = first >= 48 && first <= 57 ? Number(rv) : Number.NaN;
+    const n = Number.isSafeInteger(numeric) ? numeric : ++this.#counter;
     if (n > this.#counter) this.#counter = n;
     return n;
   }
@@ -280,15 +283,6 @@ function internNamespace(namespace: string): string {
   if (namespaces.size > 10_000) namespaces.clear();
   namespaces.set(namespace, namespace);
   return namespace;
-}
-
-/**
- * A concatenated string is a tree of parts until something reads it; keys live as long as the cache, so read
- * one character to make V8 flatten it now and let the parts go.
- */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
 }
 
 function integer(name: string, value: number, min: number): number {

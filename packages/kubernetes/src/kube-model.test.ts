@@ -25,17 +25,17 @@ describe('ingest transforms', () => {
     const expected = {
       service: 'default/web',
       groups: [
-        { ready: ['10.0.0.1'], readyNodes: ['n1'], notReady: ['10.0.0.2'], notReadyNodes: ['n2'], ports: [{ name: 'http', port: 8080 }] },
+        { ready: '10.0.0.1', readyNodes: 'n1', notReady: '10.0.0.2', notReadyNodes: 'n2', ports: [{ name: 'http', port: 8080 }] },
       ],
     };
     expect(fromEndpoints).toEqual(expected);
     expect(fromSlice).toEqual(expected);
     const podMode = trimEndpoints(json(endpoints({ name: 'web', ...spec })), false);
-    expect(podMode.groups[0]).toEqual({ ready: ['10.0.0.1'], notReady: ['10.0.0.2'], ports: [{ name: 'http', port: 8080 }] });
+    expect(podMode.groups[0]).toEqual({ ready: '10.0.0.1', notReady: '10.0.0.2', ports: [{ name: 'http', port: 8080 }] });
     // Port lists are shared between objects with the same ports.
     expect(trimEndpoints(json(endpoints({ name: 'api', ...spec })), false).groups[0]?.ports).toBe(podMode.groups[0]?.ports);
     const fqdn = trimEndpointSlice(json(endpointSlice({ name: 'w', service: 'web', addressType: 'FQDN', endpoints: [{ ip: 'a.example' }], ports: [] })), false);
-    expect(fqdn.groups[0]?.ready).toEqual([]);
+    expect(fqdn.groups[0]?.ready).toBe('');
   });
 
   it('treats a missing ready condition as ready, and malformed parts as absent', () => {
@@ -47,7 +47,7 @@ describe('ingest transforms', () => {
     });
     expect(trimEndpointSlice(slice, false)).toEqual({
       service: 'ns/web',
-      groups: [{ ready: ['10.0.0.1'], notReady: [], ports: [{ name: '', port: 81 }] }],
+      groups: [{ ready: '10.0.0.1', notReady: '', ports: [{ name: '', port: 81 }] }],
     });
   });
 

@@ -28,21 +28,28 @@ export interface ServiceInfo {
 }
 
 /**
- * One Endpoints subset or one EndpointSlice: addresses × ports. Kept as flat arrays of strings (and the port
- * list shared between objects that have the same one), because this is what an informer holds tens of
- * thousands of.
+ * One Endpoints subset or one EndpointSlice: addresses × ports. Addresses (and nodes) are kept as one
+ * comma-separated string per list rather than an array of small strings, and the port list is shared between
+ * objects that have the same one, because an informer holds tens of thousands of these; read the lists with
+ * {@link splitList}.
  */
 export interface EndpointGroup {
-  /** Addresses of ready endpoints. */
-  readonly ready: readonly string[];
-  /** Addresses of endpoints that are not ready. */
-  readonly notReady: readonly string[];
-  /** Node of each ready endpoint (`''` when unknown); kept only when the projection needs nodes. */
-  readonly readyNodes?: readonly string[];
-  /** Node of each not-ready endpoint (`''` when unknown); kept only when the projection needs nodes. */
-  readonly notReadyNodes?: readonly string[];
+  /** Addresses of ready endpoints, comma-separated (`''` when none). */
+  readonly ready: string;
+  /** Addresses of endpoints that are not ready, comma-separated (`''` when none). */
+  readonly notReady: string;
+  /** Node of each ready endpoint, comma-separated, parallel to `ready` (empty item when unknown); NodePort mode only. */
+  readonly readyNodes?: string;
+  /** Node of each not-ready endpoint, parallel to `notReady`; NodePort mode only. */
+  readonly notReadyNodes?: string;
   /** Port name (`''` when unnamed) → port number. Shared between objects: never mutate it. */
   readonly ports: readonly { readonly name: string; readonly port: number }[];
+}
+
+const noItems: readonly string[] = Object.freeze([]);
+/** The items of a comma-separated list of an {@link EndpointGroup} (`''` → no items). */
+export function splitList(list: string | undefined): readonly string[] {
+  return list === undefined || list === '' ? noItems : list.split(',');
 }
 
 /** The endpoints of one Service from an Endpoints object or one EndpointSlice, trimmed. */
@@ -103,7 +110,6 @@ export function trimService(object: KubeObjectJson): ServiceInfo {
   return object.metadata.labels ? { ...info, labels: object.metadata.labels } : info;
 }
 
-const noStrings: readonly string[] = Object.freeze([]);
 const portLists = new Map<string, readonly { readonly name: string; readonly port: number }[]>();
 
 /** The port list of a group, shared between every group with the same ports. */
@@ -135,22 +141,15 @@ class GroupBuilder {
 
   add(address: string, ready: boolean, node: string | undefined): void {
     (ready ? this.ready : this.notReady).push(address);
-    if (this.keepNodes) (ready ? this.readyNodes : this.notReadyNodes).push(node === undefined ? '' : intern(node));
+    if (this.keepNodes) (ready ? this.readyNodes : this.notReadyNodes).push(node ?? '');
   }
 
   build(ports: EndpointGroup['ports']): EndpointGroup {
-    // slice() trims the arrays' spare capacity.
-    const group = {
-      ready: this.ready.length === 0 ? noStrings : this.ready.slice(),
-      notReady: this.notReady.length === 0 ? noStrings : this.notReady.slice(),
-      ports,
-    };
-    if (!this.keepNodes) return group;
-    return {
-      ...group,
-      readyNodes: this.readyNodes.length === 0 ? noStrings : this.readyNodes.slice(),
-      notReadyNodes: this.notReadyNodes.length === 0 ? noStrings : this.notReadyNodes.slice(),
-    };
+    // join() yields one flat string (no per-item headers, no concatenation tree).
+    const ready = this.ready.join(',');
+    const notReady = this.notReady.join(',');
+    if (!this.keepNodes) return { ready, notReady, ports };
+    return { ready, notReady, readyNodes: this.readyNodes.join(','), notReadyNodes: this.notReadyNodes.join(','), ports };
   }
 }
 
@@ -159,8 +158,10 @@ class GroupBuilder {
  * `key` (`namespace/name`, as the list-watch computed it) is reused as the service key.
  */
 export function trimEndpoints(object: KubeObjectJson, keepNodes: boolean, key?: string): EndpointsInfo {
-  const groups: EndpointGroup[] = [];
-  for (const subset of asArray(object.subsets)) {
+  const subsets = asArray(object.subsets);
+  const groups: EndpointGroup[] = new Array(subsets.length);
+  let n = 0;
+  for (const subset of subsets) {
     const builder = new GroupBuilder(keepNodes);
     for (const [list, ready] of [
       [subset.addresses, true],
@@ -168,13 +169,13 @@ export function trimEndpoints(object: KubeObjectJson, keepNodes: boolean, key?: 
     ] as const) {
       for (const a of asArray(list)) {
         const ip = asString(a.ip);
-        if (ip !== undefined) builder.add(ip, ready, asString(a.nodeName));
+        if (ip !== undefined && !ip.includes(',')) builder.add(ip, ready, asString(a.nodeName));
       }
     }
-    groups.push(builder.build(groupPorts(subset.ports)));
+    groups[n++] = builder.build(groupPorts(subset.ports));
   }
-  // slice() trims the spare capacity push() left behind.
-  return { service: key ?? objectKey(object.metadata.namespace ?? 'default', object.metadata.name), groups: groups.slice() };
+  groups.length = n;
+  return { service: key ?? objectKey(object.metadata.namespace ?? 'default', object.metadata.name), groups };
 }
 
 /**
@@ -190,12 +191,12 @@ export function trimEndpointSlice(object: KubeObjectJson, keepNodes: boolean): E
       const ready = conditions.ready !== false;
       const node = asString(e.nodeName);
       for (const address of asArray(e.addresses) as unknown[]) {
-        if (typeof address === 'string') builder.add(address, ready, node);
+        if (typeof address === 'string' && !address.includes(',')) builder.add(address, ready, node);
       }
     }
   }
   return {
-    service: objectKey(intern(object.metadata.namespace ?? 'default'), service),
+    service: [object.metadata.namespace ?? 'default', service].join('/'),
     groups: [builder.build(groupPorts(object.ports))],
   };
 }

@@ -26,6 +26,7 @@ import {
   type EndpointsInfo,
   type NodeInfo,
   type ServiceInfo,
+  splitList,
   trimEndpointSlice,
   trimEndpoints,
   trimNode,
@@ -186,8 +187,8 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
       endpointIndexes.node = (item) => {
         const nodes = new Set<string>();
         for (const g of item.value.groups) {
-          for (const n of g.readyNodes ?? []) if (n !== '') nodes.add(n);
-          for (const n of g.notReadyNodes ?? []) if (n !== '') nodes.add(n);
+          for (const n of splitList(g.readyNodes)) if (n !== '') nodes.add(n);
+          for (const n of splitList(g.notReadyNodes)) if (n !== '') nodes.add(n);
         }
         return [...nodes];
       };
