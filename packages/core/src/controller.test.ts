@@ -447,7 +447,7 @@ describe('Controller: failures, retries and requeues', () => {
     await controller.stop();
   });
 
-  it('runs a change during backoff at once without counting it as a failure; stale timers do not cut backoff', async () => {
+  it('runs a change during backoff at once; if it fails too, the backoff is neither escalated nor cut short', async () => {
     let fail = true;
     const limiter = exponentialBackoff({ baseMs: 100 });
     const { store, calls, controller, boot, clock } = setup({
@@ -456,25 +456,32 @@ describe('Controller: failures, retries and requeues', () => {
         if (fail) throw new SinkError('down');
       },
     });
+    const retryIn: unknown[] = [];
+    controller.on('error', (_e, info) => retryIn.push(info.retryInMs));
     store.put('a', 'v1');
     await boot(); // fails at 0, retry at 100
     await clock.advance(100); // fails at 100, retry at 300
     await clock.advance(50);
-    store.put('a', 'v2'); // t=150, during backoff
+    store.put('a', 'v2'); // t=150, during backoff: runs now, with the newest state
+    await clock.flush();
+    store.put('a', 'v3'); // t=150 again: another trigger, another early run
     await clock.flush();
     expect(calls.map((c) => [c.at, c.value, c.reason, c.attempt])).toEqual([
       [0, 'v1', 'change', 1],
       [100, 'v1', 'retry', 2],
       [150, 'v2', 'change', 3],
+      [150, 'v3', 'change', 4],
     ]);
-    expect(limiter.numRequeues('a')).toBe(3); // three real failures, the trigger itself added none
-    // Next retry is 400 ms after the failure at 150; the timer left from the failure at 100 (due 300) must not run it.
-    await clock.advance(400);
-    expect(calls.at(-1)?.at).toBe(550);
-    fail = false;
-    await clock.advance(10_000);
+    expect(retryIn).toEqual([100, 200, 150, 150]); // the triggered failures keep the retry due at 300
+    expect(limiter.numRequeues('a')).toBe(2); // only the two real failures advanced the backoff
+    await clock.advance(150);
+    expect(calls.at(-1)).toMatchObject({ at: 300, reason: 'retry', attempt: 5 });
+    await clock.advance(399); // the next step is 400 ms after 300: no run before 700
     expect(calls).toHaveLength(5);
-    expect(limiter.numRequeues('a')).toBe(0);
+    fail = false;
+    await clock.advance(1);
+    expect(calls.at(-1)).toMatchObject({ at: 700, value: 'v3', reason: 'retry' });
+    expect(limiter.numRequeues('a')).toBe(0); // success forgets
     await controller.stop();
   });
 });

@@ -6,7 +6,8 @@
  * ({@link AppliedVersions}) turns older states into `staleDiscarded` and redelivered ones into `skipped`,
  * while resync, retry and requeue runs always reach `reconcile` so drift of the actual state is repaired.
  * Failures retry per key with the rate limiter's backoff (reset on success), or after the `requeueAfterMs`
- * the thrown error carries; a change arriving during a backoff runs at once and is not counted as a failure.
+ * the thrown error carries; a change during a backoff runs at once, and if it fails too the pending retry
+ * keeps its time: triggers neither escalate the backoff nor cut it short.
  * Initial-list and resync work waits in the queue's low lane so live changes are not stuck behind it.
  */
 import { EventEmitter } from 'eventemitter3';
@@ -18,7 +19,6 @@ import {
   type ControllerOptions,
   type ControllerStats,
   type ControllerStopOptions,
-  type ReconcileReason,
   type ResolvedControllerOptions,
   resolveControllerOptions,
 } from './controller-options.js';
@@ -26,7 +26,7 @@ import { ShutdownError } from './errors.js';
 import { Informer } from './informer.js';
 import type { InformerEvents } from './informer-options.js';
 import type { ListWatch, Versioned } from './list-watch.js';
-import { ReconcileQueue } from './reconcile-queue.js';
+import { ReconcileQueue, type TakenWork } from './reconcile-queue.js';
 import { requeueAfterOf } from './requeue-error.js';
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
@@ -302,10 +302,11 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       this.#safeEmit('skipped', { key, candidate });
       return;
     }
-    await this.#run(key, desired, candidate, reason);
+    await this.#run(key, desired, candidate, work);
   }
 
-  async #run(key: string, desired: Versioned<T> | undefined, candidate: AppliedRecord, reason: ReconcileReason) {
+  async #run(key: string, desired: Versioned<T> | undefined, candidate: AppliedRecord, work: TakenWork) {
+    const { reason, backoffUntil } = work;
     const attempt = (this.#failures.get(key) ?? 0) + 1;
     const started = this.#clock.now();
     // Before the call: a failed (or aborted) attempt may still have written, so nothing older may follow it.
@@ -335,19 +336,16 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       this.#failures.set(key, attempt);
       let retryInMs: number | undefined;
       if (running) {
-        // An explicit delay replaces this backoff step; the limiter is not advanced for it.
-        retryInMs = requeueAfterOf(failure) ?? this.#opts.rateLimiter.when(key);
+        // An explicit delay replaces this backoff step. A run triggered during a backoff that fails too keeps
+        // the retry it cut in on: triggers must not escalate the backoff (kubernetes#132805).
+        retryInMs =
+          requeueAfterOf(failure) ??
+          (backoffUntil !== undefined ? Math.max(0, backoffUntil - finished) : this.#opts.rateLimiter.when(key));
         counts.retries++;
         this.#queue.after(key, 'retry', retryInMs);
       }
-      const info: ControllerErrorInfo = {
-        phase: 'reconcile',
-        key,
-        reason,
-        attempt,
-        durationMs,
-        ...(retryInMs === undefined ? {} : { retryInMs }),
-      };
+      const info: ControllerErrorInfo = { phase: 'reconcile', key, reason, attempt, durationMs };
+      if (retryInMs !== undefined) Object.assign(info, { retryInMs });
       this.#safeEmit('error', asError(failure), info);
       return;
     }

@@ -25,6 +25,8 @@ export interface TakenWork {
   readonly reason: ReconcileReason;
   /** False only for a plain change, which may be skipped when its state is already applied. */
   readonly force: boolean;
+  /** Set when the key runs early, during a backoff: the retry's due time, kept if this run fails too. */
+  readonly backoffUntil: number | undefined;
 }
 
 /** Options of {@link ReconcileQueue}. */
@@ -140,7 +142,7 @@ export class ReconcileQueue {
           ? 'requeue'
           : 'resync';
     const force = pending.resync || pending.retryAt !== undefined || pending.requeueAt !== undefined;
-    return { reason, force };
+    return { reason, force, backoffUntil: retryDue ? undefined : pending.retryAt };
   }
 
   /** Mark a taken key handled. */
