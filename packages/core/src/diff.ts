@@ -45,44 +45,42 @@ export function diff<T>(
   const added: Versioned<T>[] = [];
   const updated: Versioned<T>[] = [];
   let removed: Versioned<T>[] = [];
-  // A cursor over prev, walked in step with next while both have the same key order (the usual case for two
-  // snapshots of one source): a match costs no hash lookup, and the walk over both tables is sequential.
+  // Phase 1: a cursor over prev walks in step with next while both have the same key order (the usual case
+  // for two snapshots of one source): a match costs no hash lookup, and both tables are read sequentially.
   const prevKeys = prev.keys();
   const prevValues = prev.values();
   let cursorKey: string | undefined = prevKeys.next().value;
   let cursorItem: Versioned<T> | undefined = prevValues.next().value;
   let zipping = true;
   let common = 0;
-  for (const [key, item] of next) {
-    let before: Versioned<T> | undefined;
-    if (zipping && cursorKey === key) {
-      before = cursorItem;
+  const entries = next.entries();
+  for (const [key, item] of entries) {
+    if (cursorKey === key) {
+      compare(cursorItem as Versioned<T>, item, equals, updated);
+      common++;
       cursorKey = prevKeys.next().value;
       cursorItem = prevValues.next().value;
-    } else {
-      before = prev.get(key);
-      if (zipping && before !== undefined) {
-        // The key is further on in prev: the keys in between are removed, unless the order differs.
-        while (cursorKey !== undefined && cursorKey !== key && !next.has(cursorKey)) {
-          removed.push(cursorItem as Versioned<T>);
-          cursorKey = prevKeys.next().value;
-          cursorItem = prevValues.next().value;
-        }
-        if (cursorKey === key) {
-          cursorKey = prevKeys.next().value;
-          cursorItem = prevValues.next().value;
-        } else {
-          zipping = false;
-        }
-      }
+      continue;
     }
+    const before = prev.get(key);
     if (before === undefined) {
       added.push(item);
       continue;
     }
+    compare(before, item, equals, updated);
     common++;
-    if (before === item || before.version === item.version) continue;
-    if (!equals(before.value, item.value)) updated.push(item);
+    // The key is further on in prev: the keys in between are removed, unless the orders differ.
+    while (cursorKey !== undefined && cursorKey !== key && !next.has(cursorKey)) {
+      removed.push(cursorItem as Versioned<T>);
+      cursorKey = prevKeys.next().value;
+      cursorItem = prevValues.next().value;
+    }
+    if (cursorKey !== key) {
+      zipping = false;
+      break;
+    }
+    cursorKey = prevKeys.next().value;
+    cursorItem = prevValues.next().value;
   }
   if (zipping) {
     // Every key of next that is in prev was consumed in order: what remains of prev is gone from next.
@@ -91,10 +89,28 @@ export function diff<T>(
       cursorKey = prevKeys.next().value;
       cursorItem = prevValues.next().value;
     }
-  } else if (common + removed.length !== prev.size) {
-    // Orders differ: find removals with one pass over prev (skipped when every key of prev was seen).
+    return { added, updated, removed };
+  }
+  // Phase 2, the orders differ: one lookup per remaining key (a Map iterator resumes where the loop broke off).
+  for (const [key, item] of entries) {
+    const before = prev.get(key);
+    if (before === undefined) {
+      added.push(item);
+    } else {
+      compare(before, item, equals, updated);
+      common++;
+    }
+  }
+  // Removals need one pass over prev, skipped when every key of prev was seen.
+  if (common + removed.length !== prev.size) {
     removed = [];
     for (const [key, item] of prev) if (!next.has(key)) removed.push(item);
   }
   return { added, updated, removed };
+}
+
+/** Push `item` to `updated` when it really changed from `before`. */
+function compare<T>(before: Versioned<T>, item: Versioned<T>, equals: (a: T, b: T) => boolean, updated: Versioned<T>[]): void {
+  if (before === item || before.version === item.version) return;
+  if (!equals(before.value, item.value)) updated.push(item);
 }
