@@ -1,10 +1,10 @@
 /**
  * Delta computation between two keyed snapshots. Equal versions short-circuit (by the store contract the value
- * is then the same), so the common case — most keys unchanged — costs one map lookup and one integer compare
- * per key; only keys whose version moved are deep-compared, and a version bump whose value is deep-equal is
- * not reported. While both maps share their key order (two snapshots of one source usually do) `prev` is walked
- * in step with `next`, so a key costs no hash lookup at all; removals then fall out of the walk, and only maps in
- * different orders fall back to lookups (and to one pass over `prev`, skipped when every key of it was seen).
+ * is then the same); only keys whose version moved are deep-compared, and a version bump whose value is
+ * deep-equal is not reported. While both maps share their key order (two snapshots of one source usually do,
+ * and inserts or deletes in between do not break it) `prev` is walked in step with `next`, so a key costs no
+ * hash lookup at all and removals fall out of the walk; once the orders differ it falls back to one lookup per
+ * key (and one pass over `prev` for removals, skipped when every key of it was seen).
  */
 import deepEqual from 'fast-deep-equal';
 import type { Versioned } from './list-watch.js';
