@@ -45,7 +45,9 @@ const idleErrors = new WeakSet<Error>();
 const noop = (): void => {};
 
 /**
- * Keeps a local cache of a {@link ListWatch} and emits its changes.
+ * Keeps a local cache of a {@link ListWatch} and emits its changes. Listeners run synchronously on the ingest
+ * path: keep them short (enqueue a key, as a Controller does) and do not throw — an exception aborts the list or
+ * watch in progress, which is then reported on `error` and retried.
  *
  * @example
  * ```ts
@@ -81,7 +83,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   /** @throws {@link ConfigError} when an option is invalid. No I/O happens before {@link start}. */
   constructor(source: ListWatch<T>, options: InformerOptions<T> = {}) {
     super();
-    if (source === null || typeof source !== 'object' || typeof source.list !== 'function') {
+    if (source === null || typeof source !== 'object' || typeof source.list !== 'function' || typeof source.watch !== 'function') {
       throw new ConfigError('source', 'must implement ListWatch (list and watch)');
     }
     this.#source = source;
