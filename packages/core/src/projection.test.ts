@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from './clock.js';
 import { ConfigError, type NitroxError } from './errors.js';
@@ -193,5 +194,53 @@ describe('Projection', () => {
         }),
     ).toThrow(ConfigError);
     expect(() => new Projection({ inputs: {}, affects: {}, derive: () => 1 })).toThrow(/inputs/);
+  });
+});
+
+describe('Projection (property)', () => {
+  it('always equals derive over the final inputs, and every emitted update is a real change', async () => {
+    const op = fc.oneof(
+      fc.record({ key: fc.constantFrom('i1', 'i2', 'i3', 'i4'), group: fc.constantFrom('g1', 'g2', 'g3'), n: fc.nat(2) }),
+      fc.record({ key: fc.constantFrom('i1', 'i2', 'i3', 'i4') }),
+      fc.constant('yield' as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const clock = new VirtualClock();
+        const store = new MemoryStore<{ group: string; n: number }>({ historyLimit: 4 });
+        const input = new Informer(store, { clock, indexes: { group: (i) => [i.value.group] } });
+        const projection = new Projection<number, { items: Informer<{ group: string; n: number }> }>({
+          inputs: { items: input },
+          affects: { items: (i) => [i.value.group] },
+          derive: (group, { items }) => {
+            const members = items.byIndex('group', group);
+            return members.length === 0 ? undefined : members.reduce((sum, i) => sum + i.value.n, 0);
+          },
+        });
+        const bogus: string[] = [];
+        projection.changes$.subscribe((c) => {
+          if (c.type === 'updated' && c.previous?.value === c.item.value) bogus.push(c.item.key);
+        });
+        projection.start();
+        input.start();
+        try {
+          for (const o of ops) {
+            if (o === 'yield') await clock.flush();
+            else if ('group' in o) store.put(o.key, { group: o.group, n: o.n });
+            else store.delete(o.key);
+          }
+          await clock.advanceUntil(() => input.revision === store.revision, 600_000);
+          await clock.flush();
+          const expected = new Map<string, number>();
+          for (const i of store.values()) expected.set(i.value.group, (expected.get(i.value.group) ?? 0) + i.value.n);
+          expect(new Map([...projection.cache.values()].map((i) => [i.key, i.value]))).toEqual(expected);
+          expect(bogus).toEqual([]);
+        } finally {
+          await input.stop();
+          await projection.stop();
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });
