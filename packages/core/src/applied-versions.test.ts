@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppliedVersions, compareApplied } from './applied-versions.js';
+import { ConfigError } from './errors.js';
 import { RequeueError, requeueAfterOf, withRequeueAfter } from './requeue-error.js';
 
 describe('compareApplied', () => {
@@ -39,6 +40,23 @@ describe('AppliedVersions', () => {
     applied.forget('live');
     expect(applied.get('live')).toBeUndefined();
     expect(applied.size).toBe(3);
+  });
+});
+
+describe('AppliedVersions tombstone bound', () => {
+  it('forgets the oldest deletions beyond maxTombstones, never live keys', () => {
+    const applied = new AppliedVersions({ maxTombstones: 2 });
+    applied.record('live', { version: 1, deleted: false });
+    for (const [i, key] of ['d1', 'd2', 'd3'].entries()) applied.record(key, { version: 10 + i, deleted: true });
+    expect(applied.get('d1')).toBeUndefined(); // the oldest tombstone went
+    expect(applied.get('d2')).toEqual({ version: 11, deleted: true });
+    expect(applied.get('d3')).toEqual({ version: 12, deleted: true });
+    expect(applied.get('live')).toEqual({ version: 1, deleted: false });
+    applied.record('d2', { version: 20, deleted: false }); // re-added: no longer a tombstone
+    applied.record('d4', { version: 21, deleted: true });
+    expect(applied.get('d3')).toEqual({ version: 12, deleted: true });
+    expect(applied.size).toBe(4);
+    expect(() => new AppliedVersions({ maxTombstones: -1 })).toThrow(ConfigError);
   });
 });
 

@@ -6,6 +6,7 @@
  * source reports a deletion with the last state it held (MemoryStore, Kubernetes). Share one instance across
  * a controller restart (or persist it) so the new controller keeps refusing older versions.
  */
+import { ConfigError } from './errors.js';
 
 /** What was last applied for one key. */
 export interface AppliedRecord {
@@ -29,6 +30,17 @@ export function compareApplied(candidate: AppliedRecord, applied: AppliedRecord 
   return candidate.deleted ? 'newer' : 'older';
 }
 
+/** Options of {@link AppliedVersions}. */
+export interface AppliedVersionsOptions {
+  /**
+   * Deleted keys remembered at most; the oldest deletions are forgotten first, so churn of short-lived keys
+   * cannot grow memory without bound. A forgotten key only loses its guard against a very late copy of a
+   * state from before its deletion.
+   * @defaultValue 100_000
+   */
+  maxTombstones?: number;
+}
+
 /**
  * Last applied version per key, and the highest version ever *sent* per key. A reconcile that failed may
  * still have written (the answer was lost), so a later candidate is refused as older when it is below what
@@ -46,6 +58,18 @@ export function compareApplied(candidate: AppliedRecord, applied: AppliedRecord 
 export class AppliedVersions {
   readonly #applied = new Map<string, AppliedRecord>();
   readonly #sent = new Map<string, AppliedRecord>();
+  /** Keys whose applied and sent states are deletions, oldest first. */
+  readonly #tombstones = new Set<string>();
+  readonly #maxTombstones: number;
+
+  /** @throws ConfigError when `maxTombstones` is not a non-negative integer. */
+  constructor(options: AppliedVersionsOptions = {}) {
+    const max = options.maxTombstones ?? 100_000;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new ConfigError('maxTombstones', `must be an integer >= 0, got ${String(max)}`);
+    }
+    this.#maxTombstones = max;
+  }
 
   /** The last applied record of `key`, or `undefined` when nothing was applied for it. */
   get(key: string): AppliedRecord | undefined {
@@ -62,12 +86,22 @@ export class AppliedVersions {
     const copy = { version: record.version, deleted: record.deleted };
     this.#applied.set(key, copy);
     this.attempt(key, copy);
+    this.#tombstones.delete(key);
+    if (copy.deleted && this.#sent.get(key)?.deleted === true) {
+      this.#tombstones.add(key);
+      for (const oldest of this.#tombstones) {
+        if (this.#tombstones.size <= this.#maxTombstones) break;
+        this.forget(oldest);
+      }
+    }
   }
 
   /** Remember that `record` is being sent for `key` (call before the attempt: it may land even if it fails). */
   attempt(key: string, record: AppliedRecord): void {
     const sent = this.#sent.get(key);
-    if (compareApplied(record, sent) === 'newer') this.#sent.set(key, { version: record.version, deleted: record.deleted });
+    if (compareApplied(record, sent) !== 'newer') return;
+    this.#sent.set(key, { version: record.version, deleted: record.deleted });
+    if (!record.deleted) this.#tombstones.delete(key);
   }
 
   /**
@@ -83,6 +117,7 @@ export class AppliedVersions {
   forget(key: string): void {
     this.#applied.delete(key);
     this.#sent.delete(key);
+    this.#tombstones.delete(key);
   }
 
   /** Keys whose applied or highest sent state is a value: what the actual state may hold. */

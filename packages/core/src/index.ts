@@ -78,6 +78,7 @@ export {
   type AppliedComparison,
   type AppliedRecord,
   AppliedVersions,
+  type AppliedVersionsOptions,
   compareApplied,
 } from './applied-versions.js';
 export { RequeueError, requeueAfterOf, withRequeueAfter } from './requeue-error.js';
