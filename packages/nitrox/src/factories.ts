@@ -11,45 +11,52 @@ import type { LeaderElectionConfig, SourceConfig } from './config-schema.js';
 import type { ResolvedConfig } from './load-config.js';
 
 /**
- * Build (lazily, once per entry) the source and sink runtimes of `config`. Only the adapter packages the
- * configuration uses are loaded, so a Marathon-only setup never loads the Kubernetes client.
+ * Build the source and sink runtimes of every entry a mapping names, once each. Only the adapter packages the
+ * configuration uses are loaded, so a Marathon-only setup never loads the Kubernetes client. Local files the
+ * entries name (kubeconfig, CA) are read here, so a bad path fails at start-up with a ConfigError.
  */
 export async function createFactories(config: ResolvedConfig, logger: Logger): Promise<AdapterFactories> {
-  const types = new Set([...Object.values(config.sources), ...Object.values(config.sinks)].map((e) => e.type));
+  const sourceNames = new Set(config.mappings.map((m) => m.source));
+  const sinkNames = new Set(config.mappings.map((m) => m.sink));
+  const types = new Set([
+    ...[...sourceNames].map((n) => config.sources[n]?.type),
+    ...[...sinkNames].map((n) => config.sinks[n]?.type),
+  ]);
   const kubernetesRuntime = types.has('kubernetes') ? (await import('./kubernetes-runtime.js')).kubernetesRuntime : undefined;
   const marathonRuntime = types.has('marathon') ? (await import('./marathon-runtime.js')).marathonRuntime : undefined;
   const swarmRuntime = types.has('swarm') ? (await import('./swarm-runtime.js')).swarmRuntime : undefined;
   const netscalerRuntime = types.has('netscaler') ? (await import('./netscaler-runtime.js')).netscalerRuntime : undefined;
-  const sources = new Map<string, SourceRuntime>();
-  const sinks = new Map<string, SinkRuntime>();
-  const index = (m: { name: string }) => config.mappings.findIndex((x) => x.name === m.name);
   const buildSource = (name: string, entry: SourceConfig): SourceRuntime => {
     switch (entry.type) {
       case 'kubernetes':
-        return (kubernetesRuntime as NonNullable<typeof kubernetesRuntime>)(name, entry, config.secrets, config.baseDir, index);
+        return (kubernetesRuntime as NonNullable<typeof kubernetesRuntime>)(name, entry, config.secrets, config.baseDir);
       case 'marathon':
         return (marathonRuntime as NonNullable<typeof marathonRuntime>)(name, entry, config.secrets, config.baseDir);
       case 'swarm':
         return (swarmRuntime as NonNullable<typeof swarmRuntime>)(name, entry);
     }
   };
+  const sources = new Map<string, SourceRuntime>();
+  for (const name of sourceNames) {
+    const entry = config.sources[name];
+    if (!entry) throw new ConfigError(`sources.${name}`, 'expected a declared source');
+    sources.set(name, buildSource(name, entry));
+  }
+  const sinks = new Map<string, SinkRuntime>();
+  for (const name of sinkNames) {
+    const entry = config.sinks[name];
+    if (!entry) throw new ConfigError(`sinks.${name}`, 'expected a declared sink');
+    sinks.set(name, (netscalerRuntime as NonNullable<typeof netscalerRuntime>)(name, entry, config.secrets, logger, config.baseDir));
+  }
   return {
     source(name) {
-      const existing = sources.get(name);
-      if (existing) return existing;
-      const entry = config.sources[name];
-      if (!entry) throw new ConfigError(`sources.${name}`, 'expected a declared source');
-      const runtime = buildSource(name, entry);
-      sources.set(name, runtime);
+      const runtime = sources.get(name);
+      if (!runtime) throw new ConfigError(`sources.${name}`, 'expected a source that a mapping names');
       return runtime;
     },
     sink(name) {
-      let runtime = sinks.get(name);
-      if (runtime) return runtime;
-      const entry = config.sinks[name];
-      if (!entry) throw new ConfigError(`sinks.${name}`, 'expected a declared sink');
-      runtime = (netscalerRuntime as NonNullable<typeof netscalerRuntime>)(name, entry, config.secrets, logger, config.baseDir);
-      sinks.set(name, runtime);
+      const runtime = sinks.get(name);
+      if (!runtime) throw new ConfigError(`sinks.${name}`, 'expected a sink that a mapping names');
       return runtime;
     },
   };

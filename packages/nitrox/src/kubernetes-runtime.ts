@@ -79,19 +79,13 @@ export function kubernetesRuntime(
   config: KubernetesSourceConfig,
   secrets: ReadonlyMap<string, Secret>,
   baseDir: string,
-  mappingIndex: (m: ResolvedMapping) => number,
 ): SourceRuntime & { readonly connection: KubeConnection } {
   const access = kubeAccess(name, config, secrets, baseDir);
   const connection = new KubeConnection({ kubeConfig: access.kubeConfig, ...(access.tokenFile ? { tokenFile: access.tokenFile } : {}) });
   const defaultNamespace = config.namespace ?? access.contextNamespace ?? 'default';
   const keyOf = (m: ResolvedMapping) => serviceKey(m.app, defaultNamespace);
   const runtime = groupedSourceRuntime(name, 'kubernetes', {
-    groupOf(m) {
-      if (typeof m.port === 'number') {
-        throw new ConfigError(`mappings[${mappingIndex(m)}].port`, 'expected the name of the service port for a kubernetes source');
-      }
-      return `${m.mode}|${m.port ?? ''}`;
-    },
+    groupOf: (m) => `${m.mode}|${m.port ?? ''}`,
     keyOf,
     create(mappings, keys) {
       const first = mappings[0] as ResolvedMapping;

@@ -32,15 +32,25 @@ export class NitroxMetrics {
   readonly #lastSuccess = new Map<string, number>();
   readonly #lastSeen = new Map<string, number>();
 
+  /** `nitrox_reconcile_total{mapping,result}`. */
   readonly reconciles: Counter<'mapping' | 'result'>;
+  /** `nitrox_reconcile_duration_seconds{mapping}`. */
   readonly reconcileDuration: Histogram<'mapping'>;
+  /** `nitrox_reconcile_errors_total{mapping,code}`. */
   readonly reconcileErrors: Counter<'mapping' | 'code'>;
+  /** `nitrox_stale_discarded_total{mapping}`. */
   readonly staleDiscarded: Counter<'mapping'>;
+  /** `nitrox_sink_changes_total{mapping,change}`. */
   readonly sinkChanges: Counter<'mapping' | 'change'>;
+  /** `nitrox_pool_members{mapping}`. */
   readonly poolMembers: Gauge<'mapping'>;
+  /** `nitrox_leader`. */
   readonly leader: Gauge;
 
-  /** @param now - wall clock in ms (injectable for tests). */
+  /**
+   * @param options.now - wall clock in ms (injectable for tests). @defaultValue `Date.now`
+   * @param options.defaultMetrics - also collect prom-client's process metrics. @defaultValue true
+   */
   constructor(options: { now?: () => number; defaultMetrics?: boolean } = {}) {
     this.#now = options.now ?? Date.now;
     const registers = [this.registry];

@@ -26,10 +26,13 @@ import type { NitroxMetrics } from './metrics.js';
 
 /** One completed reconcile of a mapping. */
 export interface ConvergedEvent {
+  /** Mapping name. */
   readonly mapping: string;
+  /** Pool name in the sink. */
   readonly pool: string;
   /** Members in the applied desired set. */
   readonly members: number;
+  /** Members added, re-weighted and removed. */
   readonly added: number;
   readonly updated: number;
   readonly removed: number;
@@ -37,6 +40,7 @@ export interface ConvergedEvent {
   readonly writes: number;
   /** Time the apply took. */
   readonly durationMs: number;
+  /** Why the reconcile ran: `change`, `resync`, `retry` or `requeue`. */
   readonly reason: string;
 }
 
@@ -49,14 +53,19 @@ export interface RuntimeEvents {
 
 /** Options of a {@link NitroxRuntime}. */
 export interface RuntimeOptions {
+  /** The loaded configuration. */
   readonly config: ResolvedConfig;
+  /** Builds the source and sink runtimes (see `createFactories`). */
   readonly factories: AdapterFactories;
+  /** Where to log. */
   readonly logger: Logger;
+  /** Where to count. */
   readonly metrics: NitroxMetrics;
   /** Lease lock for leader election; required when the configuration enables it. */
   readonly leaseLock?: LeaseLock;
   /** Identity in the lease. @defaultValue `hostname-pid` */
   readonly identity?: string;
+  /** Time source of controllers and election. @defaultValue systemClock */
   readonly clock?: Clock;
 }
 
@@ -70,7 +79,9 @@ interface MappingRuntime {
 
 /** The running controller application. */
 export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
+  /** Source runtimes by entry name. */
   readonly sources = new Map<string, SourceRuntime>();
+  /** Sink runtimes by entry name. */
   readonly sinks = new Map<string, SinkRuntime>();
   readonly #options: RuntimeOptions;
   readonly #mappings: MappingRuntime[] = [];
