@@ -59,6 +59,7 @@ async function scenario(name: 'watch' | 'relist'): Promise<Record<string, unknow
     keys,
     putsMs: round(putsMs),
     timeToSyncMs: round(syncMs),
+    catchUpAfterLastPutMs: round(syncMs - putsMs),
     cpuMs: round((cpu.user + cpu.system) / 1000),
     putsPerSecondToSync: Math.round(puts / (syncMs / 1000)),
     eventsEmitted: { added, updated },
