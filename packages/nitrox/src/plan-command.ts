@@ -67,7 +67,9 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
         io.stdout.write(`  = held: the desired set is empty and allowEmpty is false (${actual?.members.length ?? 0} members stay)\n`);
         continue;
       }
-      if (actual === undefined) io.stdout.write(`  + servicegroup ${m.pool} (${m.servicegroupType}) would be created\n`);
+      if (actual === undefined) {
+        io.stdout.write(`  + servicegroup ${m.pool} (${m.servicegroupType}) would be created (it is absent, or exists but is not Nitrox's: then run refuses it)\n`);
+      }
       const diff = poolDiff(actual, desired);
       for (const b of diff.add) io.stdout.write(`  + ${backendKey(b)}${b.weight !== undefined ? ` weight ${b.weight}` : ''}\n`);
       for (const b of diff.remove) io.stdout.write(`  - ${backendKey(b)}\n`);
