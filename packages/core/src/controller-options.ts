@@ -80,7 +80,8 @@ export interface ControllerOptions<T> {
   /**
    * Keys the actual state holds (e.g. the pools a sink owns). Read after the initial sync and on every resync;
    * keys absent from the desired state are reconciled with `undefined`, which removes orphans left by
-   * deletions missed while no controller ran. @defaultValue none
+   * deletions missed while no controller ran. It should settle soon after `signal` aborts: `stop()` waits for
+   * a read in progress. @defaultValue none
    */
   actualKeys?: (signal: AbortSignal) => Promise<Iterable<string>> | Iterable<string>;
   /** Options of the Informer built over a `ListWatch` source (ignored for an Informer source). */

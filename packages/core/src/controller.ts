@@ -129,7 +129,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
 
   /**
    * Mark `key` changed from outside (an interrupt that carries no state): it is reconciled from the cached
-   * state like an informer change. Ignored unless running.
+   * state like an informer change (a key the cache lacks, as deleted; an applied state, skipped). Ignored
+   * unless running.
    */
   trigger(key: string): void {
     this.#onChange(key);
