@@ -25,7 +25,7 @@ export interface SinkReconcilerOptions<T> {
 /**
  * A reconcile function that makes `sink` hold the desired value of each key, or nothing for a deleted key.
  *
- * @throws ConfigError never; a negative or non-finite `requeueAfterMs` is a RangeError at creation.
+ * @throws RangeError when `requeueAfterMs` is negative or not finite.
  * @example
  * ```ts
  * const controller = new Controller({ source: projection, reconcile: sinkReconciler(netscaler), resyncMs: 300_000 });
