@@ -127,3 +127,16 @@ describe('loadConfig', () => {
     await expect(loadConfig('/nonexistent/nitrox.yaml')).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('source-specific mapping rules', () => {
+  it('wants port names for kubernetes and no port for swarm', async () => {
+    const k = await resolveConfig({ ...valid, mappings: [{ ...valid.mappings[0], port: 8080 }] }, { env }).catch((e: unknown) => e);
+    expect((k as ConfigError).path).toBe('mappings[0].port');
+    expect((k as ConfigError).message).toContain('name of the service port');
+    const swarm = { ...valid, sources: { k8s: { type: 'swarm' } }, mappings: [{ source: 'k8s', app: 'web', sink: 'adc', port: 'http' }] };
+    const s = await resolveConfig(swarm, { env }).catch((e: unknown) => e);
+    expect((s as ConfigError).path).toBe('mappings[0].port');
+    const mode = await resolveConfig({ ...swarm, mappings: [{ source: 'k8s', app: 'web', sink: 'adc', mode: 'pod' }] }, { env }).catch((e: unknown) => e);
+    expect((mode as ConfigError).path).toBe('mappings[0].mode');
+  });
+});
