@@ -5,8 +5,9 @@
  * - client-node: @kubernetes/client-node 1.x `makeInformer` (its own Watch and ObjectCache);
  * - nitrox: KubeListWatch + core Informer with the pod-mode ingest transform (trimEndpoints);
  * - nitrox-untrimmed: the same without the transform (the raw objects cached), for reference.
- * Reports events/s and heap per cached object (after GC). Targets: nitrox within 1.05x of the floor's time and at
- * most half client-node's heap per object.
+ * Reports wall and CPU time, events/s and heap per cached object (after GC). Targets, judged on the reader's CPU
+ * time (wall time swings with other load on a shared machine): nitrox within 1.05x of the floor and faster than
+ * client-node, and at most half client-node's heap per object.
  * Run: `npx tsx --conditions=@nitrox/source bench/kubernetes.ts [--events=200000 --objects=10000 --rounds=2 --untrimmed]`
  * (`--serve` only builds the stream and serves it, to profile one reader with `--child=<name> --url=<url>`).
  */
@@ -238,10 +239,10 @@ async function main(): Promise<void> {
     wallVsFloor: { nitrox: ratio(b.nitrox.ms, b.floor.ms), clientNode: ratio(b['client-node'].ms, b.floor.ms) },
     cpuVsFloor: { nitrox: ratio(b.nitrox.cpuMs, b.floor.cpuMs), clientNode: ratio(b['client-node'].cpuMs, b.floor.cpuMs) },
     heapVsClientNode: { nitrox: ratio(b.nitrox.heapPerObjectBytes, b['client-node'].heapPerObjectBytes) },
+    // Judged on CPU time: on a shared machine wall time swings ±50 % between rounds with other load.
     targets: {
-      withinFloor105Wall: b.nitrox.ms <= b.floor.ms * 1.05,
-      withinFloor105Cpu: b.nitrox.cpuMs <= b.floor.cpuMs * 1.05,
-      fasterThanClientNode: b.nitrox.ms < b['client-node'].ms,
+      withinFloor105: b.nitrox.cpuMs <= b.floor.cpuMs * 1.05,
+      fasterThanClientNode: b.nitrox.cpuMs < b['client-node'].cpuMs,
       halfClientNodeHeap: b.nitrox.heapPerObjectBytes <= b['client-node'].heapPerObjectBytes / 2,
     },
     node: process.version,

@@ -3,7 +3,14 @@
  * Nodes and Pods over the REST API, projected into one `BackendSet` per selected service; Lease-based leader
  * election. The API-server simulator is in `@nitrox/kubernetes/testing`.
  */
-export { KubernetesSource, type KubernetesSourceEvents, type KubernetesSourceOptions, kubernetesSourceDefaults } from './kubernetes-source.js';
+export {
+  KubernetesSource,
+  type KubernetesSourceEvents,
+  type KubernetesSourceOptions,
+  type KubernetesSourceStats,
+  kubernetesSourceDefaults,
+} from './kubernetes-source.js';
+export { type LoadKubeConfigOptions, loadKubeConfig } from './kube-config.js';
 export {
   describeTls,
   KubeConnection,

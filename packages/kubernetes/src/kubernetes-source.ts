@@ -10,10 +10,12 @@ import {
   type Clock,
   ConfigError,
   Informer,
+  type InformerStats,
   type ListResult,
   type ListWatch,
   type NitroxError,
   Projection,
+  type ProjectionStats,
   type RetryBackoffOptions,
   type Versioned,
   type WatchEvent,
@@ -92,6 +94,18 @@ export interface KubernetesSourceEvents {
   synced: () => void;
   /** A list/watch failed (it is retried), a malformed event was skipped, or a derivation failed. */
   error: (error: NitroxError) => void;
+}
+
+/** Counters of a {@link KubernetesSource}, for metrics. */
+export interface KubernetesSourceStats {
+  readonly services: InformerStats;
+  readonly endpoints: InformerStats;
+  readonly nodes?: InformerStats;
+  readonly projection: ProjectionStats;
+  /** Malformed objects and lines skipped. */
+  readonly malformed: number;
+  /** Backend sets currently derived. */
+  readonly backendSets: number;
 }
 
 type Inputs = { services: Informer<ServiceInfo>; endpoints: Informer<EndpointsInfo>; nodes: Informer<NodeInfo> };
@@ -254,6 +268,19 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
   /** Malformed objects and lines skipped so far. */
   get malformed(): number {
     return this.#malformed;
+  }
+
+  /** A snapshot of the counters of every informer and of the projection. */
+  get stats(): KubernetesSourceStats {
+    const { services, endpoints, nodes } = this.informers;
+    return {
+      services: services.stats,
+      endpoints: endpoints.stats,
+      ...(nodes ? { nodes: nodes.stats } : {}),
+      projection: this.projection.stats,
+      malformed: this.#malformed,
+      backendSets: this.projection.cache.size,
+    };
   }
 
   /** Start the informers and the projection. */

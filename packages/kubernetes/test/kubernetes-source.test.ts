@@ -76,6 +76,7 @@ describe('KubernetesSource', () => {
       });
       sim.store.delete('services', 'default', 'web');
       await waitFor(() => !source.cache.has('default/web'), { message: 'service deleted' });
+      expect(source.stats).toMatchObject({ backendSets: 0, malformed: 0, services: { lists: 1 }, endpoints: { lists: 1 } });
     });
   }
 
