@@ -20,10 +20,11 @@ import {
   type ListResult,
   type ListWatch,
   MemoryStore,
+  type PollResult,
+  Poller,
   type NitroxError,
   RetryBackoff,
   SourceError,
-  sleep,
   systemClock,
   type TimerHandle,
   type Versioned,
@@ -68,9 +69,11 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   readonly #debounced: Debounced<[]>;
   readonly #stats = { fullPasses: 0, targetedPasses: 0, requests: 0, events: 0, malformed: 0, eventConnects: 0, errors: 0 };
   #controller: AbortController | undefined;
-  #loops: Promise<void>[] = [];
+  #follower: Promise<void> | undefined;
   #runner: Promise<void> | undefined;
-  #pollWake: AbortController | undefined;
+  readonly #healthyPoll: Poller<true>;
+  readonly #fallbackPoll: Poller<true>;
+  #writes = 0;
   #settleTimer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
   readonly #retry = { full: false, nodes: false, services: new Set<string>() };
@@ -88,6 +91,28 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#client = this.#o.client ?? new EngineClient(this.#o.connection ?? {});
     this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
     this.#retryBackoff = new RetryBackoff({ ...this.#o.backoff, clock: this.#clock, ...(this.#o.random ? { random: this.#o.random } : {}) });
+    const fetch = async (): Promise<PollResult<true>> => {
+      const before = this.#writes;
+      this.#dirty.full = true;
+      await this.#flush();
+      if (this.#lastFullError !== undefined) throw this.#lastFullError; // reported already; the poller backs off
+      return this.#writes > before ? { changed: true, value: true } : { changed: false };
+    };
+    // Fixed periods (grow/shrink 1); failed reads back off by doubling up to 30 s (the poller's error backoff).
+    const poller = (every: number): Poller<true> =>
+      new Poller({
+        fetch,
+        intervalMs: every,
+        minIntervalMs: every,
+        maxIntervalMs: Math.max(every, 30_000),
+        growFactor: 1,
+        shrinkFactor: 1,
+        jitter: this.#o.pollJitter,
+        clock: this.#clock,
+        ...(this.#o.random ? { random: this.#o.random } : {}),
+      });
+    this.#healthyPoll = poller(this.#o.pollIntervalMs);
+    this.#fallbackPoll = poller(this.#o.fallbackPollMs);
     this.#debounced = debounce(() => void this.#flush(), {
       waitMs: this.#o.debounceMs,
       maxWaitMs: this.#o.maxWaitMs,
@@ -120,37 +145,34 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (this.#controller !== undefined) return;
     const controller = new AbortController();
     this.#controller = controller;
-    this.#dirty.full = true;
-    void this.#flush();
-    this.#loops.push(this.#pollLoop(controller.signal));
+    // The fallback poller reads everything at once, and polls until the event stream is up (or for good).
+    this.#fallbackPoll.start();
     if (this.#o.events) {
-      this.#loops.push(
-        followEvents(
-          {
-            client: this.#client,
-            types: ['service', 'node', 'container'],
-            clock: this.#clock,
-            ...(this.#o.random ? { random: this.#o.random } : {}),
-            ...(this.#o.backoff ? { backoff: this.#o.backoff } : {}),
-            onEvent: (event) => this.#onEvent(event),
-            onConnected: () => {
-              this.#eventsUp = true;
-              this.#stats.eventConnects++;
-              this.emit('eventsConnected');
-              // Anything may have happened while the stream was down: read everything once.
-              this.#dirty.full = true;
-              this.#debounced.call();
-              this.#pollWake?.abort(); // reschedule the poll at the healthy period
-            },
-            onDisconnected: (reason) => {
-              this.#eventsUp = false;
-              this.emit('eventsDisconnected', reason);
-              this.#pollWake?.abort(); // reschedule the poll at the fallback period
-            },
-            onError: (error) => this.#report(error),
+      this.#follower = followEvents(
+        {
+          client: this.#client,
+          types: ['service', 'node', 'container'],
+          clock: this.#clock,
+          ...(this.#o.random ? { random: this.#o.random } : {}),
+          ...(this.#o.backoff ? { backoff: this.#o.backoff } : {}),
+          onEvent: (event) => this.#onEvent(event),
+          onConnected: () => {
+            this.#eventsUp = true;
+            this.#stats.eventConnects++;
+            this.emit('eventsConnected');
+            // Anything may have happened while the stream was down: the healthy poller reads everything now.
+            void this.#fallbackPoll.stop();
+            this.#healthyPoll.start();
           },
-          controller.signal,
-        ),
+          onDisconnected: (reason) => {
+            this.#eventsUp = false;
+            this.emit('eventsDisconnected', reason);
+            void this.#healthyPoll.stop();
+            this.#fallbackPoll.start(); // reads now, then every fallbackPollMs
+          },
+          onError: (error) => this.#report(error),
+        },
+        controller.signal,
       );
     }
   }
@@ -164,8 +186,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     for (const timer of [this.#settleTimer, this.#retryTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
     this.#settleTimer = undefined;
     this.#retryTimer = undefined;
-    await Promise.allSettled([...this.#loops, this.#runner]);
-    this.#loops = [];
+    await Promise.allSettled([this.#follower, this.#runner, this.#healthyPoll.stop(), this.#fallbackPoll.stop()]);
+    this.#follower = undefined;
     this.#controller = undefined;
     this.#eventsUp = false;
   }
@@ -177,7 +199,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   async list(signal: AbortSignal): Promise<ListResult<BackendSet>> {
     this.start();
     if (!this.#synced) {
-      this.#dirty.full = true;
+      // A running loop is busy with start()'s full read; otherwise (an earlier read failed) read again now.
+      if (this.#runner === undefined) this.#dirty.full = true;
       await this.#flush();
       if (signal.aborted) throw abortReason(signal);
       if (!this.#synced) throw this.#lastFullError ?? new SourceError('the first read of the swarm did not complete');
@@ -221,22 +244,6 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (error.code === 'NITROX_MALFORMED_EVENT') this.#stats.malformed++;
     else this.#stats.errors++;
     this.emit('error', error);
-  }
-
-  async #pollLoop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const base = this.#eventsUp ? this.#o.pollIntervalMs : this.#o.fallbackPollMs;
-      const delay = base * (1 + this.#o.pollJitter * (this.#o.random ?? Math.random)());
-      const wake = new AbortController();
-      this.#pollWake = wake;
-      try {
-        await sleep(this.#clock, delay, AbortSignal.any([signal, wake.signal]));
-      } catch {
-        continue; // stopped, or woken to reschedule
-      }
-      this.#dirty.full = true;
-      await this.#flush();
-    }
   }
 
   /** Run passes until nothing is dirty; concurrent callers share the running loop. */
@@ -311,7 +318,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       const failure = isNitroxError(error) ? error : new SourceError('reading the swarm failed', { cause: error });
       if (work.full) this.#lastFullError = failure;
       this.#report(failure);
-      this.#retryLater(work);
+      if (!work.full) this.#retryLater(work); // full reads are retried by the pollers (and list()'s caller)
     }
   }
 
@@ -363,6 +370,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
         changed.push(set.name);
       }
     }
+    this.#writes += changed.length;
     return changed;
   }
 
