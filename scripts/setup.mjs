@@ -9,6 +9,7 @@ const required = {
   'docker.io': '/usr/sbin/dockerd',
   'busybox-static': '/bin/busybox',
   iproute2: '/usr/sbin/ip',
+  openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test)
 };
 
 const missing = Object.entries(required)
