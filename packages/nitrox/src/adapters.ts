@@ -31,6 +31,8 @@ export interface SourceRuntime {
   waitForSync(signal?: AbortSignal): Promise<void>;
   /** Monotonic counters summed over the source's informers. */
   counters(): SourceCounters;
+  /** Subscribe to list/watch errors (the source retries them itself). */
+  onError(listener: (error: Error) => void): void;
 }
 
 /** Per-pool settings a sink needs besides the members. */

@@ -20,6 +20,8 @@ export interface BackendSource extends ListWatch<BackendSet> {
   get(key: string): Versioned<BackendSet> | undefined;
   /** Monotonic counters. */
   counters(): SourceCounters;
+  /** Subscribe to the adapter's errors (each is retried by the adapter). */
+  onError(listener: (error: Error) => void): void;
 }
 
 /** How a source type groups mappings and builds its sources. */
@@ -44,6 +46,7 @@ interface Group {
 export function groupedSourceRuntime(name: string, type: string, adapter: GroupingAdapter): SourceRuntime {
   const groups = new Map<string, Group>();
   let started = false;
+  const errorListeners: ((error: Error) => void)[] = [];
 
   const groupFor = (mapping: ResolvedMapping): Group => {
     const id = adapter.groupOf(mapping);
@@ -99,6 +102,9 @@ export function groupedSourceRuntime(name: string, type: string, adapter: Groupi
       started = true;
       for (const group of groups.values()) {
         const source = adapter.create(group.mappings, group.keys);
+        source.onError((error) => {
+          for (const listener of errorListeners) listener(error);
+        });
         group.source = source;
         group.resolve(source);
         source.start();
@@ -106,6 +112,9 @@ export function groupedSourceRuntime(name: string, type: string, adapter: Groupi
     },
     async stop() {
       await Promise.all([...groups.values()].map((g) => g.source?.stop()));
+    },
+    onError(listener) {
+      errorListeners.push(listener);
     },
     hasSynced() {
       return started && [...groups.values()].every((g) => g.source?.hasSynced() === true);

@@ -106,6 +106,7 @@ export function kubernetesRuntime(
         stop: () => source.stop(),
         hasSynced: () => source.hasSynced(),
         waitForSync: (signal) => source.waitForSync(signal),
+        onError: (listener) => source.on('error', listener),
         get: (key) => source.cache.get(key),
         counters: () => {
           const total = { lists: 0, relists: 0, watchRestarts: 0, errors: 0, malformed: 0, events: 0 };

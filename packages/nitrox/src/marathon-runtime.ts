@@ -56,6 +56,7 @@ export function marathonRuntime(
         stop: () => source.stop(),
         hasSynced: () => source.hasSynced(),
         waitForSync: (signal) => source.waitForSync(signal),
+        onError: (listener) => source.on('error', listener),
         get: (key) => source.get(key),
         counters: () => {
           const s = source.stats;

@@ -34,6 +34,9 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   const sources = new Map(config.mappings.map((m) => [m.source, factories.source(m.source)]));
   const sinks = new Map(config.mappings.map((m) => [m.sink, factories.sink(m.sink)]));
   for (const m of config.mappings) sources.get(m.source)?.view(m);
+  for (const source of sources.values()) {
+    source.onError((err) => logger.warn({ source: source.name, ...errorFields(err) }, 'source error; retrying'));
+  }
 
   const deadline = AbortSignal.timeout(timeoutMs);
   let failed = false;

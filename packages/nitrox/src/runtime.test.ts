@@ -71,6 +71,7 @@ async function setup(allowEmpty = false) {
       waitForSync: async () => {},
       get: (key) => store.get(key),
       counters: () => ({ relists: 0 }),
+      onError() {},
     }),
   });
   const sinkRuntime: SinkRuntime = {

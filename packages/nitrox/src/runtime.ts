@@ -105,6 +105,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
         this.sources.set(mapping.source, source);
         const s = source;
         metrics.probeSource(s.name, () => s.counters(), () => s.hasSynced());
+        s.onError((err) => options.logger.warn({ source: s.name, ...errorFields(err) }, 'source error; retrying with backoff'));
       }
       let sink = this.sinks.get(mapping.sink);
       if (!sink) {
@@ -194,7 +195,8 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
       });
       controller.on('staleDiscarded', () => this.#options.metrics.staleDiscarded.inc({ mapping: m.mapping.name }));
       controller.on('error', (err, info) => {
-        if (info.phase !== 'reconcile') this.#options.logger.warn({ mapping: m.mapping.name, phase: info.phase, ...errorFields(err) }, 'controller error');
+        // Source errors are logged once per source (above); reconcile errors in #reconcile.
+        if (info.phase === 'actual-keys') this.#options.logger.warn({ mapping: m.mapping.name, ...errorFields(err) }, 'controller error');
       });
       this.#options.metrics.probeQueue(m.mapping.name, () => controller.stats.queueDepth);
       m.controller = controller;

@@ -39,6 +39,7 @@ export function swarmRuntime(name: string, config: SwarmSourceConfig): SourceRun
         stop: () => source.stop(),
         hasSynced: () => source.hasSynced(),
         waitForSync: (signal) => source.waitForSync(signal),
+        onError: (listener) => source.on('error', listener),
         get: (key) => source.get(key),
         counters: () => {
           const s = source.stats;
