@@ -172,6 +172,9 @@ export const nitroxConfig = z
       const source = config.sources[m.source];
       if (!source) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'source'], message: `expected one of the sources (${Object.keys(config.sources).join(', ') || 'none declared'}), got "${m.source}"` });
       if (!config.sinks[m.sink]) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'sink'], message: `expected one of the sinks (${Object.keys(config.sinks).join(', ') || 'none declared'}), got "${m.sink}"` });
+      if (source?.type === 'kubernetes' && source.namespace && m.app.includes('/') && !m.app.startsWith(`${source.namespace}/`)) {
+        ctx.addIssue({ code: 'custom', path: ['mappings', i, 'app'], message: `expected a service in namespace "${source.namespace}" (the source is restricted to it), got "${m.app}"` });
+      }
       if (m.port !== undefined && source?.type === 'swarm') ctx.addIssue({ code: 'custom', path: ['mappings', i, 'port'], message: 'expected no port: a swarm service names its port with the label nitrox.port' });
       if (typeof m.port === 'number' && source?.type === 'kubernetes') ctx.addIssue({ code: 'custom', path: ['mappings', i, 'port'], message: 'expected the name of the service port (kubernetes sources select ports by name)' });
       if (m.mode !== undefined && source && source.type !== 'kubernetes') ctx.addIssue({ code: 'custom', path: ['mappings', i, 'mode'], message: 'expected no mode: it applies to kubernetes sources only' });
