@@ -349,7 +349,7 @@ describe('Informer failure handling', () => {
     const ch = source.lastChannel;
     ch.push(null);
     ch.push('added');
-    ch.push({ type: 'renamed', revision: '2', item: item('a', 2, 1) });
+    ch.push({ type: 'renamed', revision: '2', item: item('a', 2, { password: 'hunter2' }) });
     ch.push({ type: 'added', item: item('a', 2, 1) });
     ch.push({ type: 'added', revision: '3' });
     ch.push({ type: 'modified', revision: '4', item: { key: 'a' } });
@@ -358,6 +358,7 @@ describe('Informer failure handling', () => {
     await clock.advanceUntil(() => informer.cache.has('ok'));
     expect(errors).toHaveLength(7);
     expect(errors.every((e) => e instanceof MalformedEventError)).toBe(true);
+    expect(errors.some((e) => e.message.includes('hunter2'))).toBe(false); // never echo event content
     expect(informer.stats).toMatchObject({ malformed: 7, errors: 0, events: 1 });
     expect(informer.revision).toBe('6');
     expect(source.watchCalls).toHaveLength(1);

@@ -335,7 +335,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
       return undefined;
     }
     if (type !== 'added' && type !== 'modified' && type !== 'deleted') {
-      return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type) : describeType(type)}`;
+      return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : describeType(type)}`;
     }
     const raw2 = event.item;
     if (!isVersionedItem(raw2)) return `${type} event has no item with a string key and numeric version`;
