@@ -111,7 +111,7 @@ describe('SwarmSource on a real swarm', () => {
     }
   });
 
-  it('an events stream cut is repaired by the poll, and the stream comes back', async () => {
+  it('an events stream cut is repaired by the poll; the stream comes back and survives a malformed line', async () => {
     const proxy = await EngineProxy.start(tb.manager.socketPath);
     try {
       const s = source({ connection: { host: '127.0.0.1', port: proxy.port }, fallbackPollMs: 500, backoff: { initialMs: 3_000, maxMs: 3_000 } });
@@ -127,6 +127,16 @@ describe('SwarmSource on a real swarm', () => {
       proxy.unblockEvents();
       await waitFor(() => (s.eventsConnected ? true : undefined), { what: 'stream reconnected', timeoutMs: 20_000 });
       expect(s.stats.eventConnects).toBeGreaterThanOrEqual(2);
+      // A malformed line in the live stream is reported, and the same stream carries the next event.
+      const connects = s.stats.eventConnects;
+      const errors: string[] = [];
+      s.on('error', (e) => errors.push(e.code));
+      expect(proxy.injectEventLine('{"Type":"service","Action":')).toBe(1);
+      await waitFor(() => (s.stats.malformed === 1 ? true : undefined), { what: 'malformed line reported' });
+      await tb.scaleService('web', 2);
+      await members(s, 'web', 2);
+      expect(errors).toEqual(['NITROX_MALFORMED_EVENT']);
+      expect(s.stats.eventConnects).toBe(connects);
     } finally {
       await proxy.close();
     }

@@ -51,6 +51,16 @@ export class EngineProxy {
     this.#events.clear();
   }
 
+  /**
+   * Write `line` into every open event stream as if the daemon had sent it (one HTTP chunk, between the
+   * daemon's own chunks: dockerd flushes one chunk per event). For malformed-event tests.
+   */
+  injectEventLine(line: string): number {
+    const data = Buffer.from(`${line}\n`);
+    for (const socket of this.#events) socket.write(`${data.length.toString(16)}\r\n${data.toString('latin1')}\r\n`, 'latin1');
+    return this.#events.size;
+  }
+
   /** Let event streams through again. */
   unblockEvents(): void {
     this.#blockEvents = false;
