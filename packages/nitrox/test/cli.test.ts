@@ -67,7 +67,7 @@ afterAll(async () => {
   await nitro?.close();
 });
 
-describe('nitrox run', () => {
+describe('nitrox run', { timeout: 60_000 }, () => {
   let proc: CliProcess;
   let base: string;
 
@@ -108,7 +108,7 @@ describe('nitrox run', () => {
   });
 });
 
-describe('nitrox plan', () => {
+describe('nitrox plan', { timeout: 60_000 }, () => {
   it('prints the changes per pool and makes no write', async () => {
     nitro.state.servicegroups.get('sg-web')?.members.clear();
     nitro.state.bindMember({ servicegroupname: 'sg-web', ip: '10.9.9.9', port: 8080 });
@@ -126,7 +126,7 @@ describe('nitrox plan', () => {
   });
 });
 
-describe('invalid configuration', () => {
+describe('invalid configuration', { timeout: 60_000 }, () => {
   it('exits 2 naming the bad field and what was expected', async () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(
@@ -159,10 +159,10 @@ describe('invalid configuration', () => {
 });
 
 describe('nitrox demo', () => {
-  it('plays the whole story and exits 0', async () => {
+  it('plays the whole story and exits 0', { timeout: 90_000 }, async () => {
     const { code, stdout } = await runCli(['demo', '--fast']);
     expect(stdout).toContain('every pool converged after every act');
     expect(stdout).not.toContain('did not converge');
     expect(code).toBe(0);
-  }, 60_000);
+  });
 });
