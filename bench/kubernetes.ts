@@ -254,7 +254,8 @@ async function main(): Promise<void> {
 
 function median(values: number[]): number {
   const s = [...values].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function ratio(a: number, b: number): number {

@@ -5,7 +5,7 @@ import { Informer, type MalformedEventError, SourceError, VirtualClock } from '@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConnection } from '../src/kube-connection.js';
 import { KubeListWatch, type KubeObjectJson } from '../src/kube-list-watch.js';
-import { endpoints, type KubeSimulator, type KubeSimulatorOptions, startKubeSimulator } from '../src/testing/index.js';
+import { endpoints, type KubeSimulator, type KubeSimulatorOptions, node, pod, startKubeSimulator } from '../src/testing/index.js';
 import { waitFor } from './wait-for.js';
 
 let sim: KubeSimulator | undefined;
@@ -58,6 +58,25 @@ describe('KubeListWatch', () => {
     expect(sim.stats.lists - before).toBe(2 + 3); // one page, 410 on the second, then three pages
     const first = items.find((i) => i.key === 'default/e0');
     expect(first).toMatchObject({ value: 'e0', sourceVersion: '2', version: 2 });
+  });
+
+  it('lists and watches any known resource, namespaced or cluster-scoped', async () => {
+    const { sim, connection } = await setup();
+    sim.store.apply(pod({ name: 'p1', nodeName: 'n1', ip: '10.1.0.1' }));
+    sim.store.apply(node({ name: 'n1', internalIP: '192.168.0.1' }));
+    const pods = new KubeListWatch({ connection, resource: 'pods', namespace: 'default' });
+    const nodes = new KubeListWatch({ connection, resource: 'nodes', namespace: 'ignored' });
+    const signal = new AbortController().signal;
+    expect((await pods.list(signal)).items.map((i) => i.key)).toEqual(['default/p1']);
+    const listed = await nodes.list(signal);
+    expect(listed.items.map((i) => i.key)).toEqual(['n1']);
+    const controller = new AbortController();
+    const events = nodes.watch(listed.revision, controller.signal)[Symbol.asyncIterator]();
+    sim.store.apply(node({ name: 'n2', internalIP: '192.168.0.2' }));
+    const first = await events.next();
+    expect(first.value).toMatchObject({ type: 'added', item: { key: 'n2' } });
+    controller.abort();
+    await events.return?.(undefined);
   });
 
   it('follows changes, and recovers from expiry (in-stream 410), disconnects and a silent stall with nothing lost', async () => {
