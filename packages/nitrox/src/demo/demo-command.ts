@@ -90,10 +90,11 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
 
     const play = async (index: number, title: string, point: string, action: () => void): Promise<void> => {
       render.act(index, total, title, point);
-      const before = new Map(poolStates(ctx).map((p) => [p.pool, p.actual]));
       const firstRequest = nitro.requestLog.entries.length;
       const t0 = performance.now();
       action();
+      // Taken after the act, so a member deleted by hand shows up as restored.
+      const before = new Map(poolStates(ctx).map((p) => [p.pool, p.actual]));
       const converged = await waitConverged(ctx, timeoutMs, stopSignal.signal, (states) =>
         render.live(states, performance.now() - t0),
       );
