@@ -409,6 +409,23 @@ describe('Informer failure handling', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('stop resolves even when the list settles in the same tick as the stop', async () => {
+    const clock = new VirtualClock();
+    const source = new Scripted<number>(clock);
+    let answer: ((result: ListResult<number>) => void) | undefined;
+    source.listImpl = () => new Promise((resolve) => (answer = resolve));
+    const informer = make(source, { clock });
+    informer.start();
+    await clock.flush();
+    answer?.({ revision: '5', items: [item('a', 5, 1)] });
+    let stopped = false;
+    const stopping = informer.stop().then(() => (stopped = true));
+    await clock.flush();
+    expect(stopped).toBe(true);
+    await stopping;
+    expect(source.watchCalls).toHaveLength(0);
+  });
+
   it('validates options eagerly', () => {
     const store = new MemoryStore<number>();
     expect(() => new Informer(store, { resyncMs: -1 })).toThrow(/resyncMs/);

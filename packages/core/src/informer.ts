@@ -274,6 +274,8 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
 
   /** Watch from the last revision until the watch ends (returns the number of events) or fails (throws). */
   async #watch(signal: AbortSignal): Promise<number> {
+    // A list can settle after stop(): an 'abort' listener added now would never fire.
+    if (signal.aborted) throw abortReason(signal);
     const clock = this.#clock;
     const idle = this.#idleTimeoutMs;
     const watchAbort = new AbortController();
