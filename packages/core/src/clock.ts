@@ -124,14 +124,7 @@ export class VirtualClock implements Clock {
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms;
     await this.flush();
-    for (;;) {
-      const next = this.#timers[0];
-      if (next === undefined || next.at > target) break;
-      this.#timers.shift();
-      this.#now = Math.max(this.#now, next.at);
-      next.fn();
-      await this.flush();
-    }
+    while (this.#fireNext(target)) await this.flush();
     this.#now = target;
     await this.flush();
   }
@@ -142,14 +135,20 @@ export class VirtualClock implements Clock {
    */
   advanceSync(ms: number): void {
     const target = this.#now + ms;
-    for (;;) {
-      const next = this.#timers[0];
-      if (next === undefined || next.at > target) break;
-      this.#timers.shift();
-      this.#now = Math.max(this.#now, next.at);
-      next.fn();
+    while (this.#fireNext(target)) {
+      // each call fires one timer
     }
     this.#now = target;
+  }
+
+  /** Fire the earliest timer if it is due by `target`; false when none is. */
+  #fireNext(target: number): boolean {
+    const next = this.#timers[0];
+    if (next === undefined || next.at > target) return false;
+    this.#timers.shift();
+    this.#now = Math.max(this.#now, next.at);
+    next.fn();
+    return true;
   }
 
   /**
