@@ -1,4 +1,4 @@
-import type { BackendSet, NitroxError } from '@nitrox/core';
+import { type BackendSet, Controller, type NitroxError, type Sink, sinkReconciler } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesSource, type KubernetesSourceOptions } from '../src/kubernetes-source.js';
 import {
@@ -153,6 +153,31 @@ describe('KubernetesSource', () => {
     await waitFor(() => source.cache.get('default/web')?.value.members.length === 3, { message: 'after malformed line' });
     expect(source.malformed).toBeGreaterThanOrEqual(1);
     expect(errors.some((e) => e.code === 'NITROX_MALFORMED_EVENT')).toBe(true);
+  });
+
+  it('feeds a core Controller that keeps a sink equal to the pools', async () => {
+    const { sim, source } = await start({ services: ['web'] }, (sim) => {
+      sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80 }] }));
+      publish(sim, 'endpointslices', pods(4));
+    });
+    const pools = new Map<string, string[]>();
+    const sink: Sink<BackendSet> = {
+      observe: async (key) => (pools.has(key) ? { name: key, members: [] } : undefined),
+      apply: async (key, desired) => {
+        if (desired === undefined) pools.delete(key);
+        else pools.set(key, addresses(desired));
+        return { added: 0, updated: 0, removed: 0, writes: 1 };
+      },
+    };
+    const controller = new Controller({ source, reconcile: sinkReconciler(sink) });
+    controller.start();
+    try {
+      await waitFor(() => pools.get('default/web')?.length === 4, { message: 'sink has 4 members' });
+      publish(sim, 'endpointslices', pods(2));
+      await waitFor(() => pools.get('default/web')?.length === 2, { message: 'sink has 2 members' });
+    } finally {
+      await controller.stop();
+    }
   });
 
   it('validates options eagerly, naming the option', () => {
