@@ -25,4 +25,9 @@ describe('example scripts run as a user runs them', () => {
     for (const step of ['initial pools', 'burst', 'drift repaired', 'deletion']) expect(stdout).toContain(`✔ ${step}`);
     expect(stdout).toMatch(/done: \d+ reconciles/);
   });
+
+  it('kubernetes-to-netscaler runs between the two simulators when no appliance is named', async () => {
+    const { stdout } = await tsx('kubernetes-to-netscaler.ts');
+    expect(stdout).toMatch(/default\/web: 3 members/);
+  });
 });

@@ -10,6 +10,7 @@ export class Semaphore {
   readonly #limit: number;
   #active = 0;
   readonly #waiters: Array<() => void> = [];
+  readonly #aborters = new WeakMap<AbortSignal, Set<() => void>>();
 
   /** @param limit - maximum holders at once (at least 1). */
   constructor(limit: number) {
@@ -44,7 +45,7 @@ export class Semaphore {
     }
     return new Promise((resolve, reject) => {
       const grant = (): void => {
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) this.#aborters.get(signal)?.delete(onAbort);
         this.#active++;
         resolve();
       };
@@ -54,8 +55,30 @@ export class Semaphore {
         reject(abortReason(signal as AbortSignal));
       };
       this.#waiters.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) this.#onAbort(signal, onAbort);
     });
+  }
+
+  /**
+   * One 'abort' listener per signal, however many waiters share it: an apply queues many requests on one
+   * signal, and one listener each would trip Node's MaxListenersExceeded warning.
+   */
+  #onAbort(signal: AbortSignal, handler: () => void): void {
+    let handlers = this.#aborters.get(signal);
+    if (handlers === undefined) {
+      const set = new Set<() => void>();
+      handlers = set;
+      this.#aborters.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#aborters.delete(signal);
+          for (const h of set) h();
+        },
+        { once: true },
+      );
+    }
+    handlers.add(handler);
   }
 
   #release(): void {
