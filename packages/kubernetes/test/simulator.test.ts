@@ -67,6 +67,11 @@ describe('API-server simulator', () => {
     expect(gone[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
   });
 
+  it('validates its options', async () => {
+    await expect(startKubeSimulator({ historyLimit: 0 })).rejects.toThrow(/historyLimit/);
+    await expect(startKubeSimulator({ expiryStyle: 'never' as never })).rejects.toThrow(/expiryStyle/);
+  });
+
   it('rejects a wrong bearer token with 401', async () => {
     sim.setToken('s3cret');
     const res = await fetch(`${sim.url}/api/v1/nodes`, { headers: { authorization: 'Bearer nope' } });

@@ -6,6 +6,7 @@ export {
   type KubeSimulator,
   type KubeSimulatorOptions,
   type KubeSimulatorStats,
+  kubeSimulatorDefaults,
   startKubeSimulator,
 } from './kube-simulator.js';
 export type { FailRequestsOptions, KubeSimulatorFaults } from './simulator-faults.js';

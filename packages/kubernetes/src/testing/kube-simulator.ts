@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError } from '@nitrox/core';
 import { type KubeResource, kubeResources } from '../resources.js';
 import { parseSelector } from '../selectors.js';
 import { type KubeObject, SimulatorStore, SimulatorStoreError, statusObject } from './simulator-store.js';
@@ -28,6 +29,33 @@ export interface KubeSimulatorOptions {
   expiredReason?: 'Expired' | 'Gone';
   /** Answer a too-old watch with the in-stream ERROR (as the API server) or with HTTP 410. @defaultValue 'in-stream' */
   expiryStyle?: 'in-stream' | 'http';
+}
+
+/** Defaults of {@link KubeSimulatorOptions}. */
+export const kubeSimulatorDefaults = {
+  historyLimit: 10_000,
+  bookmarkIntervalMs: 1_000,
+  defaultWatchTimeoutSeconds: 1_800,
+  expiredReason: 'Expired',
+  expiryStyle: 'in-stream',
+} as const;
+
+function checkOptions(options: KubeSimulatorOptions): void {
+  const positive = (name: keyof KubeSimulatorOptions, min: number): void => {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min)) {
+      throw new ConfigError(name, `must be an integer >= ${min}, got ${String(value)}`);
+    }
+  };
+  positive('historyLimit', 1);
+  positive('bookmarkIntervalMs', 0);
+  positive('defaultWatchTimeoutSeconds', 1);
+  if (options.expiredReason !== undefined && options.expiredReason !== 'Expired' && options.expiredReason !== 'Gone') {
+    throw new ConfigError('expiredReason', 'must be "Expired" or "Gone"');
+  }
+  if (options.expiryStyle !== undefined && options.expiryStyle !== 'in-stream' && options.expiryStyle !== 'http') {
+    throw new ConfigError('expiryStyle', 'must be "in-stream" or "http"');
+  }
 }
 
 /** Counters of what the simulator served. */
@@ -114,13 +142,14 @@ interface Snapshot {
  * ```
  */
 export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Promise<KubeSimulator> {
-  const store = new SimulatorStore({ historyLimit: options.historyLimit ?? 10_000 });
+  checkOptions(options);
+  const store = new SimulatorStore({ historyLimit: options.historyLimit ?? kubeSimulatorDefaults.historyLimit });
   const watches = new Set<SimulatorWatch>();
   const sockets = new Set<Socket>();
   const snapshots = new Map<string, Snapshot>();
   const stats: KubeSimulatorStats = { requests: 0, lists: 0, watches: 0, unauthorized: 0 };
   let token = options.token;
-  const expiredReason = options.expiredReason ?? 'Expired';
+  const expiredReason = options.expiredReason ?? kubeSimulatorDefaults.expiredReason;
   const faults = new SimulatorFaults(store, watches, snapshots, expiredReason);
 
   const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
@@ -197,7 +226,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
       }
       if (fromRevision < store.floor) {
         const message = `too old resource version: ${rvParam} (${store.floor})`;
-        if ((options.expiryStyle ?? 'in-stream') === 'http') {
+        if ((options.expiryStyle ?? kubeSimulatorDefaults.expiryStyle) === 'http') {
           sendStatus(res, 410, expiredReason, message);
           return;
         }
@@ -206,7 +235,8 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         return;
       }
     }
-    const timeout = Number(query.get('timeoutSeconds') ?? options.defaultWatchTimeoutSeconds ?? 1_800);
+    const fallback = options.defaultWatchTimeoutSeconds ?? kubeSimulatorDefaults.defaultWatchTimeoutSeconds;
+    const timeout = Number(query.get('timeoutSeconds') ?? fallback);
     const watch = new SimulatorWatch(
       res,
       store,
@@ -219,8 +249,8 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
       {
         fromRevision,
         bookmarks: query.get('allowWatchBookmarks') === 'true',
-        bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1_000,
-        timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 1_800,
+        bookmarkIntervalMs: options.bookmarkIntervalMs ?? kubeSimulatorDefaults.bookmarkIntervalMs,
+        timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : fallback,
         sendInitialEvents: query.get('sendInitialEvents') === 'true',
       },
       (w) => watches.delete(w),
