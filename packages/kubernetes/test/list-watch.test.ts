@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { Informer, type MalformedEventError, SourceError, VirtualClock } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConnection } from '../src/kube-connection.js';
@@ -158,6 +159,29 @@ describe('KubeListWatch', () => {
     const everything = `${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e.cause)}`;
     expect(everything).not.toContain('wrong-token-456');
     expect(everything).not.toContain('right-token-123');
+  });
+
+  it('reads the in-cluster service-account token file named by the KubeConfig', async () => {
+    sim = await startKubeSimulator({ token: 'sa-token-1' });
+    const dir = await mkdtemp(join(tmpdir(), 'nitrox-sa-'));
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 'sa-token-1');
+    const kubeConfig = new KubeConfig();
+    // What KubeConfig.loadFromCluster() builds, pointed at the simulator.
+    kubeConfig.loadFromClusterAndUser(
+      { name: 'inCluster', server: sim.url, skipTLSVerify: false },
+      { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile } } },
+    );
+    const connection = new KubeConnection({ kubeConfig });
+    stoppers.push(() => connection.close());
+    const source = new KubeListWatch({ connection, resource: 'services', namespace: 'default' });
+    await expect(source.list(new AbortController().signal)).resolves.toMatchObject({ items: [] });
+    sim.setToken('sa-token-2');
+    await writeFile(tokenFile, 'sa-token-2');
+    const error = (await source.list(new AbortController().signal).catch((e: unknown) => e)) as SourceError;
+    expect(error.status).toBe(401);
+    expect(error.message).not.toContain('sa-token');
+    await expect(source.list(new AbortController().signal)).resolves.toMatchObject({ items: [] });
   });
 
   it('re-reads a rotated token file', async () => {
