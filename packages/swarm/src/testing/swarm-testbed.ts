@@ -25,7 +25,7 @@ import {
   releaseSubnet,
   type TestbedNetworkPlan,
 } from './testbed-network.js';
-import { isAlive, killCgroup, pollUntil, readPid, stopProcess, unmountUnder } from './testbed-process.js';
+import { isAlive, killCgroup, pollUntil, readPid, run, stopProcess, unmountUnder } from './testbed-process.js';
 
 /** Options of {@link SwarmTestbed.start}. */
 export interface SwarmTestbedOptions {
@@ -323,17 +323,22 @@ async function startDaemon(ns: string, name: string, address: string, node: { di
   return { name, address, socketPath, netns: ns, docker };
 }
 
-async function destroy(dir: string, root: string, state: TestbedState, log: (line: string) => void): Promise<void> {
+/** Remove a testbed: gracefully (daemons get SIGTERM first) or, for a crashed run's leftovers, at once. */
+async function destroy(dir: string, root: string, state: TestbedState, log: (line: string) => void, graceful = true): Promise<void> {
   await Promise.all(
     state.nodes.map(async (node) => {
-      const pid = await readPid(join(node.dir, 'dockerd.pid'));
-      if (pid !== undefined) await stopProcess(pid, 8_000);
-      // containerd, shims and container processes that outlived dockerd.
-      const containerd = await readPid(join(node.dir, 'exec', 'containerd', 'containerd.pid'));
-      if (containerd !== undefined) await stopProcess(containerd, 2_000);
-      await killCgroup(node.cgroup);
+      const pid = await readPid(join(node.dir, 'dockerd.pid'), 'dockerd');
+      if (pid !== undefined) await stopProcess(pid, graceful ? 8_000 : 0);
+      const containerd = await readPid(join(node.dir, 'exec', 'containerd', 'containerd.pid'), 'containerd');
+      if (containerd !== undefined) await stopProcess(containerd, graceful ? 2_000 : 0);
+      await killCgroup(node.cgroup); // container processes
     }),
   );
+  // Whatever still lives in a node namespace (shims, docker-proxy, a daemon without pid file).
+  for (const ns of state.plan?.nodes ?? []) {
+    const { stdout } = await run('ip', ['netns', 'pids', ns]);
+    for (const pid of stdout.split('\n').map(Number).filter((p) => p > 0 && p !== process.pid)) await stopProcess(pid, 0);
+  }
   await unmountUnder(dir);
   if (state.plan !== undefined) await deleteNetwork(state.plan);
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -357,6 +362,6 @@ async function cleanLeftovers(root: string, log: (line: string) => void): Promis
     }
     if (state.owner > 0 && isAlive(state.owner)) continue;
     log(`removing leftover testbed ${dir}`);
-    await destroy(dir, root, state, log);
+    await destroy(dir, root, state, log, false);
   }
 }

@@ -5,6 +5,7 @@
  * rest of the clean-up, so these helpers report what went wrong instead of throwing.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -32,13 +33,18 @@ export async function runOrThrow(file: string, args: readonly string[], timeoutM
   return result.stdout;
 }
 
-/** True while a process with this pid exists. */
+/** True while a process with this pid exists and is not a zombie (dead, waiting to be reaped). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 
@@ -52,11 +58,16 @@ export async function pollUntil(predicate: () => boolean | Promise<boolean>, tim
   }
 }
 
-/** Read a pid file; undefined when it is absent or unreadable. */
-export async function readPid(file: string): Promise<number | undefined> {
+/**
+ * Read a pid file; undefined when it is absent or unreadable, or when `command` is given and the process
+ * with that pid is not running it (a stale file whose pid was reused must never get a process killed).
+ */
+export async function readPid(file: string, command?: string): Promise<number | undefined> {
   try {
     const pid = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    if (command !== undefined && (await readFile(`/proc/${pid}/comm`, 'utf8')).trim() !== command) return undefined;
+    return pid;
   } catch {
     return undefined;
   }
