@@ -19,8 +19,11 @@ export interface StateChange {
 
 /** Cached swarm objects with Version.Index change detection. */
 export class SwarmState {
+  /** Services by ID. */
   readonly services = new Map<string, SwarmService>();
+  /** Desired-running tasks by service ID. */
   readonly tasks = new Map<string, readonly SwarmTask[]>();
+  /** Nodes by ID. */
   readonly nodes = new Map<string, SwarmNode>();
   readonly #taskSignatures = new Map<string, string>();
 

@@ -288,8 +288,10 @@ async function startDaemon(ns: string, name: string, address: string, node: { di
   await mkdir(dataRoot, { recursive: true });
   await mkdir(execRoot, { recursive: true });
   const socketPath = join(dataRoot, 'docker.sock');
+  // overlay2 cannot stack on an overlayfs data directory (a container's own root): use vfs there.
+  const fsType = (await run('stat', ['-f', '-c', '%T', dataRoot])).stdout.trim();
   const flags = [
-    '--storage-driver=overlay2',
+    `--storage-driver=${fsType === 'overlayfs' ? 'vfs' : 'overlay2'}`,
     `--data-root=${dataRoot}`,
     `--exec-root=${execRoot}`,
     `-H unix://${socketPath}`,
