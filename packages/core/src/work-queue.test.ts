@@ -252,8 +252,11 @@ describe('WorkQueue (property)', () => {
             const key = queue.tryGet();
             if (key !== undefined) {
               expect(processing).not.toContain(key);
+              expect(pendingAfter.has(key)).toBe(true); // only keys added since they were last handed out
               processing.push(key);
               pendingAfter.delete(key);
+            } else {
+              expect([...pendingAfter].every((k) => processing.includes(k))).toBe(true);
             }
           } else if (o.kind === 'strayDone') {
             // done() of a key that is not being processed is ignored
@@ -262,11 +265,14 @@ describe('WorkQueue (property)', () => {
             const [key] = processing.splice(o.pick % processing.length, 1);
             queue.done(key as number);
           }
+          expect(queue.length).toBe([...pendingAfter].filter((k) => !processing.includes(k)).length);
+          expect(queue.processing).toBe(processing.length);
         }
         for (const key of processing) queue.done(key);
         const rest = new Set<number>();
         for (let key = queue.tryGet(); key !== undefined; key = queue.tryGet()) {
           expect(rest.has(key)).toBe(false);
+          expect(pendingAfter.has(key)).toBe(true);
           rest.add(key);
           queue.done(key);
         }

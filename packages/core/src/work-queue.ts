@@ -47,12 +47,14 @@ export interface WorkQueueOptions<K> {
 /** Defaults of {@link WorkQueueOptions}. */
 export const workQueueDefaults = { name: 'work-queue', lowPriorityShare: 0.2 } as const;
 
-// Per-key state, a small integer (no allocation per key): the low two bits are the lane the key waits in
-// (or will wait in again after `done`), bit 2 says it is being processed. A key without state is unknown.
+// Per-key state is one number, so no object is allocated per key, and taking a key from a ring writes
+// nothing to the map: a value >= 0 says the key was queued in lane `value % 4` at absolute ring position
+// `floor(value / 4)`; it still waits if that position is not behind the ring's head, else it is being
+// processed. Negative values mark keys being processed that left no trace in a ring: DIRECT (handed straight
+// to a waiting consumer), or -HIGH / -LOW (added again meanwhile: queue again in that lane after `done`).
 const HIGH = 1;
 const LOW = 2;
-const LANES = 3;
-const PROCESSING = 4;
+const DIRECT = -4;
 
 /**
  * De-duplicating keyed work queue with two priority lanes, delayed and rate-limited adds.
@@ -77,6 +79,11 @@ export class WorkQueue<K> {
   readonly #state = new Map<K, number>();
   readonly #high = new RingBuffer<K>(64);
   readonly #low = new RingBuffer<K>(64);
+  // Absolute positions of each ring's head and tail (slots ever taken / ever pushed).
+  #highHead = 0;
+  #highTail = 0;
+  #lowHead = 0;
+  #lowTail = 0;
   // Slots of the low ring left behind by promotions; while there are none, no slot needs checking.
   #staleLow = 0;
   // Keys being processed that were added again; while there are none, `done` need not look the key up.
@@ -85,8 +92,6 @@ export class WorkQueue<K> {
   #lastTaken: K | undefined;
   readonly #waiters = new RingBuffer<(key: K | undefined) => void>();
   readonly #delayed: DelayQueue<K>;
-  #waitingHigh = 0;
-  #waitingLow = 0;
   #processing = 0;
   #credit = 0;
   #shuttingDown = false;
@@ -107,7 +112,7 @@ export class WorkQueue<K> {
 
   /** Keys waiting to be handed out (not counting delayed keys or keys being processed). */
   get length(): number {
-    return this.#waitingHigh + this.#waitingLow;
+    return this.#high.length + this.#low.length - this.#staleLow;
   }
 
   /** Keys handed out and not yet marked `done`. */
@@ -157,19 +162,16 @@ export class WorkQueue<K> {
 
   /** Take the next key now, or `undefined` when none waits. The caller must call `done(key)` later. */
   tryGet(): K | undefined {
-    const waitingHigh = this.#waitingHigh;
-    const waitingLow = this.#waitingLow;
-    if (waitingLow === 0) {
-      if (waitingHigh === 0) return undefined;
-      return this.#take(this.#high, HIGH);
-    }
-    if (waitingHigh === 0) return this.#take(this.#low, LOW);
+    const high = this.#high.length;
+    const low = this.#low.length - this.#staleLow;
+    if (low === 0) return high === 0 ? undefined : this.#takeHigh();
+    if (high === 0) return this.#takeLow();
     this.#credit += this.#share;
     if (this.#credit >= 1) {
       this.#credit -= 1;
-      return this.#take(this.#low, LOW);
+      return this.#takeLow();
     }
-    return this.#take(this.#high, HIGH);
+    return this.#takeHigh();
   }
 
   /**
@@ -191,11 +193,11 @@ export class WorkQueue<K> {
       if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
       return;
     }
-    const state = this.#state.get(key);
-    if (state === undefined || state < PROCESSING) return;
+    const value = this.#state.get(key);
+    if (value === undefined || (value >= 0 && this.#waits(value))) return;
     if (key === this.#lastTaken) this.#lastTaken = undefined;
-    const lane = state & LANES;
-    if (lane === 0) {
+    const again = value >= 0 || value === DIRECT ? 0 : -value;
+    if (again === 0) {
       this.#state.delete(key);
       if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
       return;
@@ -203,13 +205,13 @@ export class WorkQueue<K> {
     this.#dirtyProcessing--;
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      this.#state.set(key, PROCESSING);
+      this.#state.set(key, DIRECT);
       this.#lastTaken = key;
       waiter(key);
       return;
     }
     this.#processing--;
-    this.#enqueue(key, lane);
+    this.#enqueue(key, again);
     if (this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
   }
 
@@ -230,59 +232,67 @@ export class WorkQueue<K> {
   }
 
   #add(key: K, lane: number): void {
-    const state = this.#state.get(key);
-    if (state === undefined) {
+    const value = this.#state.get(key);
+    if (value === undefined) {
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) {
-        this.#state.set(key, PROCESSING);
+        this.#state.set(key, DIRECT);
         this.#processing++;
         this.#lastTaken = key;
         waiter(key);
       } else {
         this.#enqueue(key, lane);
       }
-    } else if (state >= PROCESSING) {
-      // Being processed: remember to queue it again after `done`, in the higher of the two lanes.
-      const again = state & LANES;
-      if (again === 0) {
-        this.#state.set(key, PROCESSING | lane);
-        this.#dirtyProcessing++;
-      } else if (lane < again) {
-        this.#state.set(key, PROCESSING | lane);
+    } else if (value >= 0 && this.#waits(value)) {
+      if (lane === HIGH && value % 4 === LOW) {
+        // Promote: the slot left in the low ring goes stale and is skipped when reached.
+        this.#staleLow++;
+        this.#enqueue(key, HIGH);
       }
-    } else if (state === LOW && lane === HIGH) {
-      // Promote: the slot left in the low ring goes stale and is skipped when reached.
-      this.#state.set(key, HIGH);
-      this.#high.push(key);
-      this.#waitingLow--;
-      this.#waitingHigh++;
-      this.#staleLow++;
+    } else if (value >= 0 || value === DIRECT) {
+      // Being processed: queue it again after `done`.
+      this.#state.set(key, -lane);
+      this.#dirtyProcessing++;
+    } else if (lane < -value) {
+      // Already to be queued again, now in the higher lane.
+      this.#state.set(key, -lane);
     }
+  }
+
+  /** For a queued state: true while the key's slot is not behind its ring's head (it still waits). */
+  #waits(value: number): boolean {
+    const lane = value % 4;
+    return (value - lane) / 4 >= (lane === HIGH ? this.#highHead : this.#lowHead);
   }
 
   #enqueue(key: K, lane: number): void {
-    this.#state.set(key, lane);
     if (lane === HIGH) {
+      this.#state.set(key, this.#highTail++ * 4 + HIGH);
       this.#high.push(key);
-      this.#waitingHigh++;
     } else {
+      this.#state.set(key, this.#lowTail++ * 4 + LOW);
       this.#low.push(key);
-      this.#waitingLow++;
     }
   }
 
-  #take(ring: RingBuffer<K>, lane: number): K {
-    // The lane's counter is positive, so a live slot is in the ring. Only the low ring can hold stale slots
-    // (left by promotions): slots minus waiting keys equals #staleLow, so with none left every slot is live.
+  #takeHigh(): K {
+    const key = this.#high.shift() as K;
+    this.#highHead++;
+    this.#processing++;
+    this.#lastTaken = key;
+    return key;
+  }
+
+  #takeLow(): K {
+    // Called only when a live slot is in the ring. Slots left by promotions (#staleLow of them) are
+    // recognised because the key's state no longer names their position; with none left, none is checked.
     for (;;) {
-      const key = ring.shift() as K;
-      if (lane === LOW && this.#staleLow > 0 && this.#state.get(key) !== LOW) {
+      const key = this.#low.shift() as K;
+      const position = this.#lowHead++;
+      if (this.#staleLow > 0 && this.#state.get(key) !== position * 4 + LOW) {
         this.#staleLow--;
         continue;
       }
-      this.#state.set(key, PROCESSING);
-      if (lane === HIGH) this.#waitingHigh--;
-      else this.#waitingLow--;
       this.#processing++;
       this.#lastTaken = key;
       return key;
