@@ -221,6 +221,7 @@ describe('WorkQueue', () => {
     queue.add('a');
     queue.done('a');
     queue.done('zzz');
+    queue.done(undefined as unknown as string);
     expect(queue.length).toBe(1);
     expect(queue.processing).toBe(0);
   });

@@ -186,7 +186,7 @@ export class WorkQueue<K> {
 
   /** Mark `key` as processed; if it was added meanwhile it waits again. Unknown keys are ignored. */
   done(key: K): void {
-    if (key === this.#lastTaken && this.#dirtyProcessing === 0) {
+    if (key === this.#lastTaken && this.#dirtyProcessing === 0 && key !== undefined) {
       // Being processed and, as no processing key was added again, not added again: it leaves the queue.
       this.#lastTaken = undefined;
       this.#state.delete(key);
