@@ -7,9 +7,9 @@
  * Compared with client-go's workqueue measured on this machine (W1 ~9.0M adds/s, 13.5M ops/s;
  * W2 ~3.1M adds/s, 9.4M ops/s). The producer batch decides the queue depth and so how many adds W1
  * de-duplicates; batch 40,000 reproduces client-go's run (250,000 gets for 1,000,000 adds) and is the
- * like-for-like row. Throughput is reported per wall second and per CPU second of this process (the
- * latter is steadier when other processes share the cores; it includes GC threads).
- * Usage: `npx tsx bench/work-queue.ts [--batch 40000] [--rounds 5]` (default: batches 1,000, 10,000, 40,000).
+ * like-for-like row. Throughput is reported for the median and the fastest round (wall clock), and per CPU
+ * second of this process (steadier when other processes share the cores; it includes GC threads).
+ * Usage: `npx tsx bench/work-queue.ts [--batch 40000] [--rounds 7]` (default: batches 1,000, 10,000, 40,000).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,7 +27,7 @@ const ADDS = arg('adds', 1_000_000);
 // the queue short (like a consumer that keeps up); 40,000 lets W1's queue fill with all 10,000 keys so that
 // three adds in four are de-duplicated, the ratio client-go's concurrent run showed (250,000 gets).
 const BATCHES = args.includes('--batch') ? [arg('batch', 1_000)] : [1_000, 10_000, 40_000];
-const ROUNDS = arg('rounds', 5);
+const ROUNDS = arg('rounds', 7);
 
 const clientGo = {
   W1: { addsPerSec: 9.0e6, opsPerSec: 13.5e6 },
@@ -91,38 +91,49 @@ const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 
 const loadBefore = loadavg()[0] as number;
 const results: Record<string, Record<string, unknown>> = {};
 for (const batch of BATCHES) {
-for (const [name, workload] of Object.entries(workloads) as [keyof typeof workloads, (b: number) => Promise<Run>][]) {
-  await workload(batch); // warm-up
-  const runs: Run[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    runs.push(await workload(batch));
+  for (const [name, workload] of Object.entries(workloads) as [keyof typeof workloads, (b: number) => Promise<Run>][]) {
+    await workload(batch); // warm-up
+    const runs: Run[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      runs.push(await workload(batch));
+    }
+    const first = runs[0] as Run;
+    const ops = first.adds + first.gets + first.dones;
+    const wall = median(runs.map((r) => r.seconds));
+    const cpu = median(runs.map((r) => r.cpuSeconds));
+    // The fastest round estimates the queue's own speed when other processes share the cores.
+    const best = Math.min(...runs.map((r) => r.seconds));
+    const reference = clientGo[name];
+    const result = {
+      adds: first.adds,
+      gets: first.gets,
+      medianWallMs: round(wall * 1000, 1),
+      bestWallMs: round(best * 1000, 1),
+      medianCpuMs: round(cpu * 1000, 1),
+      addsPerSec: Math.round(first.adds / wall),
+      opsPerSec: Math.round(ops / wall),
+      bestAddsPerSec: Math.round(first.adds / best),
+      bestOpsPerSec: Math.round(ops / best),
+      addsPerCpuSec: Math.round(first.adds / cpu),
+      opsPerCpuSec: Math.round(ops / cpu),
+      clientGo: reference,
+      vsClientGo: {
+        medianAdds: round(first.adds / wall / reference.addsPerSec),
+        medianOps: round(ops / wall / reference.opsPerSec),
+        bestAdds: round(first.adds / best / reference.addsPerSec),
+        bestOps: round(ops / best / reference.opsPerSec),
+      },
+    };
+    results[`batch ${batch}`] = { ...results[`batch ${batch}`], [name]: result };
+    const m = (n: number): string => `${(n / 1e6).toFixed(2)}M`;
+    console.log(
+      `batch ${batch} ${name} (gets ${first.gets}): median ${m(result.addsPerSec)} adds/s ${m(result.opsPerSec)} ops/s, ` +
+        `best ${m(result.bestAddsPerSec)} adds/s ${m(result.bestOpsPerSec)} ops/s, ` +
+        `per CPU s ${m(result.addsPerCpuSec)} adds ${m(result.opsPerCpuSec)} ops ` +
+        `— client-go ${m(reference.addsPerSec)} adds/s ${m(reference.opsPerSec)} ops/s`,
+    );
   }
-  const first = runs[0] as Run;
-  const ops = first.adds + first.gets + first.dones;
-  const wall = median(runs.map((r) => r.seconds));
-  const cpu = median(runs.map((r) => r.cpuSeconds));
-  const reference = clientGo[name];
-  const result = {
-    adds: first.adds,
-    gets: first.gets,
-    wallMs: round(wall * 1000, 1),
-    cpuMs: round(cpu * 1000, 1),
-    addsPerSec: Math.round(first.adds / wall),
-    opsPerSec: Math.round(ops / wall),
-    addsPerCpuSec: Math.round(first.adds / cpu),
-    opsPerCpuSec: Math.round(ops / cpu),
-    clientGo: reference,
-    vsClientGo: { adds: round(first.adds / wall / reference.addsPerSec), ops: round(ops / wall / reference.opsPerSec) },
-  };
-  results[`batch ${batch}`] = { ...results[`batch ${batch}`], [name]: result };
-  const m = (n: number): string => `${(n / 1e6).toFixed(2)}M`;
-  console.log(
-    `batch ${batch} ${name}: ${m(result.addsPerSec)} adds/s, ${m(result.opsPerSec)} ops/s wall ` +
-      `(${m(result.addsPerCpuSec)} adds/s, ${m(result.opsPerCpuSec)} ops/s per CPU second; gets ${first.gets}) ` +
-      `— client-go ${m(reference.addsPerSec)} adds/s, ${m(reference.opsPerSec)} ops/s`,
-  );
-}
 }
 
 const out = {
