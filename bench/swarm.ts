@@ -4,7 +4,8 @@
  * member count, median over repeats, with events on and with polling alone (default 2 s fallback poll),
  * side by side. Alternates scale 1 → 3 (containers must start) and 3 → 1 (tasks stop). For context it also
  * reports when the Engine itself first listed every desired task as running (probed every 20 ms), and the
- * Engine API requests the source made per change.
+ * Engine API requests the source made per change. Finally a burst: scale 1 → 20 and a forced rolling update
+ * of those 20 tasks (all at once), counting the events the source received and the requests it made.
  * Run: `npx tsx --conditions=@nitrox/source bench/swarm.ts [repeats]` (or `npm run bench -- swarm`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -78,11 +79,64 @@ async function measure(tb: SwarmTestbed, events: boolean): Promise<Sample> {
   return sample;
 }
 
+/** Scale to `n`, then replace every task (`--force`); events received and requests made for each step. */
+async function burst(tb: SwarmTestbed, n: number): Promise<Record<string, number>> {
+  const source = new SwarmSource({ connection: { socketPath: tb.manager.socketPath } });
+  await source.list(AbortSignal.timeout(30_000));
+  await waitFor(() => (source.eventsConnected ? true : undefined));
+  await waitFor(() => (source.get('bench')?.value.members.length === 1 ? true : undefined), { timeoutMs: 30_000 });
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the on-connect read finish
+  try {
+    const step = async (change: () => Promise<void>, done: () => boolean) => {
+      const before = source.stats;
+      const t0 = performance.now();
+      await change();
+      await waitFor(() => (done() ? true : undefined), { timeoutMs: 120_000, intervalMs: 10, what: 'burst step' });
+      const ms = performance.now() - t0;
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // count the follow-up reads too
+      const after = source.stats;
+      return { ms: Math.round(ms), events: after.events - before.events, requests: after.requests - before.requests };
+    };
+    const up = await step(
+      () => tb.scaleService('bench', n),
+      () => source.get('bench')?.value.members.length === n,
+    );
+    const oldPorts = new Set(source.get('bench')?.value.members.map((m) => m.port));
+    const service = tb.manager.docker.getService('bench');
+    const rolling = await step(
+      async () => {
+        const current = (await service.inspect()) as { Version: { Index: number }; Spec: { TaskTemplate: Record<string, unknown> } };
+        const force = Number(current.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+        await service.update({ ...current.Spec, version: current.Version.Index, TaskTemplate: { ...current.Spec.TaskTemplate, ForceUpdate: force } });
+      },
+      () => {
+        const members = source.get('bench')?.value.members ?? [];
+        return members.length === n && members.every((m) => !oldPorts.has(m.port));
+      },
+    );
+    console.log(`burst: scale 1 → ${n}: ${JSON.stringify(up)}; rolling update of ${n}: ${JSON.stringify(rolling)}`);
+    await tb.scaleService('bench', 1);
+    await waitFor(() => (source.get('bench')?.value.members.length === 1 ? true : undefined), { timeoutMs: 60_000 });
+    return {
+      tasks: n,
+      scaleUpMs: up.ms,
+      scaleUpEvents: up.events,
+      scaleUpRequests: up.requests,
+      rollingMs: rolling.ms,
+      rollingEvents: rolling.events,
+      rollingRequests: rolling.requests,
+    };
+  } finally {
+    await source.stop();
+  }
+}
+
 const tb = await SwarmTestbed.start({ nodes: 1 });
 try {
   await tb.createHttpService({ name: 'bench', replicas: 1 });
   const withEvents = await measure(tb, true);
   const pollingOnly = await measure(tb, false);
+  const burst20 = await burst(tb, 20);
   const summarize = (s: Sample) => ({
     scaleUpMedianMs: median(s.up),
     scaleDownMedianMs: median(s.down),
@@ -97,6 +151,7 @@ try {
     defaults: { debounceMs: 50, maxWaitMs: 500, settlePollMs: 250, fallbackPollMs: 2_000, pollIntervalMs: 15_000 },
     events: summarize(withEvents),
     pollingOnly: summarize(pollingOnly),
+    burst: burst20,
   };
   console.table({
     'events on': { up: result.events.scaleUpMedianMs, down: result.events.scaleDownMedianMs, req: result.events.requestsPerChangeMedian },

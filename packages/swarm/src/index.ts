@@ -31,7 +31,8 @@ export {
   taskIsRunning,
 } from './backend-projection.js';
 export { nodeAddress, nodeServesIngress, nodeServesTasks } from './node-address.js';
-export { isSettled, type StateChange, SwarmState } from './swarm-state.js';
+export { type StateChange, SwarmState } from './swarm-state.js';
+export { isSettled, type SettleTiming, SettleTracker } from './settle-tracker.js';
 export type {
   EngineEvent,
   ObjectVersion,

@@ -67,6 +67,28 @@ describe('SwarmSource', () => {
     expect(source.get('web')?.value.members).toHaveLength(50);
   });
 
+  it('a rolling update paced over 5 s (one task every 100 ms, 100 container events) costs about a dozen reads', async () => {
+    const { clock, swarm, source } = setup();
+    const web = swarm.addService('web', 50);
+    await source.list(new AbortController().signal);
+    await clock.advanceUntil(() => source.eventsConnected, 1_000);
+    await clock.advance(100);
+    const before = swarm.requests.length;
+    swarm.emit(swarm.serviceEvent(web));
+    for (let slot = 1; slot <= 50; slot++) {
+      swarm.setTask(web, slot, 'starting');
+      swarm.emit(swarm.containerEvent(web, 'die'));
+      await clock.advance(50);
+      swarm.setTask(web, slot, 'running');
+      swarm.emit(swarm.containerEvent(web, 'start'));
+      await clock.advance(50);
+    }
+    await clock.advance(5_000);
+    const requests = swarm.requests.slice(before);
+    expect(requests.length).toBeLessThanOrEqual(30);
+    expect(source.get('web')?.value.members).toHaveLength(50);
+  });
+
   it('reports a malformed event line and goes on with the stream', async () => {
     const { clock, swarm, source, errors } = setup();
     const web = swarm.addService('web', 1);

@@ -1,14 +1,12 @@
 /**
- * The Docker Swarm source: a core `ListWatch<BackendSet>` (one set per selected service, keyed by service
- * name) that a core Informer or Controller consumes. Swarm has no task events, so it combines the two
- * patterns the design calls for: Engine events are interrupts (service and node events from the manager,
+ * The Docker Swarm source: a core `ListWatch<BackendSet>` (one set per selected service, keyed by name).
+ * Swarm has no task events, so Engine events are interrupts (service and node events from the manager,
  * container events as hints naming their service) that trigger a targeted read of just the touched
- * services, and a full poll of services + tasks + nodes is the fallback that repairs anything missed
- * (often while the stream is down, rarely while it is healthy). Interrupts are coalesced by a core debounce
- * with a max wait, and every pass reads several services at once (`filters` with many IDs), so a rolling
- * update of 50 tasks costs a handful of requests. A service whose tasks are still starting is followed with
- * short, growing follow-up reads until it settles, because the task becoming `running` produces no swarm
- * event. Results land in a core MemoryStore, which versions only real changes and serves list/watch.
+ * services, and full polls (core Pollers: often while the stream is down, rarely while it is healthy)
+ * repair anything missed. Interrupts are coalesced by a core debounce with a max wait, one pass reads many
+ * services at once, and a service whose tasks are still starting (no event says when they run) is followed
+ * with growing follow-up reads that replace its container hints, so a rolling update of many tasks costs a
+ * dozen requests. Results land in a core MemoryStore, which versions only real changes and serves list/watch.
  */
 import {
   abortReason,
@@ -43,7 +41,8 @@ import {
   type SwarmSourceOptions,
   type SwarmSourceStats,
 } from './swarm-source-options.js';
-import { isSettled, SwarmState } from './swarm-state.js';
+import { isSettled, SettleTracker } from './settle-tracker.js';
+import { SwarmState } from './swarm-state.js';
 
 const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom']);
 
@@ -65,7 +64,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   readonly #state = new SwarmState();
   readonly #keyOf = new Map<string, string>();
   readonly #dirty = { full: false, nodes: false, services: new Set<string>() };
-  readonly #settling = new Map<string, { since: number; attempts: number }>();
+  readonly #settling: SettleTracker;
   readonly #debounced: Debounced<[]>;
   readonly #stats = { fullPasses: 0, targetedPasses: 0, requests: 0, events: 0, malformed: 0, eventConnects: 0, errors: 0 };
   #controller: AbortController | undefined;
@@ -90,6 +89,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#clock = this.#o.clock ?? systemClock;
     this.#client = this.#o.client ?? new EngineClient(this.#o.connection ?? {});
     this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
+    this.#settling = new SettleTracker(this.#o);
     this.#retryBackoff = new RetryBackoff({ ...this.#o.backoff, clock: this.#clock, ...(this.#o.random ? { random: this.#o.random } : {}) });
     const fetch = async (): Promise<PollResult<true>> => {
       const before = this.#writes;
@@ -235,6 +235,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     else if (event.Type === 'container') {
       const service = event.Actor.Attributes['com.docker.swarm.service.id'];
       if (service === undefined || !(containerHints.has(event.Action) || event.Action.startsWith('health_status'))) return;
+      // A service being followed is read on its own schedule: a rollout's container events add no reads.
+      if (this.#settling.has(service)) return;
       this.#dirty.services.add(service);
     } else return;
     this.#debounced.call();
@@ -379,19 +381,13 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     const now = this.#clock.now();
     for (const id of serviceIds) {
       const service = this.#state.services.get(id);
-      const settled = service === undefined || isSettled(service, this.#state.tasks.get(id) ?? []);
-      const entry = this.#settling.get(id);
-      if (settled || (entry !== undefined && now - entry.since > this.#o.settleTimeoutMs)) this.#settling.delete(id);
-      else if (entry === undefined) this.#settling.set(id, { since: now, attempts: 0 });
-      else entry.attempts++;
+      this.#settling.observe(id, service !== undefined, service === undefined || isSettled(service, this.#state.tasks.get(id) ?? []), now);
     }
-    if (this.#settling.size === 0 || this.#settleTimer !== undefined) return;
-    const attempts = Math.min(...[...this.#settling.values()].map((e) => e.attempts));
-    // Steady for the first ~2 s (containers start in 0.3–1.5 s), then back off towards the fallback period.
-    const delay = Math.min(this.#o.settlePollMs * 1.5 ** Math.max(0, attempts - 8), this.#o.fallbackPollMs);
+    const delay = this.#settling.nextDelay();
+    if (delay === undefined || this.#settleTimer !== undefined) return;
     this.#settleTimer = this.#clock.setTimeout(() => {
       this.#settleTimer = undefined;
-      for (const id of this.#settling.keys()) this.#dirty.services.add(id);
+      for (const id of this.#settling.ids()) this.#dirty.services.add(id);
       void this.#flush();
     }, delay);
   }

@@ -6,7 +6,6 @@
  * node's address, availability or state feeds every publish mode. Deriving only the affected services keeps
  * a 50-task rolling update from re-projecting the whole swarm on every pass.
  */
-import { taskIsRunning } from './backend-projection.js';
 import type { SwarmNode, SwarmService, SwarmTask } from './engine-types.js';
 
 /** What an update changed. */
@@ -140,12 +139,4 @@ function taskSignature(tasks: readonly SwarmTask[]): string {
     .map((t) => `${t.ID ?? '?'}@${t.Version?.Index ?? '?'}:${t.Status?.State ?? '?'}`)
     .sort()
     .join(',');
-}
-
-/** No task on its way to `running`, and as many running as the service wants. */
-export function isSettled(service: SwarmService, tasks: readonly SwarmTask[]): boolean {
-  const running = tasks.filter(taskIsRunning).length;
-  const starting = tasks.some((t) => t.DesiredState === 'running' && t.Status?.State !== 'running');
-  const desired = service.ServiceStatus?.DesiredTasks;
-  return !starting && (desired === undefined || running >= desired);
 }
