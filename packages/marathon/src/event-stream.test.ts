@@ -1,4 +1,4 @@
-import { ShutdownError, SourceError, TimeoutError, VirtualClock } from '@nitrox/core';
+import { MalformedEventError, ShutdownError, SourceError, TimeoutError, VirtualClock } from '@nitrox/core';
 import { describe, expect, it } from 'vitest';
 import { type EventSourceClient, MarathonEventStream } from './event-stream.js';
 import type { EventStreamResponse } from './marathon-client.js';
@@ -123,17 +123,64 @@ describe('MarathonEventStream', () => {
     await stream.stop();
   });
 
-  it('reports malformed data and keeps reading', async () => {
+  it('reports malformed data as a typed error and keeps delivering on the same connection', async () => {
+    const { clock, server, stream, events, disconnects, connects } = setup();
+    const log: string[] = [];
+    const malformed: MalformedEventError[] = [];
+    stream.on('malformed', (e) => {
+      malformed.push(e);
+      log.push('malformed');
+    });
+    stream.on('event', (e) => log.push(e.eventType));
+    stream.start();
+    await clock.flush();
+    server.send('event: x\r\ndata: {oops\r\n\r\n');
+    server.send('event: x\r\ndata: [1,2]\r\n\r\n');
+    server.send('garbage without a colon\r\n\r\n');
+    server.send('data: {"eventType":"app_terminated_event","appId":"/a"}\r\n\r\n');
+    await clock.flush();
+    expect(malformed).toHaveLength(3);
+    for (const error of malformed) {
+      expect(error).toBeInstanceOf(MalformedEventError);
+      expect(error.code).toBe('NITROX_MALFORMED_EVENT');
+      expect(error.message).not.toMatch(/oops|garbage/);
+    }
+    expect(log).toEqual(['malformed', 'malformed', 'malformed', 'app_terminated_event']);
+    expect(events.map((e) => e.appId)).toEqual(['/a']);
+    expect(stream.stats).toMatchObject({ malformed: 3, events: 1, connects: 1, disconnects: 0 });
+    expect(connects()).toBe(1);
+    expect(disconnects).toHaveLength(0);
+    expect(stream.connected).toBe(true);
+    await stream.stop();
+  });
+
+  it('decodes several JSON documents in one data field, split on CRLF (as marathon-lb does) or on data lines', async () => {
     const { clock, server, stream, events } = setup();
     const malformed: Error[] = [];
     stream.on('malformed', (e) => malformed.push(e));
     stream.start();
     await clock.flush();
-    server.send('event: x\r\ndata: {oops\r\n\r\ndata: {"eventType":"app_terminated_event","appId":"/a"}\r\n\r\n');
+    const doc = (app: string): string => `{"eventType":"status_update_event","appId":"${app}"}`;
+    // marathon-lb's example: `{}\r\n{}\r\n\r\n` inside one data field; a spec parser sees bare lines.
+    const text = `event: status_update_event\r\ndata: ${doc('/a')}\r\n${doc('/b')}\r\n${doc('/c')}\r\n\r\n` +
+      `event: status_update_event\r\ndata: ${doc('/d')}\r\ndata: ${doc('/e')}\r\n\r\n`;
+    for (let i = 0; i < text.length; i += 5) server.send(text.slice(i, i + 5));
     await clock.flush();
-    expect(malformed).toHaveLength(1);
-    expect(events.map((e) => e.eventType)).toEqual(['app_terminated_event']);
-    expect(stream.connected).toBe(true);
+    expect(events.map((e) => e.appId).sort()).toEqual(['/a', '/b', '/c', '/d', '/e']);
+    expect(malformed).toEqual([]);
+    await stream.stop();
+  });
+
+  it('keeps growing the backoff when connections die before a healthy period', async () => {
+    const { clock, server, stream, disconnects, connects } = setup();
+    stream.start();
+    for (let i = 1; i <= 4; i++) {
+      await clock.advanceUntil(() => connects() === i);
+      await clock.advance(5_000); // up for 5 s only: less than resetAfterMs (60 s)
+      server.send(null);
+      await clock.flush();
+    }
+    expect(disconnects.map((d) => d.delayMs)).toEqual([1_000, 2_000, 4_000, 8_000]);
     await stream.stop();
   });
 

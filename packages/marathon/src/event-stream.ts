@@ -9,7 +9,7 @@
 import {
   type Clock,
   isNitroxError,
-  type MalformedEventError,
+  MalformedEventError,
   type NitroxError,
   SourceError,
   ShutdownError,
@@ -195,6 +195,7 @@ export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
         onEvent: (message) => this.#onMessage(message.data, message.event),
         onError: (error) => {
           if (error.type === 'max-buffer-size-exceeded') overflow = error;
+          else if (error.type === 'unknown-field') this.#onStrayLine(error.line ?? '');
         },
       });
       const decoder = new TextDecoder();
@@ -216,6 +217,22 @@ export class MarathonEventStream extends EventEmitter<EventStreamEvents> {
       stop.removeEventListener('abort', onStop);
       stream?.close();
     }
+  }
+
+  /**
+   * A line that is no SSE field. Marathon sometimes puts several JSON documents into one `data` separated by
+   * CRLF (marathon-lb splits on `\r\n`), so every document after the first arrives as a bare line: decode it as
+   * a document of its own (order does not matter, events are only interrupts). Anything else is reported,
+   * without echoing it (event data can carry app definitions and their secrets), and skipped.
+   */
+  #onStrayLine(line: string): void {
+    const text = line.trim();
+    if (text.startsWith('{')) {
+      this.#onMessage(text, undefined);
+      return;
+    }
+    this.#stats.malformed++;
+    this.emit('malformed', new MalformedEventError(`marathon event stream: line of ${line.length} chars is no SSE field`));
   }
 
   #onMessage(data: string, sseEvent: string | undefined): void {

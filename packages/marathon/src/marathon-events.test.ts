@@ -38,9 +38,15 @@ describe('decodeEventData', () => {
     expect(decodeEventData('  \r\n')).toEqual({ events: [], errors: [] });
   });
 
-  it('keeps the excerpt of bad data short', () => {
-    const { errors } = decodeEventData(`x${'y'.repeat(10_000)}`);
-    expect(errors[0]?.message.length).toBeLessThan(200);
+  it('never echoes bad data (it may hold an app definition with secrets), in the message or a cause', () => {
+    const secret = 'DB_PASSWORD=hunter2';
+    for (const data of [`{"appDefinition":{"env":"${secret}"`, `x${secret}${'y'.repeat(10_000)}`, `oops ${secret}`]) {
+      const { errors } = decodeEventData(data);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.message.length).toBeLessThan(200);
+      expect(JSON.stringify(errors[0], Object.getOwnPropertyNames(errors[0]))).not.toContain('hunter2');
+      expect(String(errors[0]?.cause ?? '')).not.toContain('hunter2');
+    }
   });
 });
 

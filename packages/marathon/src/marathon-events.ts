@@ -49,12 +49,6 @@ export interface DecodedData {
   readonly errors: MalformedEventError[];
 }
 
-const maxExcerpt = 80;
-
-function excerpt(text: string): string {
-  return text.length > maxExcerpt ? `${text.slice(0, maxExcerpt)}…` : text;
-}
-
 function asEvent(doc: unknown, fallbackType: string | undefined): MarathonEvent | MalformedEventError {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     return new MalformedEventError('marathon event is not a JSON object');
@@ -70,7 +64,9 @@ function parseOne(text: string, fallbackType: string | undefined): MarathonEvent
   try {
     return asEvent(JSON.parse(text), fallbackType);
   } catch (cause) {
-    return new MalformedEventError(`marathon event data is not JSON: ${excerpt(text)}`, { cause });
+    // Never echo the data, nor keep the parser's error as the cause (V8 quotes the input in it): an
+    // api_post_event carries a whole app definition, environment secrets included.
+    return new MalformedEventError(`marathon event data is not JSON (${text.length} chars, ${(cause as Error).name})`);
   }
 }
 

@@ -26,8 +26,12 @@ export interface SseFaults {
   setLossRate(probability: number): void;
   /** Deliver events published together in a random order. */
   setShuffle(on: boolean): void;
-  /** Put events published together into one SSE message, one JSON document per `data:` line. */
-  setBatching(on: boolean): void;
+  /**
+   * Put events published together into one SSE message: `true`/`'lines'` writes one JSON document per `data:`
+   * line; `'crlf'` writes them into one `data` field separated by bare CRLF (`data: {…}\r\n{…}\r\n\r\n`, the
+   * form marathon-lb splits on `\r\n`); `false` turns batching off.
+   */
+  setBatching(mode: boolean | 'lines' | 'crlf'): void;
   /** Write raw text to every open stream (e.g. a malformed frame). */
   injectRaw(text: string): void;
 }
@@ -44,6 +48,8 @@ export interface SseStats {
   connections: number;
   /** Connections open now. */
   open: number;
+  /** Heartbeats written (summed over connections). */
+  heartbeats: number;
 }
 
 function frame(event: MarathonEvent): string {
@@ -60,8 +66,8 @@ export class SseHub implements SseFaults {
   #loseNext = 0;
   #lossRate = 0;
   #shuffle = false;
-  #batching = false;
-  readonly stats: SseStats = { published: 0, lost: 0, delivered: 0, connections: 0, open: 0 };
+  #batching: false | 'lines' | 'crlf' = false;
+  readonly stats: SseStats = { published: 0, lost: 0, delivered: 0, connections: 0, open: 0, heartbeats: 0 };
 
   constructor(options: { heartbeatMs: number; random: () => number }) {
     this.#random = options.random;
@@ -123,7 +129,10 @@ export class SseHub implements SseFaults {
     for (const connection of this.#connections) {
       const mine = events.filter((e) => connection.filter === undefined || connection.filter.has(e.eventType));
       if (mine.length === 0) continue;
-      if (this.#batching) {
+      if (this.#batching === 'crlf') {
+        const data = `data: ${mine.map((e) => JSON.stringify(e)).join('\r\n')}\r\n`;
+        this.#write(connection, `event: ${(mine[0] as MarathonEvent).eventType}\r\n${data}\r\n`, mine.length);
+      } else if (this.#batching === 'lines') {
         const data = mine.map((e) => `data: ${JSON.stringify(e)}\r\n`).join('');
         this.#write(connection, `event: ${(mine[0] as MarathonEvent).eventType}\r\n${data}\r\n`, mine.length);
       } else {
@@ -139,7 +148,11 @@ export class SseHub implements SseFaults {
   }
 
   #heartbeatAll(): void {
-    for (const connection of this.#connections) this.#write(connection, '\r\n');
+    for (const connection of this.#connections) {
+      if (connection.stalled || connection.res.destroyed) continue;
+      this.#write(connection, '\r\n');
+      this.stats.heartbeats++;
+    }
   }
 
   dropStreams(): number {
@@ -165,8 +178,8 @@ export class SseHub implements SseFaults {
     this.#shuffle = on;
   }
 
-  setBatching(on: boolean): void {
-    this.#batching = on;
+  setBatching(mode: boolean | 'lines' | 'crlf'): void {
+    this.#batching = mode === true ? 'lines' : mode;
   }
 
   injectRaw(text: string): void {
