@@ -34,8 +34,17 @@ describe('compileSelector', () => {
     expect(pick({ labels: { HAPROXY_GROUP: true } })).toHaveLength(4);
   });
 
-  it('matches a marathon-lb group, comma lists and *', () => {
-    expect(pick({ group: 'external' })).toEqual(['/prod/web', '/dev/web', '/ops/all']);
+  it('matches ids by a RegExp with the g flag on every call', () => {
+    const select = compileSelector({ ids: [/web/g] });
+    expect([1, 2, 3].map(() => select({ id: '/prod/web' }))).toEqual([true, true, true]);
+  });
+
+  it("matches a marathon-lb group like its --group: comma lists, and '*' for every app", () => {
+    // An app labelled '*' is not exposed on every load balancer (marathon-lb's has_group treats only the
+    // load balancer's '*' as a wildcard).
+    expect(pick({ group: 'external' })).toEqual(['/prod/web', '/dev/web']);
+    expect(pick({ group: '*' })).toHaveLength(5);
+    expect(compileSelector({ group: 'external' })({ id: '/odd', labels: { HAPROXY_GROUP: 42 as never } })).toBe(false);
     expect(pick({ group: 'internal', groups: ['/prod'] })).toEqual(['/prod/db']);
     const custom = compileSelector({ group: 'a', groupLabel: 'LB' });
     expect(custom({ id: '/x', labels: { LB: 'b, a' } })).toBe(true);

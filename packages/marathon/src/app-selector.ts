@@ -1,8 +1,10 @@
 /**
  * Which Marathon apps become backend pools. A selector matches by app id (exact or RegExp), by group (an id
  * prefix such as `/prod`), by label (value or mere presence), and by a marathon-lb style group label
- * (`HAPROXY_GROUP=external,internal`, where `*` matches every group). All given criteria must hold; an empty
- * selector matches every app. A function may replace the whole thing.
+ * (`HAPROXY_GROUP=external,internal`), with marathon-lb's `--group` rules: the selector's group `*` matches every
+ * app, labelled or not, and nothing else is a wildcard (an app labelled `*` is in a group named `*`, so it is
+ * not exposed on every load balancer). All given criteria must hold; an empty selector matches every app. A
+ * function may replace the whole thing.
  */
 import { ConfigError } from '@nitrox/core';
 import type { MarathonApp } from './marathon-types.js';
@@ -16,8 +18,9 @@ export interface AppSelectorCriteria {
   /** Labels the app must carry: a string must equal the value, `true` only requires the label to exist. */
   readonly labels?: Readonly<Record<string, string | true>>;
   /**
-   * A marathon-lb style group: the app's {@link AppSelectorCriteria.groupLabel} holds a comma-separated list of
-   * groups, and the app matches when it contains this group or `*`.
+   * A marathon-lb style group (its `--group`): the app's {@link AppSelectorCriteria.groupLabel} holds a
+   * comma-separated list of groups, and the app matches when the list contains this group. `*` matches every
+   * app, including apps without the label (marathon-lb's `--group '*'`).
    */
   readonly group?: string;
   /** The label that holds an app's groups. @defaultValue `'HAPROXY_GROUP'` */
@@ -55,7 +58,10 @@ export function compileSelector(selector: AppSelector | undefined, path = 'selec
   }
   const prefixes = groups?.map(normalizeGroup);
   const exact = new Set(ids?.filter((id): id is string => typeof id === 'string'));
-  const patterns = ids?.filter((id): id is RegExp => id instanceof RegExp) ?? [];
+  // A copy without the g/y flags: their `lastIndex` would make `test` alternate between true and false.
+  const patterns = (ids?.filter((id): id is RegExp => id instanceof RegExp) ?? []).map(
+    (p) => new RegExp(p.source, p.flags.replace(/[gy]/g, '')),
+  );
   const labelEntries = Object.entries(labels ?? {});
   return (app) => {
     if (ids !== undefined && !exact.has(app.id) && !patterns.some((p) => p.test(app.id))) return false;
@@ -64,9 +70,10 @@ export function compileSelector(selector: AppSelector | undefined, path = 'selec
       const have = app.labels?.[name];
       if (have === undefined || (want !== true && have !== want)) return false;
     }
-    if (group !== undefined) {
-      const groupsOfApp = (app.labels?.[groupLabel] ?? '').split(',').map((g) => g.trim());
-      if (!groupsOfApp.includes(group) && !groupsOfApp.includes('*')) return false;
+    if (group !== undefined && group !== '*') {
+      const value = app.labels?.[groupLabel];
+      const groupsOfApp = typeof value === 'string' ? value.split(',').map((g) => g.trim()) : [];
+      if (!groupsOfApp.includes(group)) return false;
     }
     return true;
   };

@@ -88,6 +88,28 @@ describe('projectApp', () => {
     expect(keys(networks, [t])).toEqual(['172.16.0.9:80']);
   });
 
+  it('finds a named port of a Marathon 1.5+ IP-per-task app in its port mappings (empty discovery ports)', () => {
+    const app15: MarathonApp = {
+      id: '/app15',
+      networks: [{ mode: 'container', name: 'dcos' }],
+      ipAddress: { networkName: 'dcos', discovery: { ports: [] } },
+      portDefinitions: [],
+      container: {
+        portMappings: [
+          { name: 'http', containerPort: 8080, hostPort: 0 },
+          { name: 'admin', containerPort: 9090, hostPort: 0 },
+        ],
+      },
+    };
+    const t = task({ id: 'a', host: '10.0.0.5', ports: [], ipAddresses: [{ ipAddress: '9.0.1.2', protocol: 'IPv4' }] });
+    expect(keys(app15, [t], { port: 'admin' })).toEqual(['9.0.1.2:9090']);
+    expect(keys(app15, [t], { port: 'http' })).toEqual(['9.0.1.2:8080']);
+    expect(keys(app15, [t], { port: 'nope' })).toEqual([]);
+    // Host networking with portDefinitions [] and bridge port mappings: names come from the mappings.
+    const bridge: MarathonApp = { id: '/b', portDefinitions: [], container: { docker: { portMappings: [{ name: 'web', containerPort: 80 }] } } };
+    expect(keys(bridge, [task({ id: 'b', host: '10.0.0.6', ports: [31555] })], { port: 'web' })).toEqual(['10.0.0.6:31555']);
+  });
+
   it('leaves out tasks without an address or a valid port', () => {
     expect(keys(app, [task({ id: 'a', host: '' }), task({ id: 'b', ports: [0] }), task({ id: 'c', ports: [] })])).toEqual([]);
   });

@@ -75,15 +75,18 @@ export function isIpPerTask(app: MarathonApp): boolean {
   return Array.isArray(app.networks) && app.networks.some((n) => n?.mode === 'container');
 }
 
+/** The port objects of a list, or `undefined` when it is absent or empty (so the next source is tried). */
 function arrayOr(value: unknown): readonly MarathonPort[] | undefined {
-  return Array.isArray(value) ? (value.filter((p) => typeof p === 'object' && p !== null) as MarathonPort[]) : undefined;
+  if (!Array.isArray(value)) return undefined;
+  const ports = value.filter((p) => typeof p === 'object' && p !== null) as MarathonPort[];
+  return ports.length > 0 ? ports : undefined;
 }
 
 function portList(app: MarathonApp, ipMode: boolean): readonly MarathonPort[] {
   const mappings = arrayOr(app.container?.portMappings) ?? arrayOr(app.container?.docker?.portMappings);
   const definitions = arrayOr(app.portDefinitions);
   if (ipMode) return arrayOr(app.ipAddress?.discovery?.ports) ?? mappings ?? definitions ?? [];
-  return definitions?.length ? definitions : (mappings ?? []);
+  return definitions ?? mappings ?? [];
 }
 
 function portIndex(app: MarathonApp, port: number | string, ipMode: boolean): number | undefined {
