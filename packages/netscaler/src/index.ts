@@ -20,6 +20,7 @@ export {
   resolveNitroClientOptions,
 } from './nitro-client-options.js';
 export { configPath, encodeName, formatParams, type NitroParams, parseParams } from './nitro-query.js';
+export { type NitroResult, NitroResultCounter, nitroFailureOf, nitroResultOf } from './nitro-results.js';
 export {
   type LbvserverRecord,
   type LbvserverServicegroupRecord,

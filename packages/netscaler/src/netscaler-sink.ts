@@ -174,20 +174,24 @@ export class NetScalerSink implements Sink<BackendSet> {
       return zero;
     }
     let writes = 0;
+    let verified = false;
     const opts = signal ? { signal } : {};
     let records = await o.client.tryGet<ServicegroupMemberRecord>(MEMBER, { name: sg, ...opts });
     if (records === undefined) {
       if (desired === undefined) return zero;
       writes += await this.#create(key, sg, signal);
       state.verifiedAt = o.clock.now();
+      verified = true;
       records = [];
     } else if (state.verifiedAt === undefined || o.clock.now() - state.verifiedAt >= o.verifyIntervalMs || o.verifyIntervalMs === 0) {
+      verified = true;
       if (!(await this.#isOwnedGroup(sg, signal))) {
         throw new SinkError(
           `servicegroup ${sg} exists but is not Nitrox's (no comment "${o.ownerComment}"${o.ownByPrefix ? ` nor prefix "${o.servicegroupPrefix}"` : ''}); leaving it alone`,
           { retryable: false },
         );
       }
+      writes += await this.#ensureGraceful(sg, signal);
       writes += await this.#ensureBinding(key, sg, signal);
       state.verifiedAt = o.clock.now();
     }
@@ -197,6 +201,11 @@ export class NetScalerSink implements Sink<BackendSet> {
       this.#stats.guardedStartup += remove.length;
       o.logger.info({ key, servicegroup: sg, withheld: remove.length }, 'removals withheld until the sink is ready');
       remove = [];
+    }
+    if (remove.length > 0 && !verified && !(await this.#isOwnedGroup(sg, signal))) {
+      // Ownership was confirmed by an earlier pass (verifyIntervalMs); a removal needs it confirmed now.
+      state.verifiedAt = undefined;
+      throw new SinkError(`servicegroup ${sg} is no longer Nitrox's; nothing changed`, { retryable: false });
     }
     const failures: MemberFailure[] = [];
     let added = 0;
@@ -222,20 +231,32 @@ export class NetScalerSink implements Sink<BackendSet> {
         else failures.push(this.#failure('update', { address: u.member.ip, port: u.member.port, weight: u.weight }, r));
       });
     }
-    const graceful = o.graceful ? { graceful: 'YES', delay: o.gracefulDelaySeconds } : {};
-    writes += remove.length;
-    await Promise.all(
-      remove.map(async (m) => {
-        try {
-          await o.client.remove(MEMBER, sg, { servername: m.servername, port: m.port, ...graceful }, signal);
-          removed++;
-        } catch (error) {
-          if (error instanceof NitroError && error.errorcode === NitroErrorCode.noSuchResource) return;
-          if (!(error instanceof NitroError)) throw error;
-          failures.push(this.#failure('remove', { address: m.ip, port: m.port }, error));
-        }
-      }),
-    );
+    if (o.bulkUnbind) {
+      for (const chunk of chunks(remove, o.bulkSize)) {
+        const body = chunk.map((m) => ({ servicegroupname: sg, servername: m.servername, port: m.port }));
+        writes++;
+        const results = await this.#bulk('POST', MEMBER, body, signal, 'unbind');
+        chunk.forEach((m, i) => {
+          const r = results[i] as NitroItemResult;
+          if (r.errorcode === 0) removed++;
+          else if (r.errorcode !== NitroErrorCode.noSuchResource) failures.push(this.#failure('remove', { address: m.ip, port: m.port }, r));
+        });
+      }
+    } else {
+      writes += remove.length;
+      await Promise.all(
+        remove.map(async (m) => {
+          try {
+            await o.client.remove(MEMBER, sg, { servername: m.servername, port: m.port }, signal);
+            removed++;
+          } catch (error) {
+            if (error instanceof NitroError && error.errorcode === NitroErrorCode.noSuchResource) return;
+            if (!(error instanceof NitroError)) throw error;
+            failures.push(this.#failure('remove', { address: m.ip, port: m.port }, error));
+          }
+        }),
+      );
+    }
     const result: ApplyResult = { added, updated, removed, writes };
     this.#count(result, failures.length);
     if (failures.length > 0) {
@@ -254,10 +275,20 @@ export class NetScalerSink implements Sink<BackendSet> {
     this.#stats.failures += failures;
   }
 
-  /** A bulk write whose request-level failure becomes a failure of each item. */
-  async #bulk(method: 'POST' | 'PUT', type: string, body: Record<string, unknown>[], signal?: AbortSignal): Promise<NitroItemResult[]> {
+  /** A bulk write (or bulk `action`) whose request-level failure becomes a failure of each item. */
+  async #bulk(
+    method: 'POST' | 'PUT',
+    type: string,
+    body: Record<string, unknown>[],
+    signal?: AbortSignal,
+    action?: string,
+  ): Promise<NitroItemResult[]> {
     try {
-      return await this.#o.client.bulk(method, type, body, { onError: 'continue', ...(signal ? { signal } : {}) });
+      return await this.#o.client.bulk(method, type, body, {
+        onError: 'continue',
+        ...(action === undefined ? {} : { action }),
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       if (!(error instanceof NitroError)) throw error;
       const failed = { errorcode: error.errorcode ?? -1, message: error.message, severity: 'ERROR', retryable: error.retryable };
@@ -282,11 +313,31 @@ export class NetScalerSink implements Sink<BackendSet> {
     return groups?.[0]?.comment === o.ownerComment;
   }
 
+  /** The servicegroup attributes that make unbinds graceful (empty when `graceful` is off). */
+  #gracefulAttrs(): Record<string, string | number> {
+    const o = this.#o;
+    if (!o.graceful) return {};
+    return { autodisablegraceful: 'YES', ...(o.gracefulDelaySeconds === undefined ? {} : { autodisabledelay: o.gracefulDelaySeconds }) };
+  }
+
+  /** With `graceful`, turn graceful unbind on in an existing servicegroup where it is off; returns the writes made. */
+  async #ensureGraceful(sg: string, signal?: AbortSignal): Promise<number> {
+    const want = this.#gracefulAttrs();
+    if (Object.keys(want).length === 0) return 0;
+    const attrs = ['servicegroupname', ...Object.keys(want)];
+    const groups = await this.#o.client.tryGet('servicegroup', { name: sg, attrs, ...(signal ? { signal } : {}) });
+    const have = groups?.[0] ?? {};
+    if (Object.entries(want).every(([k, v]) => String(have[k] ?? '') === String(v))) return 0;
+    await this.#o.client.update('servicegroup', { servicegroupname: sg, ...want }, signal);
+    return 1;
+  }
+
   /** Create the servicegroup with the owner marker and bind it; returns the writes made. */
   async #create(key: string, sg: string, signal?: AbortSignal): Promise<number> {
     const o = this.#o;
     try {
-      await o.client.add('servicegroup', { servicegroupname: sg, servicetype: o.servicetype, comment: o.ownerComment }, signal);
+      const record = { servicegroupname: sg, servicetype: o.servicetype, comment: o.ownerComment, ...this.#gracefulAttrs() };
+      await o.client.add('servicegroup', record, signal);
     } catch (error) {
       // Created meanwhile by someone else: only go on if it is ours.
       if (!(error instanceof NitroError && error.errorcode === NitroErrorCode.alreadyExists)) throw error;

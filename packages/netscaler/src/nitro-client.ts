@@ -14,6 +14,7 @@ import {
   resolveNitroClientOptions,
 } from './nitro-client-options.js';
 import { configPath, type NitroParams } from './nitro-query.js';
+import { type NitroResult, NitroResultCounter, nitroFailureOf, nitroResultOf } from './nitro-results.js';
 import { NitroTransport, type NitroHttpRequest, type NitroHttpResponse, resourceOf } from './nitro-transport.js';
 import { NitroErrorCode, type NitroItemResult, type NitroRecord } from './nitro-types.js';
 
@@ -34,6 +35,12 @@ export interface NitroGetOptions {
 export interface NitroBulkOptions {
   /** `X-NITRO-ONERROR`. @defaultValue `'continue'` */
   readonly onError?: 'continue' | 'exit';
+  /**
+   * Run an action on every record (`POST …/<type>?action=<action>`) instead of adding them, e.g. `unbind`
+   * to unbind many bindings in one request (what the official NITRO SDKs do for a bulk delete of a
+   * binding type; `rm` for other types). Only with `POST`.
+   */
+  readonly action?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -49,6 +56,14 @@ export interface NitroClientStats {
   readonly relogins: number;
   /** Most requests in flight at once. */
   readonly maxInFlight: number;
+  /**
+   * Requests by result, logins, logouts and retries included (the counts add up to `requests`): `ok`;
+   * `errorcode:<n>` when the appliance named a NITRO error (`errorcode:258` is a read of a missing object,
+   * `errorcode:1243` a bulk request with failed items, `errorcode:444` an expired session); `http:<n>xx` for
+   * an error answer without an errorcode; `timeout`, `network` or `aborted` when no answer came.
+   * Labels never seen are absent.
+   */
+  readonly results: Readonly<Partial<Record<NitroResult, number>>>;
 }
 
 const sessionCodes = new Set<number>([NitroErrorCode.sessionExpired, NitroErrorCode.authTimeout]);
@@ -64,6 +79,7 @@ export class NitroClient {
   #writes = 0;
   #logins = 0;
   #relogins = 0;
+  readonly #results = new NitroResultCounter();
 
   /** @throws ConfigError when an option is invalid. */
   constructor(options: NitroClientOptions) {
@@ -89,6 +105,7 @@ export class NitroClient {
       logins: this.#logins,
       relogins: this.#relogins,
       maxInFlight: this.#transport.maxInFlight,
+      results: this.#results.snapshot(),
     };
   }
 
@@ -154,8 +171,9 @@ export class NitroClient {
   }
 
   /**
-   * Create (`POST`) or change (`PUT`) many objects in one request. Resolves with one result per record, in
-   * order: a 207 answer is unpacked; a 4xx refusal of the whole request marks every item with its code.
+   * Create (`POST`) or change (`PUT`) many objects in one request, or run `options.action` on each of them
+   * (`POST ?action=`, e.g. `unbind`). Resolves with one result per record, in order: a 207 answer is
+   * unpacked; a 4xx refusal of the whole request marks every item with its code.
    * @throws NitroError when the request itself failed (network, timeout, 5xx, session that cannot be renewed).
    */
   async bulk(
@@ -165,9 +183,12 @@ export class NitroClient {
     options: NitroBulkOptions = {},
   ): Promise<NitroItemResult[]> {
     if (records.length === 0) return [];
+    if (options.action !== undefined && method !== 'POST') {
+      throw new TypeError(`a bulk action must use POST, got ${method}`);
+    }
     const request: NitroHttpRequest = {
       method,
-      path: configPath(type),
+      path: configPath(type, options.action === undefined ? {} : { action: options.action }),
       body: { [type]: records },
       headers: { 'x-nitro-onerror': options.onError ?? 'continue' },
       signal: options.signal,
@@ -206,8 +227,7 @@ export class NitroClient {
     this.#token = undefined;
     if (token !== undefined) {
       try {
-        this.#requests++;
-        await this.#transport.send({
+        await this.#exchange({
           method: 'POST',
           path: configPath('logout'),
           body: { logout: {} },
@@ -247,12 +267,25 @@ export class NitroClient {
   }
 
   async #sendOnce(request: NitroHttpRequest, auth: Record<string, string>): Promise<NitroHttpResponse> {
-    this.#requests++;
-    const res = await this.#transport.send({ ...request, headers: { ...request.headers, ...auth } });
+    const res = await this.#exchange({ ...request, headers: { ...request.headers, ...auth } });
     this.#options.logger.debug(
       { method: request.method, resource: resourceOf(request.path), status: res.status, errorcode: res.body.errorcode },
       'NITRO request',
     );
+    return res;
+  }
+
+  /** One HTTP exchange, counted in `requests` and by result. */
+  async #exchange(request: NitroHttpRequest): Promise<NitroHttpResponse> {
+    this.#requests++;
+    let res: NitroHttpResponse;
+    try {
+      res = await this.#transport.send(request);
+    } catch (error) {
+      this.#results.add(nitroFailureOf(error));
+      throw error;
+    }
+    this.#results.add(nitroResultOf(res.status, res.body.errorcode));
     return res;
   }
 
@@ -287,8 +320,7 @@ export class NitroClient {
       path: configPath('login'),
       body: { login: { username, password, timeout: sessionTimeoutSeconds } },
     };
-    this.#requests++;
-    const res = await this.#transport.send(request);
+    const res = await this.#exchange(request);
     const token = res.authToken ?? res.body.sessionid;
     if (res.status < 200 || res.status >= 300 || (res.body.errorcode ?? 0) !== 0 || !token) {
       const error = this.#error(request, res, 'NITRO login failed');

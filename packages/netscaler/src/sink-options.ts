@@ -65,10 +65,26 @@ export interface NetScalerSinkOptions {
    * @defaultValue `'first-apply'`
    */
   readonly startupGuard?: StartupGuard;
-  /** Unbind members gracefully (`graceful:YES`), letting connections drain. @defaultValue false */
+  /**
+   * Unbind members gracefully, letting their connections drain. NITRO's unbind takes no graceful argument
+   * (`graceful`/`delay` of a member binding are read-only; they belong to `disable serviceGroup`), so this
+   * sets `autodisablegraceful: YES` on the servicegroup: on creation, and on an existing Nitrox servicegroup
+   * when its ownership is verified. Unbinds then drain the member before it goes.
+   * @defaultValue false
+   */
   readonly graceful?: boolean;
-  /** `delay` in seconds sent with a graceful unbind. @defaultValue none (the appliance's default) */
+  /**
+   * With `graceful`, the longest drain in seconds (`autodisabledelay` of the servicegroup).
+   * @defaultValue none (drain until the connections close)
+   */
   readonly gracefulDelaySeconds?: number;
+  /**
+   * Unbind surplus members in bulk: one `POST servicegroup_servicegroupmember_binding?action=unbind` per
+   * `bulkSize` members, as the official NITRO SDKs do for a bulk delete of a binding. Off, each removal is
+   * one `DELETE …?args=servername:…,port:…` (for firmware that refuses the bulk form).
+   * @defaultValue true
+   */
+  readonly bulkUnbind?: boolean;
   /** Most records per bulk request. @defaultValue 100 */
   readonly bulkSize?: number;
   /** Weight of a member that names none (NetScaler's default). @defaultValue 1 */
@@ -94,6 +110,7 @@ export const netScalerSinkDefaults = {
   allowEmpty: false,
   startupGuard: 'first-apply' as StartupGuard,
   graceful: false,
+  bulkUnbind: true,
   bulkSize: 100,
   defaultWeight: 1,
   verifyIntervalMs: 300_000,
@@ -115,6 +132,7 @@ export interface ResolvedSinkOptions {
   readonly startupGuard: StartupGuard;
   readonly graceful: boolean;
   readonly gracefulDelaySeconds: number | undefined;
+  readonly bulkUnbind: boolean;
   readonly bulkSize: number;
   readonly defaultWeight: number;
   readonly verifyIntervalMs: number;
@@ -195,6 +213,7 @@ export function resolveSinkOptions(options: NetScalerSinkOptions): ResolvedSinkO
     startupGuard,
     graceful: bool('graceful', options.graceful ?? d.graceful),
     gracefulDelaySeconds: delay,
+    bulkUnbind: bool('bulkUnbind', options.bulkUnbind ?? d.bulkUnbind),
     bulkSize: int('bulkSize', options.bulkSize ?? d.bulkSize, 1, 10_000),
     defaultWeight: int('defaultWeight', options.defaultWeight ?? d.defaultWeight, 1, 100),
     verifyIntervalMs: int('verifyIntervalMs', options.verifyIntervalMs ?? d.verifyIntervalMs, 0),

@@ -36,11 +36,16 @@ describe('NetScalerSink converges', () => {
     const bulk = sim.requestLog.entries.find((e) => e.type === MEMBER && e.method === 'POST');
     expect(bulk).toMatchObject({ items: 6, onError: 'continue', status: 201 });
 
+    sim.requestLog.clear();
     const two = await s.apply('web', pool('web', 2));
-    expect(two).toEqual({ added: 0, updated: 0, removed: 4, writes: 4 });
+    expect(two).toEqual({ added: 0, updated: 0, removed: 4, writes: 1 }); // one bulk unbind
+    expect(sim.requestLog.writes()).toMatchObject([
+      { method: 'POST', type: MEMBER, query: { action: 'unbind' }, items: 4, onError: 'continue', status: 200 },
+    ]);
+    expect(sim.requestLog.writes()[0]?.records?.[0]).toEqual({ servicegroupname: 'web', servername: '10.0.0.3', port: 8080 });
     expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080']);
     expect(sim.state.lbvservers.get(VSERVER)).toMatchObject({ lbmethod: 'ROUNDROBIN', ipv46: '10.0.0.10' });
-    expect(s.stats).toMatchObject({ added: 6, removed: 4, writes: 7 });
+    expect(s.stats).toMatchObject({ added: 6, removed: 4, writes: 4 });
   });
 
   it('makes zero writes when the same set is applied again (in any order)', async () => {
@@ -122,16 +127,43 @@ describe('NetScalerSink converges', () => {
   });
 
   it('reports failed removals and counts transient failures as retryable', async () => {
-    const { sim, s } = await setup();
+    const { sim, s } = await setup({ bulkUnbind: false });
     await s.apply('web', pool('web', 3));
+    sim.requestLog.clear();
     sim.faults.connectionLimit(1, { method: 'DELETE' });
     const error = (await s.apply('web', pool('web', 1)).catch((e: unknown) => e)) as NetScalerApplyError;
     expect(error.failures).toHaveLength(1);
     expect(error.failures[0]).toMatchObject({ operation: 'remove', errorcode: 446, retryable: true });
     expect(error.retryable).toBe(true);
-    expect(error.result.removed).toBe(1);
+    expect(error.result).toMatchObject({ removed: 1, writes: 2 }); // one DELETE per member without bulkUnbind
+    expect(sim.requestLog.writes().map((e) => e.method)).toEqual(['DELETE', 'DELETE']);
     expect(await s.apply('web', pool('web', 1))).toMatchObject({ removed: 1 });
     expect(sim.state.members('web')).toEqual(['10.0.0.1:8080']);
+  });
+
+  it('reports exactly which removals of a bulk unbind failed, and the next pass completes them', async () => {
+    const { sim, s } = await setup();
+    await s.apply('web', pool('web', 5));
+    sim.faults.failItems({ type: MEMBER, match: (r) => r.servername === '10.0.0.4', errorcode: 446, message: 'busy', status: 599, times: 1 });
+    const error = (await s.apply('web', pool('web', 2)).catch((e: unknown) => e)) as NetScalerApplyError;
+    expect(error).toBeInstanceOf(NetScalerApplyError);
+    expect(error.failures).toEqual([
+      { operation: 'remove', member: { address: '10.0.0.4', port: 8080 }, errorcode: 446, message: 'busy', retryable: true },
+    ]);
+    expect(error.result).toEqual({ added: 0, updated: 0, removed: 2, writes: 1 });
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.4:8080']);
+    sim.requestLog.clear();
+    expect(await s.apply('web', pool('web', 2))).toEqual({ added: 0, updated: 0, removed: 1, writes: 1 });
+    expect(sim.requestLog.writes()).toMatchObject([{ query: { action: 'unbind' }, items: 1 }]);
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080']);
+  });
+
+  it('splits a large removal into bulkSize unbind requests', async () => {
+    const { sim, s } = await setup({ bulkSize: 4 });
+    await s.apply('web', pool('web', 11));
+    sim.requestLog.clear();
+    expect(await s.apply('web', pool('web', 1))).toEqual({ added: 0, updated: 0, removed: 10, writes: 3 });
+    expect(sim.requestLog.writes().map((e) => e.items)).toEqual([4, 4, 2]);
   });
 });
 
@@ -221,15 +253,46 @@ describe('NetScalerSink safety', () => {
     expect(logger.lines.some((l) => l.level === 'warn' && /allowEmpty/.test(l.message))).toBe(true);
     const allowing = sink(sim, { allowEmpty: true });
     cleanup.push(() => allowing.stop());
-    expect(await allowing.apply('web', { name: 'web', members: [] })).toMatchObject({ removed: 3, writes: 3 });
+    expect(await allowing.apply('web', { name: 'web', members: [] })).toMatchObject({ removed: 3, writes: 1 });
   });
 
-  it('unbinds gracefully when asked', async () => {
+  it('unbinds gracefully when asked: autodisablegraceful on the servicegroup, no extra unbind arguments', async () => {
     const { sim, s } = await setup({ graceful: true, gracefulDelaySeconds: 30 });
     await s.apply('web', pool('web', 2));
+    expect(sim.state.servicegroups.get('web')).toMatchObject({ autodisablegraceful: 'YES', autodisabledelay: 30 });
     await s.apply('web', pool('web', 1));
-    const unbind = sim.requestLog.entries.find((e) => e.method === 'DELETE');
-    expect(unbind?.query.args).toBe('servername:10.0.0.2,port:8080,graceful:YES,delay:30');
+    const unbind = sim.requestLog.entries.find((e) => e.query.action === 'unbind');
+    expect(unbind?.records).toEqual([{ servicegroupname: 'web', servername: '10.0.0.2', port: 8080 }]);
+    // A servicegroup Nitrox created earlier without it gets it once, when its ownership is verified.
+    sim.state.addServicegroup({ servicegroupname: 'api', servicetype: 'HTTP', comment: 'managed-by=nitrox' });
+    sim.state.bindMember({ servicegroupname: 'api', ip: '10.0.0.1', port: 80 });
+    sim.requestLog.clear();
+    await s.apply('api', { name: 'api', members: [{ address: '10.0.0.1', port: 80 }] });
+    expect(sim.requestLog.writes()).toMatchObject([{ method: 'PUT', type: 'servicegroup' }, { method: 'POST', type: 'lbvserver_servicegroup_binding' }]);
+    expect(sim.state.servicegroups.get('api')).toMatchObject({ autodisablegraceful: 'YES', autodisabledelay: 30 });
+    sim.requestLog.clear();
+    const again = sink(sim, { graceful: true, gracefulDelaySeconds: 30 });
+    cleanup.push(() => again.stop());
+    await again.apply('api', { name: 'api', members: [{ address: '10.0.0.1', port: 80 }] });
+    expect(sim.requestLog.writes()).toEqual([]);
+  });
+
+  it('confirms ownership again before removing when the cached verification is older than this pass', async () => {
+    const clock = new VirtualClock();
+    const { sim, s } = await setup({ clock, verifyIntervalMs: 60_000 });
+    await s.apply('web', pool('web', 3));
+    // Within verifyIntervalMs, the administrator replaces the servicegroup with one of their own.
+    sim.state.deleteServicegroup('web');
+    sim.state.addServicegroup({ servicegroupname: 'web', servicetype: 'HTTP', comment: 'the admin' });
+    for (const m of pool('web', 3).members) sim.state.bindMember({ servicegroupname: 'web', ip: m.address, port: m.port });
+    sim.requestLog.clear();
+    expect(await s.apply('web', pool('web', 3))).toMatchObject({ writes: 0 }); // nothing to remove: no extra read
+    expect(sim.requestLog.entries.map((e) => e.type)).toEqual([MEMBER]);
+    const error = await s.apply('web', pool('web', 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SinkError);
+    expect((error as Error).message).toMatch(/no longer Nitrox's/);
+    expect(sim.requestLog.writes()).toEqual([]);
+    expect(sim.state.members('web')).toHaveLength(3);
   });
 
   it('does not create an lbvserver; a missing one is a clear error', async () => {

@@ -154,6 +154,72 @@ describe('NitroClient requests', () => {
     expect(sim.state.members('sg')).toEqual(['10.0.0.1:80', '10.0.0.3:80']);
   });
 
+  it('bulk action: POST ?action=unbind unbinds many members in one request, one result per item', async () => {
+    const sim = await track(simulator());
+    const c = await track(client(sim));
+    await c.add('servicegroup', { servicegroupname: 'sg', servicetype: 'HTTP' });
+    await c.bulk('POST', MEMBER, [1, 2, 3].map((i) => ({ servicegroupname: 'sg', ip: `10.0.0.${i}`, port: 80 })));
+    const results = await c.bulk(
+      'POST',
+      MEMBER,
+      [
+        { servicegroupname: 'sg', servername: '10.0.0.1', port: 80 },
+        { servicegroupname: 'sg', servername: '10.0.0.9', port: 80 },
+        { servicegroupname: 'sg', servername: '10.0.0.3', port: 80 },
+      ],
+      { action: 'unbind' },
+    );
+    expect(results.map((r) => r.errorcode)).toEqual([0, 258, 0]);
+    expect(sim.requestLog.entries.at(-1)).toMatchObject({ method: 'POST', query: { action: 'unbind' }, status: 207, items: 3 });
+    expect(sim.state.members('sg')).toEqual(['10.0.0.2:80']);
+    await expect(c.bulk('PUT', MEMBER, [{}], { action: 'unbind' })).rejects.toThrow(/must use POST/);
+  });
+
+  it('counts requests by result: ok, errorcode, status class, timeout; the counts add up to requests', async () => {
+    const sim = await track(simulator());
+    const clock = new VirtualClock();
+    const c = await track(client(sim, { clock, timeoutMs: 30_000 }));
+    expect(c.stats.results).toEqual({});
+    await c.get('lbvserver');
+    expect(await c.tryGet('servicegroup', { name: 'missing' })).toBeUndefined();
+    sim.faults.connectionLimit(1);
+    await c.get('lbvserver').catch(() => undefined);
+    sim.faults.serverError(1, 503);
+    await c.get('lbvserver').catch(() => undefined);
+    sim.faults.failNext({ status: 502, type: 'lbvserver', times: 1, errorcode: 0, message: '' });
+    await c.get('lbvserver').catch(() => undefined);
+    sim.faults.killSessions();
+    await c.get('lbvserver');
+    await c.add('servicegroup', { servicegroupname: 'sg', servicetype: 'HTTP' });
+    await c.bulk('POST', MEMBER, [
+      { servicegroupname: 'sg', ip: '10.0.0.1', port: 80 },
+      { servicegroupname: 'sg', ip: '10.0.0.2', port: 0 },
+    ]);
+    sim.faults.latencyMs = 1_000;
+    let settled = false;
+    const slow = c.get('lbvserver').catch(() => undefined).finally(() => {
+      settled = true;
+    });
+    // The deadline runs on the virtual clock: advance it until the request gives up.
+    for (let i = 0; i < 500 && !settled; i++) {
+      await clock.advance(30_000);
+      await new Promise((r) => setImmediate(r));
+    }
+    await slow;
+    sim.faults.latencyMs = 0;
+    const { results, requests } = c.stats;
+    expect(results).toEqual({
+      ok: 5, // login, get, re-login, the retried get, add
+      'errorcode:258': 1,
+      'errorcode:446': 1,
+      'errorcode:444': 1,
+      'errorcode:1243': 1,
+      'http:5xx': 2,
+      timeout: 1,
+    });
+    expect(Object.values(results).reduce<number>((a, b) => a + (b ?? 0), 0)).toBe(requests);
+  });
+
   it('maps 5xx and 446 to retryable NitroErrors with status and errorcode', async () => {
     const sim = await track(simulator());
     const c = await track(client(sim));

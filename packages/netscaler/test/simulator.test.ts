@@ -106,6 +106,30 @@ describe('NITRO simulator', () => {
     expect(sim.state.members('sg')).toEqual(['10.0.0.1:1', '10.0.0.1:4', '10.0.0.1:5']);
   });
 
+  it('unbinds by POST ?action=unbind (one record or many) and keeps graceful-unbind settings of a servicegroup', async () => {
+    const sim = await start();
+    const auth = await login(sim);
+    const sg = { servicegroupname: 'sg', servicetype: 'HTTP', autodisablegraceful: 'YES', autodisabledelay: 30 };
+    expect((await call(sim, 'POST', 'servicegroup', { servicegroup: sg }, auth)).status).toBe(201);
+    const member = (ip: string) => ({ servicegroupname: 'sg', ip, port: 80 });
+    await call(sim, 'POST', 'servicegroup_servicegroupmember_binding', { servicegroup_servicegroupmember_binding: ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map(member) }, auth);
+    const one = await call(sim, 'POST', 'servicegroup_servicegroupmember_binding?action=unbind', { servicegroup_servicegroupmember_binding: member('10.0.0.1') }, auth);
+    expect(one).toMatchObject({ status: 200, body: { errorcode: 0 } });
+    const many = await call(
+      sim,
+      'POST',
+      'servicegroup_servicegroupmember_binding?action=unbind',
+      { servicegroup_servicegroupmember_binding: [{ servicegroupname: 'sg', servername: '10.0.0.2', port: 80 }, member('10.0.0.3')] },
+      auth,
+    );
+    expect(many).toMatchObject({ status: 200, body: { errorcode: 0 } });
+    expect(sim.state.members('sg')).toEqual([]);
+    expect((await call(sim, 'POST', 'servicegroup_servicegroupmember_binding?action=unbind', { servicegroup_servicegroupmember_binding: member('10.0.0.1') }, auth)).status).toBe(404);
+    expect((await call(sim, 'POST', 'servicegroup?action=unbind', { servicegroup: { servicegroupname: 'sg' } }, auth)).status).toBe(400);
+    const read = await call(sim, 'GET', 'servicegroup/sg?attrs=autodisablegraceful,autodisabledelay', undefined, auth);
+    expect(read.body.servicegroup).toEqual([{ autodisablegraceful: 'YES', autodisabledelay: 30 }]);
+  });
+
   it('injects faults: 5xx, 446, session kill and item failures', async () => {
     const sim = await start();
     const auth = await login(sim);

@@ -4,7 +4,8 @@
  * key omitted when nothing matched), `count=yes` returns `__count`, adds answer 201, updates and deletes 200.
  * Arrays are bulk writes: each record is applied in turn; with `X-NITRO-ONERROR: continue` every record is
  * tried, with `exit` (the default) the first failure stops the rest; any failure answers 207 with errorcode
- * 1243 and one result per executed record.
+ * 1243 and one result per executed record. `POST ?action=unbind` unbinds each record of a binding type (the
+ * bulk delete of the official NITRO SDKs) and answers 200.
  */
 import type { NitroRecord } from '../nitro-types.js';
 import { NitroFault, nitroFaults } from './nitro-fault.js';
@@ -98,6 +99,27 @@ function write(state: SimulatorState, method: string, type: string, record: Nitr
   }
 }
 
+/** `POST <type>?action=unbind`: one record, identified by its body as a DELETE is by its path and args. */
+function unbind(state: SimulatorState, type: string, record: NitroRecord): void {
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+  switch (type) {
+    case 'servicegroup_servicegroupmember_binding': {
+      const args: Record<string, string> = {};
+      for (const key of ['ip', 'servername', 'port']) {
+        const value = text(record[key]);
+        if (value !== undefined) args[key] = value;
+      }
+      state.unbindMember(text(record.servicegroupname) ?? '', args);
+      return;
+    }
+    case 'lbvserver_servicegroup_binding':
+      state.unbindServicegroup(text(record.name) ?? '', text(record.servicegroupname));
+      return;
+    default:
+      throw nitroFaults.invalidArgument(`unsupported action unbind on ${type}`);
+  }
+}
+
 function remove(state: SimulatorState, req: RoutedRequest): void {
   const { type, name, args } = req;
   if (name === undefined) throw nitroFaults.invalidArgument('name');
@@ -140,14 +162,21 @@ export function route(state: SimulatorState, faults: SimulatorFaults, req: Route
       return { status: 200, body: { ...done } };
     }
     if (req.method !== 'POST' && req.method !== 'PUT') throw new NitroFault(278, 'Invalid argument [method]', 405);
-    if (req.query.action !== undefined) throw nitroFaults.invalidArgument(`unsupported action ${req.query.action}`);
+    const action = req.query.action;
+    if (action !== undefined && (action !== 'unbind' || req.method !== 'POST')) {
+      throw nitroFaults.invalidArgument(`unsupported action ${action}`);
+    }
     if (req.records.length === 0) throw nitroFaults.invalidArgument(req.type);
-    const success = req.method === 'POST' ? 201 : 200;
+    const success = req.method === 'POST' && action === undefined ? 201 : 200;
+    const apply = (record: NitroRecord): void => {
+      if (action === 'unbind') unbind(state, req.type, record);
+      else write(state, req.method, req.type, record);
+    };
     if (!req.bulk) {
       const record = req.records[0] as NitroRecord;
       const fault = faults.takeItemFault(req.type, record);
       if (fault !== undefined) throw fault;
-      write(state, req.method, req.type, record);
+      apply(record);
       return { status: success, body: { ...done } };
     }
     const results: Array<{ errorcode: number; message: string; severity: string }> = [];
@@ -156,7 +185,7 @@ export function route(state: SimulatorState, faults: SimulatorFaults, req: Route
       try {
         const fault = faults.takeItemFault(req.type, record);
         if (fault !== undefined) throw fault;
-        write(state, req.method, req.type, record);
+        apply(record);
         results.push({ ...done });
       } catch (error) {
         failed = true;

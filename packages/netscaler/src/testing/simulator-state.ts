@@ -22,6 +22,10 @@ export interface SimServicegroup {
   servicegroupname: string;
   servicetype: string;
   comment: string | undefined;
+  /** `YES` when unbinding a member drains it first (graceful unbind). */
+  autodisablegraceful: 'YES' | 'NO';
+  /** Longest drain of a graceful unbind, in seconds. */
+  autodisabledelay: number | undefined;
   members: Map<string, SimMember>;
 }
 
@@ -41,6 +45,12 @@ function intIn(value: unknown, field: string, min: number, max: number, fallback
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw nitroFaults.invalidArgument(field);
   return n;
+}
+
+function yesNo(value: unknown, field: string): 'YES' | 'NO' | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'YES' && value !== 'NO') throw nitroFaults.invalidArgument(field);
+  return value;
 }
 
 const memberKey = (servername: string, port: number): string => `${servername}|${port}`;
@@ -69,7 +79,14 @@ export class SimulatorState {
     if (this.servicegroups.has(name)) throw nitroFaults.alreadyExists(name);
     const servicetype = str(record.servicetype);
     if (servicetype === undefined || !servicetypes.has(servicetype)) throw nitroFaults.invalidArgument('servicetype');
-    this.servicegroups.set(name, { servicegroupname: name, servicetype, comment: str(record.comment), members: new Map() });
+    this.servicegroups.set(name, {
+      servicegroupname: name,
+      servicetype,
+      comment: str(record.comment),
+      autodisablegraceful: yesNo(record.autodisablegraceful, 'autodisablegraceful') ?? 'NO',
+      autodisabledelay: record.autodisabledelay === undefined ? undefined : intIn(record.autodisabledelay, 'autodisabledelay', 0, 2 ** 31 - 1),
+      members: new Map(),
+    });
   }
 
   /** Create a server. */
@@ -144,6 +161,9 @@ export class SimulatorState {
       throw nitroFaults.invalidArgument('servicetype');
     }
     if (record.comment !== undefined) sg.comment = str(record.comment);
+    const graceful = yesNo(record.autodisablegraceful, 'autodisablegraceful');
+    if (graceful !== undefined) sg.autodisablegraceful = graceful;
+    if (record.autodisabledelay !== undefined) sg.autodisabledelay = intIn(record.autodisabledelay, 'autodisabledelay', 0, 2 ** 31 - 1);
   }
 
   /** Delete a servicegroup and every binding of it. */
@@ -186,6 +206,8 @@ export class SimulatorState {
       servicegroupname: sg.servicegroupname,
       servicetype: sg.servicetype,
       ...(sg.comment === undefined ? {} : { comment: sg.comment }),
+      autodisablegraceful: sg.autodisablegraceful,
+      ...(sg.autodisabledelay === undefined ? {} : { autodisabledelay: sg.autodisabledelay }),
     }));
   }
 
