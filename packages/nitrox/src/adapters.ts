@@ -2,7 +2,7 @@
  * The seams between the controller application and the adapter packages. A {@link SourceRuntime} wraps one
  * `sources:` entry (one set of informers, shared by every mapping that reads from it); a {@link SinkRuntime}
  * wraps one `sinks:` entry (one session, shared likewise). The factories that build them from the
- * configuration live in source-factory.ts and sink-factory.ts; tests and the demo may inject their own.
+ * configuration live in factories.ts; tests and the demo may inject their own.
  */
 import type { BackendSet, ListWatch, Sink } from '@nitrox/core';
 import type { ResolvedMapping } from './load-config.js';

@@ -1,8 +1,9 @@
 /**
- * A source runtime over adapter sources whose projection options (address mode, port) are per source object,
- * while Nitrox sets them per mapping. Mappings of one `sources:` entry are grouped by those options; each group
- * gets one adapter source (created at `start()`, selecting only the group's apps), and every mapping reads its
- * own key through a {@link keyView}. Most configurations have one group per entry, so one set of watches.
+ * A source runtime over adapter sources whose projection options are per source object, while Nitrox sets
+ * them per mapping. Mappings of one `sources:` entry are grouped by those options; each group gets one adapter
+ * source (created at `start()`, selecting only the group's apps), and every mapping reads its own key through a
+ * {@link keyView}. Marathon groups by port index; Kubernetes and Swarm put every mapping in one group (the
+ * Kubernetes runtime projects each mapping's mode and port itself over one set of informers).
  */
 import { abortReason, type BackendSet, type ListResult, type ListWatch, type Versioned, type WatchEvent } from '@nitrox/core';
 import type { SourceRuntime } from './adapters.js';

@@ -1,12 +1,23 @@
 /**
  * A `sources:` entry of type `kubernetes`: one API-server connection (kubeconfig, in-cluster service account,
- * or `server` + token) shared by one `KubernetesSource` per distinct (mode, port) among the entry's mappings.
- * `@nitrox/kubernetes` takes the address mode and port per source, so mappings that agree on both share one
- * set of informers; a cluster mapped in both `pod` and `nodeport` mode watches twice over one connection.
+ * or `server` + token) and ONE set of informers (Services, Endpoints or EndpointSlices, and Nodes when a
+ * mapping uses `nodeport` mode) shared by every mapping of the entry, whatever its mode and port. The
+ * `KubernetesSource` of `@nitrox/kubernetes` projects with one mode and port per source, so its own projection
+ * is not used: its informers (public, built with the package's trimming, selectors and indexes) feed one core
+ * `Projection` here whose keys are (mode, port, service) — one backend set per distinct pool shape, derived
+ * with the package's `deriveBackendSet`.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { ConfigError } from '@nitrox/core';
-import { KubeConnection, KubernetesSource } from '@nitrox/kubernetes';
+import { type BackendSet, ConfigError, type Informer, Projection } from '@nitrox/core';
+import {
+  type BackendMode,
+  deriveBackendSet,
+  type EndpointsInfo,
+  KubeConnection,
+  KubernetesSource,
+  type NodeInfo,
+  type ServiceInfo,
+} from '@nitrox/kubernetes';
 import type { SourceRuntime } from './adapters.js';
 import type { KubernetesSourceConfig } from './config-schema.js';
 import { groupedSourceRuntime } from './grouped-source.js';
@@ -73,6 +84,13 @@ export function serviceKey(app: string, defaultNamespace: string): string {
   return app.includes('/') ? app : `${defaultNamespace}/${app}`;
 }
 
+/** The projection key of a mapping's pool: its address mode, port name and service (`namespace/name`). */
+export function poolShapeKey(mode: BackendMode, port: string | undefined, service: string): string {
+  return `${mode}|${port ?? ''}|${service}`;
+}
+
+type Inputs = { services: Informer<ServiceInfo>; endpoints: Informer<EndpointsInfo>; nodes: Informer<NodeInfo> };
+
 /** Build the runtime of one `kubernetes` source entry. */
 export function kubernetesRuntime(
   name: string,
@@ -83,34 +101,85 @@ export function kubernetesRuntime(
   const access = kubeAccess(name, config, secrets, baseDir);
   const connection = new KubeConnection({ kubeConfig: access.kubeConfig, ...(access.tokenFile ? { tokenFile: access.tokenFile } : {}) });
   const defaultNamespace = config.namespace ?? access.contextNamespace ?? 'default';
-  const keyOf = (m: ResolvedMapping) => serviceKey(m.app, defaultNamespace);
+  const serviceOf = (m: ResolvedMapping) => serviceKey(m.app, defaultNamespace);
+  const portOf = (m: ResolvedMapping) => (typeof m.port === 'string' ? m.port : undefined);
   const runtime = groupedSourceRuntime(name, 'kubernetes', {
-    groupOf: (m) => `${m.mode}|${m.port ?? ''}`,
-    keyOf,
-    create(mappings, keys) {
-      const first = mappings[0] as ResolvedMapping;
-      const namespaces = new Set([...keys].map((k) => k.split('/')[0]));
+    // One group: every mapping of the entry shares the informers.
+    groupOf: () => 'all',
+    keyOf: (m) => poolShapeKey(m.mode, portOf(m), serviceOf(m)),
+    create(mappings) {
+      const shapes = new Map<string, { service: string; mode: BackendMode; port: string | undefined }>();
+      const shapesOf = new Map<string, string[]>();
+      for (const m of mappings) {
+        const shape = { service: serviceOf(m), mode: m.mode, port: portOf(m) };
+        const key = poolShapeKey(shape.mode, shape.port, shape.service);
+        if (shapes.has(key)) continue;
+        shapes.set(key, shape);
+        shapesOf.set(shape.service, [...(shapesOf.get(shape.service) ?? []), key]);
+      }
+      const services = [...shapesOf.keys()];
+      const namespaces = new Set(services.map((k) => k.split('/')[0]));
       const namespace = config.namespace ?? (namespaces.size === 1 ? ([...namespaces][0] as string) : '*');
+      // nodeport mode makes the source keep node names in endpoints, index them, and watch Nodes.
       const source = new KubernetesSource({
         connection,
         namespace,
-        services: [...keys],
-        mode: first.mode,
-        ...(typeof first.port === 'string' ? { portName: first.port } : {}),
+        services,
+        mode: mappings.some((m) => m.mode === 'nodeport') ? 'nodeport' : 'pod',
         endpointsApi: config.endpoints,
       });
+      const informers = source.informers;
+      const slices = config.endpoints === 'endpointslices';
+      const affected = (service: string): readonly string[] => shapesOf.get(service) ?? [];
+      const inputs: Partial<Inputs> = informers.nodes
+        ? { services: informers.services, endpoints: informers.endpoints, nodes: informers.nodes }
+        : { services: informers.services, endpoints: informers.endpoints };
+      const projection = new Projection<BackendSet, Partial<Inputs>>({
+        name: `kubernetes source ${name}`,
+        inputs,
+        affects: {
+          services: (item) => affected(item.key),
+          endpoints: (item) => affected(item.value.service),
+          nodes: (item, caches) => (caches.endpoints?.byIndex('node', item.key) ?? []).flatMap((e) => affected(e.value.service)),
+        },
+        derive: (key, caches) => {
+          const shape = shapes.get(key);
+          const service = shape ? caches.services?.get(shape.service)?.value : undefined;
+          if (!shape || !service) return undefined;
+          const groups = slices
+            ? (caches.endpoints?.byIndex('service', shape.service) ?? []).flatMap((e) => e.value.groups)
+            : (caches.endpoints?.get(shape.service)?.value.groups ?? []);
+          return deriveBackendSet(service, groups, (node) => caches.nodes?.get(node)?.value, {
+            mode: shape.mode,
+            portName: shape.port,
+            nodeAddressType: 'InternalIP',
+            includeNotReady: false,
+            nameOf: () => shape.service,
+          });
+        },
+      });
       return {
-        list: (signal) => source.list(signal),
-        watch: (from, signal) => source.watch(from, signal),
-        start: () => source.start(),
-        stop: () => source.stop(),
-        hasSynced: () => source.hasSynced(),
-        waitForSync: (signal) => source.waitForSync(signal),
-        onError: (listener) => source.on('error', listener),
-        get: (key) => source.cache.get(key),
+        list: (signal) => projection.list(signal),
+        watch: (from, signal) => projection.watch(from, signal),
+        // The informers are started directly: the source's own single-shape projection is not needed.
+        start: () => {
+          projection.start();
+          for (const informer of Object.values(informers)) informer.start();
+        },
+        stop: async () => {
+          await Promise.all(Object.values(informers).map((i) => i.stop()));
+          await projection.stop();
+        },
+        hasSynced: () => projection.hasSynced(),
+        waitForSync: (signal) => projection.waitForSync(signal),
+        onError: (listener) => {
+          source.on('error', listener);
+          projection.on('error', listener);
+        },
+        get: (key) => projection.cache.get(key),
         counters: () => {
           const total = { lists: 0, relists: 0, watchRestarts: 0, errors: 0, malformed: 0, events: 0 };
-          for (const informer of Object.values(source.informers)) {
+          for (const informer of Object.values(informers)) {
             const s = informer.stats;
             total.lists += s.lists;
             total.relists += s.relists;

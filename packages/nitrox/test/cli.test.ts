@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { endpointSlice, type KubeSimulator, node, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { type NitroSimulator, startNitroSimulator } from '@nitrox/netscaler/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, logLines, runCli, spawnCli, waitFor } from './helpers.js';
+import { type CliProcess, exitWithin, killAll, logLines, runCli, spawnCli, waitFor } from './helpers.js';
 
 const password = 'n1tro-Secret-Pa55';
 const token = 'kube-Token-0123456789';
@@ -63,6 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await killAll();
   await kube?.close();
   await nitro?.close();
 });
@@ -86,7 +87,7 @@ describe('nitrox run', { timeout: 60_000 }, () => {
     expect(metrics).toMatch(/nitrox_sink_requests_total\{sink="adc",result="ok"\} [1-9]/);
     expect(metrics).toMatch(/nitrox_seconds_since_last_sync\{mapping="web"\} \d/);
     expect(metrics).toContain('nitrox_queue_depth{mapping="web"}');
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
   });
 
   it('follows a change in the cluster', async () => {
@@ -97,7 +98,7 @@ describe('nitrox run', { timeout: 60_000 }, () => {
   it('exits 0 on SIGTERM after logging out, and never prints a secret', async () => {
     const logoutsBefore = nitro.requestLog.count({ type: 'logout' });
     proc.child.kill('SIGTERM');
-    expect(await proc.exited).toBe(0);
+    expect(await exitWithin(proc)).toBe(0);
     expect(nitro.requestLog.count({ type: 'logout' })).toBe(logoutsBefore + 1);
     const lines = logLines(proc.stdout());
     expect(lines.some((l) => l.msg === 'stopped')).toBe(true);
@@ -159,10 +160,25 @@ describe('invalid configuration', { timeout: 60_000 }, () => {
 });
 
 describe('nitrox demo', () => {
-  it('plays the whole story and exits 0', { timeout: 90_000 }, async () => {
-    const { code, stdout } = await runCli(['demo', '--fast']);
+  it('plays the whole story and exits 0', { timeout: 120_000 }, async () => {
+    const { code, stdout } = await runCli(['demo', '--fast'], {}, 100_000);
     expect(stdout).toContain('every pool converged after every act');
     expect(stdout).not.toContain('did not converge');
     expect(code).toBe(0);
+    // Every act reports its latency and NITRO calls, and the faults of the story really happened.
+    expect(stdout.match(/✓ converged in \S+ with \d+ NITRO calls? \(\d+ writes?\)/g)).toHaveLength(7);
+    const counter = (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(stdout)?.[1]);
+    expect(counter('logins')).toBeGreaterThanOrEqual(2);
+    expect(counter('watch restarts')).toBeGreaterThanOrEqual(1);
+    expect(counter('relists')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps running with --forever until interrupted, then exits 0', { timeout: 120_000 }, async () => {
+    const p = spawnCli(['demo', '--fast', '--forever']);
+    await waitFor('the story to end', () => p.stdout().includes('Still running') || p.child.exitCode !== null, 100_000);
+    expect(p.child.exitCode, p.stderr()).toBeNull();
+    expect(p.stdout()).toContain('every pool converged after every act');
+    p.child.kill('SIGINT');
+    expect(await exitWithin(p)).toBe(0);
   });
 });

@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { endpointSlice, type KubeSimulator, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { type NitroSimulator, startNitroSimulator } from '@nitrox/netscaler/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliProcess, logLines, spawnCli, waitFor } from './helpers.js';
+import { type CliProcess, exitWithin, killAll, logLines, spawnCli, waitFor } from './helpers.js';
 
 let kube: KubeSimulator;
 let nitro: NitroSimulator;
 let configFile: string;
-const replicas: CliProcess[] = [];
 
 function publish(ips: string[]): void {
   kube.store.apply(
@@ -25,7 +24,7 @@ function publish(ips: string[]): void {
 async function metric(p: CliProcess, name: string): Promise<number | undefined> {
   const address = logLines(p.stdout()).find((l) => l.address)?.address;
   if (!address) return undefined;
-  const text = await (await fetch(`http://${address}/metrics`)).text();
+  const text = await (await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return match ? Number(match[1]) : undefined;
 }
@@ -51,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  await killAll();
   await kube?.close();
   await nitro?.close();
 });
@@ -59,23 +58,21 @@ afterAll(async () => {
 it('lets only the leader write, and fails over when it stops', async () => {
   const env = { TEST_NS_PASSWORD: 'pw-for-election' };
   const a = spawnCli(['run', '--config', configFile], { ...env, HOSTNAME: 'replica-a' });
-  replicas.push(a);
   await waitFor('replica a to converge the pool', () => nitro.state.members('sg-web').join() === '10.2.0.1:8080', 30_000);
   expect(await metric(a, 'nitrox_leader')).toBe(1);
 
   const b = spawnCli(['run', '--config', configFile], { ...env, HOSTNAME: 'replica-b' });
-  replicas.push(b);
   await waitFor('replica b to sync as a follower', async () => (await metric(b, 'nitrox_source_synced{source="cluster"}')) === 1, 30_000);
   expect(await metric(b, 'nitrox_leader')).toBe(0);
   const lease = kube.store.get('leases', 'default', 'nitrox-test') as { spec?: { holderIdentity?: string } } | undefined;
   expect(lease?.spec?.holderIdentity).toMatch(/^replica-a-/);
 
   a.child.kill('SIGTERM');
-  expect(await a.exited).toBe(0);
+  expect(await exitWithin(a)).toBe(0);
   await waitFor('replica b to take the lease', async () => (await metric(b, 'nitrox_leader')) === 1, 30_000);
   publish(['10.2.0.1', '10.2.0.2']);
   await waitFor('replica b to converge the change', () => nitro.state.members('sg-web').join() === '10.2.0.1:8080,10.2.0.2:8080', 30_000);
 
   b.child.kill('SIGTERM');
-  expect(await b.exited).toBe(0);
+  expect(await exitWithin(b)).toBe(0);
 }, 90_000);
