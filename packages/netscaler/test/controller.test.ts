@@ -35,4 +35,64 @@ describe('NetScalerSink driven by a core Controller', () => {
     expect(sim.state.servicegroups.has('web')).toBe(true); // the servicegroup and its binding stay
     expect(sim.requestLog.count({ type: 'login' })).toBe(1);
   });
+
+  // A restart: the pool was built by an earlier Nitrox; the new one starts before its source knows the pool.
+  async function restartedWithPool(members = 3) {
+    const sim = await simulator();
+    const before = sink(sim);
+    await before.apply('web', pool('web', members));
+    await before.stop();
+    sim.requestLog.clear();
+    cleanup.push(() => sim.close());
+    return sim;
+  }
+
+  it('start-up guard: a restart whose first desired state lacks the pool does not wipe it (even with allowEmpty)', async () => {
+    const sim = await restartedWithPool();
+    const s = sink(sim, { allowEmpty: true });
+    const store = new MemoryStore<BackendSet>();
+    // actualKeys reports the pool the appliance holds, so the controller reconciles it with `undefined`.
+    const controller = new Controller<BackendSet>({ source: store, reconcile: sinkReconciler(s), resyncMs: 50, actualKeys: () => ['web'] });
+    cleanup.push(() => s.stop(), () => controller.stop());
+    controller.start();
+    await waitFor(() => s.stats.guardedStartup >= 3, 10_000, 'several guarded passes (initial and resyncs)');
+    expect(sim.requestLog.writes()).toEqual([]);
+    expect(sim.state.members('web')).toEqual(pool('web', 3).members.map((m) => `${m.address}:${m.port}`));
+    // Once the source delivers the pool, it converges (removals allowed from then on).
+    store.put('web', pool('web', 1));
+    await waitFor(() => sim.state.members('web').length === 1, 10_000, 'converged to 1');
+  });
+
+  it('empty-set guard: a restart whose first desired state is an empty pool does not wipe it', async () => {
+    const sim = await restartedWithPool();
+    const s = sink(sim);
+    const store = new MemoryStore<BackendSet>();
+    store.put('web', { name: 'web', members: [] }); // a source that answered "nothing" right after start
+    const controller = new Controller<BackendSet>({ source: store, reconcile: sinkReconciler(s), resyncMs: 50 });
+    cleanup.push(() => s.stop(), () => controller.stop());
+    controller.start();
+    await waitFor(() => s.stats.guardedEmpty >= 3, 10_000, 'several guarded passes');
+    const passes = s.stats.applies;
+    store.delete('web'); // and a deletion is no better
+    await waitFor(() => s.stats.applies > passes, 10_000, 'the deletion reconciled');
+    expect(s.stats.guardedEmpty).toBe(s.stats.applies);
+    expect(sim.requestLog.writes()).toEqual([]);
+    expect(sim.state.members('web')).toHaveLength(3);
+  });
+
+  it("start-up guard 'ready': adds go ahead at once, removals wait for markReady()", async () => {
+    const sim = await restartedWithPool();
+    const s = sink(sim, { startupGuard: 'ready' });
+    const store = new MemoryStore<BackendSet>();
+    store.put('web', pool('web', 2, 8080, 3)); // 10.0.0.3, 10.0.0.4: keeps one, adds one, drops two
+    const controller = new Controller<BackendSet>({ source: store, reconcile: sinkReconciler(s), resyncMs: 50 });
+    cleanup.push(() => s.stop(), () => controller.stop());
+    controller.start();
+    await waitFor(() => s.stats.guardedStartup >= 4, 10_000, 'removals withheld on two passes');
+    expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080', '10.0.0.4:8080']);
+    expect(sim.requestLog.writes().every((e) => e.query.action !== 'unbind')).toBe(true);
+    s.markReady();
+    await waitFor(() => sim.state.members('web').length === 2, 10_000, 'removals after markReady');
+    expect(sim.state.members('web')).toEqual(['10.0.0.3:8080', '10.0.0.4:8080']);
+  });
 });
