@@ -46,7 +46,7 @@ const tls = {
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
-/** A Kubernetes cluster: kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config) or a server URL and token. */
+/** A Kubernetes cluster: a server URL and token, or a kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account). */
 export const kubernetesSource = z.strictObject({
   type: z.literal('kubernetes'),
   kubeconfig: z.string().min(1).optional(),
@@ -167,6 +167,21 @@ export const nitroxConfig = z
     leaderElection: leaderElectionConfig.optional(),
   })
   .superRefine((config, ctx) => {
+    // Settings that exclude or need each other, checked here so that `validate` reports them too.
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    for (const [n, source] of Object.entries(config.sources)) {
+      if (source.type === 'kubernetes') {
+        if (source.server && source.kubeconfig) issue(['sources', n, 'kubeconfig'], 'expected either server or kubeconfig, not both');
+        if (source.tokenFrom && 'env' in source.tokenFrom && !source.server) issue(['sources', n, 'tokenFrom'], 'expected server with tokenFrom: { env } (with a kubeconfig, use the kubeconfig user)');
+      }
+      if (source.type === 'marathon' && (source.username === undefined) !== (source.passwordFrom === undefined)) {
+        issue(['sources', n, source.username === undefined ? 'username' : 'passwordFrom'], 'expected username and passwordFrom together (or neither)');
+      }
+      if (source.type === 'swarm' && source.socketPath && source.url) issue(['sources', n, 'url'], 'expected either socketPath or url, not both');
+    }
+    for (const [n, sink] of Object.entries(config.sinks)) {
+      if (sink.username !== undefined && sink.usernameFrom !== undefined) issue(['sinks', n, 'usernameFrom'], 'expected username or usernameFrom, not both');
+    }
     const pools = new Map<string, number>();
     config.mappings.forEach((m, i) => {
       const source = config.sources[m.source];

@@ -128,6 +128,25 @@ describe('loadConfig', () => {
   });
 });
 
+describe('settings that exclude or need each other', () => {
+  it('names the setting before anything connects', async () => {
+    const sink = valid.sinks.adc;
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ sources: { k8s: { type: 'kubernetes', server: 'https://k:6443', kubeconfig: 'kc' } } }, 'sources.k8s.kubeconfig', 'not both'],
+      [{ sources: { k8s: { type: 'kubernetes', tokenFrom: { env: 'T' } } } }, 'sources.k8s.tokenFrom', 'expected server'],
+      [{ sources: { k8s: { type: 'marathon', url: 'http://m:8080', username: 'ops' } } }, 'sources.k8s.passwordFrom', 'together'],
+      [{ sources: { k8s: { type: 'marathon', url: 'http://m:8080', passwordFrom: { env: 'P' } } } }, 'sources.k8s.username', 'together'],
+      [{ sources: { k8s: { type: 'swarm', socketPath: '/s', url: 'http://d:2375' } } }, 'sources.k8s.url', 'not both'],
+      [{ sinks: { adc: { ...sink, usernameFrom: { env: 'U' } } } }, 'sinks.adc.usernameFrom', 'not both'],
+    ];
+    for (const [patch, path, expected] of cases) {
+      const doc = { ...valid, ...patch, mappings: [{ source: 'k8s', app: 'default/web', sink: 'adc' }] };
+      const err = await configError(doc, { env: { ...env, T: 't', P: 'p', U: 'u' } });
+      expect([err.path, err.message]).toEqual([path, expect.stringContaining(expected)]);
+    }
+  });
+});
+
 describe('source-specific mapping rules', () => {
   it('wants port names for kubernetes and no port for swarm', async () => {
     const k = await resolveConfig({ ...valid, mappings: [{ ...valid.mappings[0], port: 8080 }] }, { env }).catch((e: unknown) => e);

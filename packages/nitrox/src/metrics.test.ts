@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpsServer } from './http-server.js';
 import { NitroxMetrics } from './metrics.js';
@@ -32,6 +33,16 @@ describe('NitroxMetrics', () => {
     text = await metrics.render();
     expect(text).toContain('nitrox_watch_restarts_total{source="k8s"} 5');
     expect(text).toContain('nitrox_queue_depth{mapping="web"} 0');
+  });
+
+  it('exports exactly the metrics docs/metrics.md lists', async () => {
+    const doc = await readFile(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `(nitrox_[a-z_]+)` \|/gm)].map((m) => m[1]));
+    const metrics = new NitroxMetrics();
+    const exported = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(exported.filter((n) => n.startsWith('nitrox_process_')).length).toBeGreaterThan(0);
+    expect(new Set(exported.filter((n) => !n.startsWith('nitrox_process_')))).toEqual(documented);
+    expect(doc).toContain('`nitrox_process_`');
   });
 
   it('counts errors by code', async () => {
