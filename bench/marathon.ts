@@ -14,9 +14,12 @@ import { type MarathonSimulator, startMarathonSimulator, waitFor } from '../pack
 
 const fetches = (sim: MarathonSimulator): number => sim.requests.apps + sim.requests.app + sim.requests.appTasks;
 
+/** Wait until the stream is open and the snapshot that follows the connect has been applied (not just started). */
 async function connected(sim: MarathonSimulator, source: MarathonSource): Promise<void> {
+  let applied = 0;
+  source.on('snapshot', () => applied++);
   await source.list(AbortSignal.timeout(30_000));
-  await waitFor(() => source.stats.connects >= 1 && source.stats.snapshots >= 2, { timeoutMs: 30_000 });
+  await waitFor(() => source.stats.connects >= 1 && applied >= 2, { timeoutMs: 30_000 });
   await waitFor(() => sim.events.open >= 1);
 }
 

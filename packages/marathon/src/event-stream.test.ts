@@ -123,6 +123,18 @@ describe('MarathonEventStream', () => {
     await stream.stop();
   });
 
+  it('spreads reconnects with jitter from the injected random source', async () => {
+    const { clock, server, stream, disconnects } = setup({
+      backoff: { initialMs: 1_000, maxMs: 8_000, jitter: 1.0, resetAfterMs: 60_000 },
+      random: () => 0.25,
+    });
+    server.failNext = 2;
+    stream.start();
+    await clock.advanceUntil(() => disconnects.length === 2);
+    expect(disconnects.map((d) => d.delayMs)).toEqual([1_250, 2_500]);
+    await stream.stop();
+  });
+
   it('reports malformed data as a typed error and keeps delivering on the same connection', async () => {
     const { clock, server, stream, events, disconnects, connects } = setup();
     const log: string[] = [];

@@ -145,6 +145,25 @@ describe('MarathonSource on virtual time', () => {
     await source.stop();
   });
 
+  it('never takes a pool from event payloads: lying events only cause a refetch of the truth', async () => {
+    const { clock, fake, source, hosts } = setup();
+    fake.setApp('/web', ['10.0.0.1']);
+    source.start();
+    await clock.flush();
+    const fetches = fake.calls.getAppTasks + fake.calls.getApp + fake.calls.listApps;
+    // Each event claims something Marathon's task list does not show.
+    fake.emit({ eventType: 'status_update_event', appId: '/web', taskStatus: 'TASK_RUNNING', host: '6.6.6.6', ports: [1] });
+    fake.emit({ eventType: 'status_update_event', appId: '/web', taskStatus: 'TASK_KILLED', host: '10.0.0.1', ports: [31000] });
+    fake.emit({ eventType: 'app_terminated_event', appId: '/web' });
+    fake.emit({ eventType: 'instance_changed_event', runSpecId: '/ghost', condition: 'Running', host: '6.6.6.7' });
+    await clock.advance(1_000);
+    expect(fake.calls.getAppTasks + fake.calls.getApp + fake.calls.listApps).toBeGreaterThan(fetches);
+    expect(hosts('/web')).toEqual(['10.0.0.1']);
+    expect(source.get('/ghost')).toBeUndefined();
+    expect(source.stats.deletes).toBe(0);
+    await source.stop();
+  });
+
   it('writes a pool only when its members change', async () => {
     const { clock, fake, source } = setup();
     fake.setApp('/web', ['10.0.0.1']);
