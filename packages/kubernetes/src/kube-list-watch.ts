@@ -5,9 +5,26 @@
  * become `ExpiredError`, so the informer relists. resourceVersions stay opaque strings in
  * `Versioned.sourceVersion`; `Versioned.version` is a per-source monotonic number. A malformed line is
  * reported and ends the watch, so the informer resumes from the last good revision and loses nothing.
+ * Lists are consistent reads (`resourceVersion` unset, served from etcd and pageable), never `resourceVersion=0`
+ * (a possibly stale cache read that could move the cache back in time). A 429 or 5xx with `Retry-After` is
+ * waited out and the GET sent again, as client-go's REST client does.
  */
-import { ConfigError, ExpiredError, type ListResult, type ListWatch, MalformedEventError, SourceError, type Versioned, type WatchEvent } from '@nitrox/core';
-import type { KubeConnection } from './kube-connection.js';
+import {
+  type Clock,
+  ConfigError,
+  ExpiredError,
+  type ListResult,
+  type ListWatch,
+  MalformedEventError,
+  SourceError,
+  sleep,
+  systemClock,
+  type Versioned,
+  type WatchEvent,
+} from '@nitrox/core';
+import type { Dispatcher } from 'undici';
+import type { KubeConnection, KubeRequest } from './kube-connection.js';
+import { retryAfterMs } from './retry-after.js';
 import { collectionPath, type KubeResource, type KubeResourceName, kubeResources } from './resources.js';
 
 /** A Kubernetes object as received: only `metadata` is relied on. */
@@ -52,12 +69,23 @@ export interface KubeListWatchOptions<T> {
   random?: () => number;
   /** Called with every malformed object or line that was skipped. */
   onMalformed?: (error: MalformedEventError) => void;
+  /**
+   * How many answers 429/5xx with `Retry-After` one list page or watch request waits out before the error goes to
+   * the caller (client-go's REST client: 10); 0 never waits. @defaultValue 10
+   */
+  retryAfterLimit?: number;
+  /** Longest `Retry-After` honoured; longer requests wait this long. @defaultValue 60_000 */
+  maxRetryAfterMs?: number;
+  /** Time source for `Retry-After` waits. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 /** Defaults of {@link KubeListWatchOptions}. */
 export const kubeListWatchDefaults = {
   pageSize: 500,
   maxListAttempts: 3,
+  retryAfterLimit: 10,
+  maxRetryAfterMs: 60_000,
   /** client-go's reflector picks a watch timeout between 5 and 10 minutes to spread reconnects. */
   minTimeoutSeconds: 300,
   maxTimeoutSeconds: 600,
@@ -77,6 +105,9 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
   readonly #maxListAttempts: number;
   readonly #random: () => number;
   readonly #onMalformed: (error: MalformedEventError) => void;
+  readonly #retryAfterLimit: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #clock: Clock;
   #counter = 0;
   #malformedFrom: string | undefined;
 
@@ -101,6 +132,9 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
     this.#maxListAttempts = integer('maxListAttempts', options.maxListAttempts ?? kubeListWatchDefaults.maxListAttempts, 1);
     this.#random = options.random ?? Math.random;
     this.#onMalformed = options.onMalformed ?? (() => {});
+    this.#retryAfterLimit = integer('retryAfterLimit', options.retryAfterLimit ?? kubeListWatchDefaults.retryAfterLimit, 0);
+    this.#maxRetryAfterMs = integer('maxRetryAfterMs', options.maxRetryAfterMs ?? kubeListWatchDefaults.maxRetryAfterMs, 0);
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** The resource this watches. */
@@ -116,7 +150,7 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
       let cont: string | undefined;
       let expired = false;
       do {
-        const res = await this.#connection.request({
+        const res = await this.#get({
           path: this.#path,
           query: { ...this.#selectors, limit: this.#pageSize, continue: cont },
           signal,
@@ -160,7 +194,7 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
         kubeListWatchDefaults.minTimeoutSeconds +
           this.#random() * (kubeListWatchDefaults.maxTimeoutSeconds - kubeListWatchDefaults.minTimeoutSeconds),
       );
-    const res = await this.#connection.request({
+    const res = await this.#get({
       path: this.#path,
       query: { ...this.#selectors, watch: 1, resourceVersion: fromRevision, allowWatchBookmarks: true, timeoutSeconds },
       signal,
@@ -201,6 +235,18 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
       }
     } finally {
       if (!body.destroyed) body.destroy();
+    }
+  }
+
+  /** A GET that waits out 429/5xx answers carrying `Retry-After` (at most `retryAfterLimit` of them). */
+  async #get(req: KubeRequest): Promise<Dispatcher.ResponseData> {
+    for (let waits = 0; ; waits++) {
+      const res = await this.#connection.request(req);
+      const delay =
+        waits < this.#retryAfterLimit ? retryAfterMs(res.statusCode, res.headers['retry-after'], this.#maxRetryAfterMs) : undefined;
+      if (delay === undefined) return res;
+      await res.body.dump();
+      await sleep(this.#clock, delay, req.signal);
     }
   }
 

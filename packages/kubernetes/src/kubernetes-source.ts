@@ -173,6 +173,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
       ...(options.watchTimeoutSeconds === undefined ? {} : { timeoutSeconds: options.watchTimeoutSeconds }),
       ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
       ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     };
     const informerOptions = {
       idleTimeoutMs,

@@ -124,15 +124,75 @@ describe('KubeListWatch', () => {
     informer.start();
     await informer.waitForSync();
     await waitFor(() => sim.openWatches === 1);
-    sim.faults.injectWatchLine('{"type":"ADDED","object":');
+    const watchesBefore = sim.stats.watches;
+    sim.faults.injectWatchLine('{"type":"ADDED","object":{"secret":"do-not-echo"');
     sim.store.apply(ep('m0', '10.0.0.1'));
     await waitFor(() => informer.cache.has('default/m0'));
+    expect(sim.stats.watches).toBeGreaterThan(watchesBefore); // the bad line ended the watch; a new one delivered m0
+    const m0 = informer.cache.get('default/m0')?.sourceVersion as string;
     await waitFor(() => sim.openWatches === 1);
     sim.faults.corruptNextEvent();
-    sim.store.apply(ep('m1', '10.0.0.2'));
+    const m1 = sim.store.apply(ep('m1', '10.0.0.2')).metadata.resourceVersion as string;
     await waitFor(() => informer.cache.has('default/m1'), { message: 'm1 re-delivered' });
-    expect(malformed.length).toBeGreaterThanOrEqual(2);
-    expect(malformed[0]?.code).toBe('NITROX_MALFORMED_EVENT');
+    // The watch that re-delivered m1 started from a revision before m1: the last good one (m0 or a bookmark after it).
+    const from = Number(sim.stats.lastWatchQuery?.resourceVersion);
+    expect(from).toBeGreaterThanOrEqual(Number(m0));
+    expect(from).toBeLessThan(Number(m1));
+    expect(informer.cache.get('default/m1')?.sourceVersion).toBe(m1);
+    expect(informer.stats.relists).toBe(0); // resumed by re-watching, not by relisting
+    expect(malformed).toHaveLength(2);
+    for (const e of malformed) {
+      expect(e.code).toBe('NITROX_MALFORMED_EVENT');
+      expect(e.message).toMatch(/watch endpoints: a line of the stream is not JSON \(\d+ bytes\)/);
+      expect(e.message).not.toContain('do-not-echo');
+    }
+  });
+
+  it('waits out a 429 with Retry-After on the clock before sending the list again, up to retryAfterLimit', async () => {
+    const { sim, connection } = await setup();
+    sim.store.apply(ep('a', '10.0.0.1'));
+    const clock = new VirtualClock();
+    const source = new KubeListWatch({ connection, resource: 'endpoints', namespace: 'default', clock, retryAfterLimit: 2 });
+    const signal = new AbortController().signal;
+    sim.faults.failRequests({ status: 429, retryAfterSeconds: 2 });
+    const listing = source.list(signal);
+    await waitFor(() => clock.pendingTimers === 1, { message: 'waiting out Retry-After' });
+    const requests = sim.stats.requests;
+    await clock.advance(1_999);
+    expect(sim.stats.requests).toBe(requests); // not sent again before the 2 s have passed
+    await clock.advance(1);
+    await expect(listing).resolves.toMatchObject({ items: [{ key: 'default/a' }] });
+    expect(sim.stats.requests).toBe(requests + 1);
+
+    sim.faults.failRequests({ count: 3, status: 504, retryAfterSeconds: 1 });
+    const failing = source.list(signal).catch((e: unknown) => e);
+    for (let i = 0; i < 2; i++) {
+      await waitFor(() => clock.pendingTimers === 1, { message: `wait ${i + 1}` });
+      await clock.advance(1_000);
+    }
+    const error = (await failing) as SourceError;
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ status: 504, peerCode: 'Timeout', retryable: true });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('waits out "Too large resource version" (504 + Retry-After) on a watch from a revision the server has not reached', async () => {
+    const { sim, connection } = await setup();
+    const clock = new VirtualClock();
+    const source = new KubeListWatch({ connection, resource: 'endpoints', namespace: 'default', clock, timeoutSeconds: 30 });
+    const ahead = String(Number(sim.store.revision) + 1);
+    const controller = new AbortController();
+    const events = source.watch(ahead, controller.signal)[Symbol.asyncIterator]();
+    const next = events.next();
+    await waitFor(() => clock.pendingTimers === 1, { message: 'waiting out Retry-After' });
+    sim.store.apply(ep('x', '10.0.0.1')); // the server reaches the revision
+    await clock.advance(1_000);
+    await waitFor(() => sim.openWatches === 1, { message: 'watch re-sent' });
+    sim.store.apply(ep('y', '10.0.0.2'));
+    await expect(next).resolves.toMatchObject({ value: { type: 'added', item: { key: 'default/y' } } });
+    expect(sim.stats.lastWatchQuery).toMatchObject({ resourceVersion: ahead, allowWatchBookmarks: 'true', timeoutSeconds: '30' });
+    controller.abort();
+    await events.return?.(undefined);
   });
 
   it('retries 5xx answers until the list succeeds', async () => {

@@ -67,6 +67,57 @@ describe('API-server simulator', () => {
     expect(gone[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
   });
 
+  it('serves list resourceVersion semantics: unset/0 = latest, NotOlderThan, Exact from history, 504 + Retry-After when too new', async () => {
+    type List = { metadata: { resourceVersion: string; continue?: string }; items: { metadata: { name: string } }[] };
+    const base = `${sim.url}/api/v1/namespaces/default/services`;
+    const names = (list: List) => list.items.map((i) => i.metadata.name);
+    sim.store.apply(service({ name: 'a', ports: [{ port: 80 }] }));
+    const atA = sim.store.revision;
+    sim.store.apply(service({ name: 'b', ports: [{ port: 80 }] }));
+    sim.store.apply(service({ name: 'a', labels: { v: '2' }, ports: [{ port: 81 }] }));
+    sim.store.delete('services', 'default', 'b');
+    const now = sim.store.revision;
+    for (const query of ['', '?resourceVersion=0', `?resourceVersion=${atA}`, `?resourceVersion=${atA}&resourceVersionMatch=NotOlderThan`]) {
+      const list = (await (await fetch(base + query)).json()) as List;
+      expect({ query, rv: list.metadata.resourceVersion, names: names(list) }).toEqual({ query, rv: now, names: ['a'] });
+    }
+    const exact = (await (await fetch(`${base}?resourceVersion=${atA}&resourceVersionMatch=Exact`)).json()) as List;
+    expect(exact.metadata.resourceVersion).toBe(atA);
+    expect(exact.items).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ name: 'a', resourceVersion: atA }) })]);
+    const mid = String(Number(atA) + 1);
+    const page1 = (await (await fetch(`${base}?resourceVersion=${mid}&resourceVersionMatch=Exact&limit=1`)).json()) as List;
+    const token = page1.metadata.continue as string;
+    expect(token).toEqual(expect.any(String));
+    expect((await fetch(`${base}?limit=1&resourceVersion=${mid}&continue=${token}`)).status).toBe(400);
+    const page2 = (await (await fetch(`${base}?limit=1&continue=${token}`)).json()) as List;
+    expect({ rv: page2.metadata.resourceVersion, names: [...names(page1), ...names(page2)] }).toEqual({ rv: mid, names: ['a', 'b'] });
+
+    const future = String(Number(now) + 5);
+    for (const url of [`${base}?resourceVersion=${future}`, `${base}?watch=1&resourceVersion=${future}`]) {
+      const tooLarge = await fetch(url);
+      expect(tooLarge.status).toBe(504);
+      expect(tooLarge.headers.get('retry-after')).toBe('1');
+      expect(await tooLarge.json()).toMatchObject({
+        kind: 'Status',
+        code: 504,
+        reason: 'Timeout',
+        details: { causes: [{ reason: 'ResourceVersionTooLarge' }], retryAfterSeconds: 1 },
+      });
+    }
+    sim.faults.expireHistory();
+    expect((await fetch(`${base}?resourceVersion=${atA}&resourceVersionMatch=Exact`)).status).toBe(410);
+    expect((await fetch(`${base}?resourceVersionMatch=Exact`)).status).toBe(400);
+  });
+
+  it('answers injected failures with Retry-After when asked', async () => {
+    sim.faults.failRequests({ status: 429, retryAfterSeconds: 3 });
+    const res = await fetch(`${sim.url}/api/v1/nodes`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.json()).toMatchObject({ reason: 'TooManyRequests', details: { retryAfterSeconds: 3 } });
+    expect((await fetch(`${sim.url}/api/v1/nodes`)).status).toBe(200);
+  });
+
   it('validates its options', async () => {
     await expect(startKubeSimulator({ historyLimit: 0 })).rejects.toThrow(/historyLimit/);
     await expect(startKubeSimulator({ expiryStyle: 'never' as never })).rejects.toThrow(/expiryStyle/);

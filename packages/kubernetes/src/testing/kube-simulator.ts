@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '@nitrox/core';
-import { type KubeResource, kubeResources } from '../resources.js';
 import { parseSelector } from '../selectors.js';
 import { type KubeObject, SimulatorStore, SimulatorStoreError, statusObject } from './simulator-store.js';
+import { parseRoute, type Route, readVersion } from './simulator-request.js';
 import { SimulatorWatch } from './simulator-watch.js';
 import { type KubeSimulatorFaults, SimulatorFaults } from './simulator-faults.js';
 
@@ -64,6 +64,8 @@ export interface KubeSimulatorStats {
   lists: number;
   watches: number;
   unauthorized: number;
+  /** Query of the last watch request (`resourceVersion`, `timeoutSeconds`, …), or `undefined` before any. */
+  lastWatchQuery: Readonly<Record<string, string>> | undefined;
 }
 
 /** A running simulator. */
@@ -78,6 +80,8 @@ export interface KubeSimulator {
   readonly stats: Readonly<KubeSimulatorStats>;
   /** Number of watches currently open. */
   readonly openWatches: number;
+  /** Number of client connections currently open (keep-alive ones included). */
+  readonly openConnections: number;
   /** Replace the accepted bearer token (token rotation); `undefined` accepts any caller. */
   setToken(token: string | undefined): void;
   /** Send a BOOKMARK at the current revision on every open watch that allows them. */
@@ -86,43 +90,6 @@ export interface KubeSimulator {
   kubeConfig(options?: { token?: string; namespace?: string }): KubeConfig;
   /** Stop serving and destroy every open connection. */
   close(): Promise<void>;
-}
-
-interface Route {
-  resource: KubeResource;
-  namespace: string | undefined;
-  name: string | undefined;
-  legacyWatch: boolean;
-}
-
-function parseRoute(pathname: string): Route | undefined {
-  const segments = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
-  let group = '';
-  let version: string | undefined;
-  let rest: string[];
-  if (segments[0] === 'api') {
-    version = segments[1];
-    rest = segments.slice(2);
-  } else if (segments[0] === 'apis') {
-    group = segments[1] ?? '';
-    version = segments[2];
-    rest = segments.slice(3);
-  } else return undefined;
-  let legacyWatch = false;
-  if (rest[0] === 'watch') {
-    legacyWatch = true;
-    rest = rest.slice(1);
-  }
-  let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  if (rest.length < 1 || rest.length > 2) return undefined;
-  const resource = (kubeResources as Record<string, KubeResource>)[rest[0] as string];
-  if (!resource || resource.group !== group || resource.version !== version) return undefined;
-  if (!resource.namespaced && namespace !== undefined) return undefined;
-  return { resource, namespace, name: rest[1], legacyWatch };
 }
 
 interface Snapshot {
@@ -147,18 +114,25 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
   const watches = new Set<SimulatorWatch>();
   const sockets = new Set<Socket>();
   const snapshots = new Map<string, Snapshot>();
-  const stats: KubeSimulatorStats = { requests: 0, lists: 0, watches: 0, unauthorized: 0 };
+  const stats: KubeSimulatorStats = { requests: 0, lists: 0, watches: 0, unauthorized: 0, lastWatchQuery: undefined };
   let token = options.token;
   const expiredReason = options.expiredReason ?? kubeSimulatorDefaults.expiredReason;
   const faults = new SimulatorFaults(store, watches, snapshots, expiredReason);
 
-  const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
   const sendStatus = (res: ServerResponse, code: number, reason: string, message: string): void =>
     sendJson(res, code, statusObject(code, reason, message));
+  /** 429/5xx with `Retry-After`, as the API server's response writers send them. */
+  const sendRetryAfter = (res: ServerResponse, code: number, reason: string, message: string, seconds: number, cause?: string): void => {
+    const details = { ...(cause ? { causes: [{ reason: cause, message }] } : {}), retryAfterSeconds: seconds };
+    sendJson(res, code, { ...statusObject(code, reason, message), details }, { 'retry-after': String(seconds) });
+  };
+  const tooLarge = (res: ServerResponse, rv: number): void =>
+    sendRetryAfter(res, 504, 'Timeout', `Too large resource version: ${rv}, current: ${store.revision}`, 1, 'ResourceVersionTooLarge');
 
   const readBody = async (req: IncomingMessage): Promise<KubeObject | undefined> => {
     const chunks: Buffer[] = [];
@@ -192,14 +166,37 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         sendStatus(res, 410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
         return;
       }
+      if (query.get('resourceVersion')) {
+        sendStatus(res, 400, 'BadRequest', 'specifying resource version is not allowed when using continue');
+        return;
+      }
     } else {
+      const read = readVersion(query);
+      if ('error' in read) {
+        sendStatus(res, 400, 'BadRequest', read.error);
+        return;
+      }
+      let objects = store.list(route.resource.plural, route.namespace);
+      let rv = store.revision;
+      if (read.rv !== undefined && read.rv > Number(store.revision)) {
+        tooLarge(res, read.rv);
+        return;
+      }
+      if (read.exact && read.rv !== undefined) {
+        const past = store.listAt(route.resource.plural, route.namespace, read.rv);
+        if (past === undefined) {
+          sendStatus(res, 410, 'Expired', `too old resource version: ${read.rv} (${store.floor})`);
+          return;
+        }
+        objects = past;
+        rv = String(read.rv);
+      }
       const labels = parseSelector(query.get('labelSelector') ?? undefined);
       const fields = parseSelector(query.get('fieldSelector') ?? undefined, 'fieldSelector');
-      const items = store
-        .list(route.resource.plural, route.namespace)
+      const items = objects
         .filter(({ object: o }) => labels(o.metadata.labels) && fields({ 'metadata.name': o.metadata.name, 'metadata.namespace': o.metadata.namespace ?? '' }))
         .map(({ json }) => json);
-      snapshot = { rv: store.revision, items };
+      snapshot = { rv, items };
       snapshotId = randomUUID();
     }
     const end = limit > 0 ? Math.min(snapshot.items.length, offset + limit) : snapshot.items.length;
@@ -216,6 +213,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
 
   const handleWatch = async (res: ServerResponse, route: Route, query: URLSearchParams): Promise<void> => {
     stats.watches++;
+    stats.lastWatchQuery = Object.fromEntries(query);
     const rvParam = query.get('resourceVersion') ?? '';
     let fromRevision: number | undefined;
     if (rvParam !== '' && rvParam !== '0') {
@@ -224,6 +222,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         sendStatus(res, 400, 'BadRequest', `invalid resourceVersion "${rvParam}"`);
         return;
       }
+      if (fromRevision > Number(store.revision)) return tooLarge(res, fromRevision);
       if (fromRevision < store.floor) {
         const message = `too old resource version: ${rvParam} (${store.floor})`;
         if ((options.expiryStyle ?? kubeSimulatorDefaults.expiryStyle) === 'http') {
@@ -295,7 +294,12 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
       return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
     }
     const failure = faults.takeFailure(req.method ?? 'GET', isWatch);
-    if (failure !== undefined) return sendStatus(res, failure, 'InternalError', `injected failure (HTTP ${failure})`);
+    if (failure !== undefined) {
+      const reason = failure.status === 429 ? 'TooManyRequests' : failure.status === 504 ? 'Timeout' : 'InternalError';
+      const message = `injected failure (HTTP ${failure.status})`;
+      if (failure.retryAfterSeconds === undefined) return sendStatus(res, failure.status, reason, message);
+      return sendRetryAfter(res, failure.status, reason, message, failure.retryAfterSeconds);
+    }
     if (!route) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource ${url.pathname}`);
     try {
       if (req.method === 'GET' && route.name === undefined) {
@@ -327,6 +331,9 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
     stats,
     get openWatches() {
       return watches.size;
+    },
+    get openConnections() {
+      return sockets.size;
     },
     setToken(next) {
       token = next;

@@ -16,6 +16,14 @@ export interface FailRequestsOptions {
   watch?: boolean;
   /** Only fail requests with this method. */
   method?: string;
+  /** Send `Retry-After: <seconds>` with the failure (as the API server does with 429 and 504). */
+  retryAfterSeconds?: number;
+}
+
+/** A failure to answer with. */
+export interface InjectedFailure {
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
 }
 
 /** The fault switches of a running simulator. */
@@ -46,6 +54,7 @@ interface PendingFailure {
   status: number;
   watch: boolean | undefined;
   method: string | undefined;
+  retryAfterSeconds: number | undefined;
 }
 
 /** Implementation of {@link KubeSimulatorFaults}. */
@@ -66,18 +75,19 @@ export class SimulatorFaults implements KubeSimulatorFaults {
       status: options.status ?? 500,
       watch: options.watch,
       method: options.method,
+      retryAfterSeconds: options.retryAfterSeconds,
     });
   }
 
-  /** The status to fail this request with, if a pending failure matches it. */
-  takeFailure(method: string, watch: boolean): number | undefined {
+  /** The failure to answer this request with, if a pending one matches it. */
+  takeFailure(method: string, watch: boolean): InjectedFailure | undefined {
     for (const f of this.#failures) {
       if (f.remaining <= 0) continue;
       if (f.watch !== undefined && f.watch !== watch) continue;
       if (f.method !== undefined && f.method !== method) continue;
       f.remaining--;
       this.#failures = this.#failures.filter((x) => x.remaining > 0);
-      return f.status;
+      return { status: f.status, retryAfterSeconds: f.retryAfterSeconds };
     }
     return undefined;
   }

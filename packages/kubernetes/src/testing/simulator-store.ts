@@ -31,6 +31,8 @@ export interface StoredEvent {
   readonly previousLabels: Readonly<Record<string, string>> | undefined;
   /** The object, JSON-encoded. */
   readonly json: string;
+  /** The object before a MODIFIED or DELETED change, JSON-encoded (the same string the store held). */
+  readonly previousJson: string | undefined;
 }
 
 interface StoredObject {
@@ -115,6 +117,27 @@ export class SimulatorStore {
       .map(([, s]) => ({ object: s.object, json: s.json }));
   }
 
+  /**
+   * Objects of a resource as they were at revision `rv` (undoing the history after it), sorted by key; `undefined`
+   * when `rv` is older than the history (the API server answers 410) or newer than the store.
+   */
+  listAt(plural: string, namespace: string | undefined, rv: number): { object: KubeObject; json: string }[] | undefined {
+    if (rv < this.#floor || rv > this.#rv) return undefined;
+    const state = new Map<string, { object: KubeObject; json: string }>();
+    for (const entry of this.list(plural, namespace)) {
+      state.set(objectKey(entry.object.metadata.namespace, entry.object.metadata.name), entry);
+    }
+    const later = this.eventsAfter(rv);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const event = later[i] as StoredEvent;
+      if (event.plural !== plural || (namespace && event.namespace !== namespace)) continue;
+      const key = objectKey(event.namespace, event.name);
+      if (event.previousJson === undefined) state.delete(key);
+      else state.set(key, { object: JSON.parse(event.previousJson) as KubeObject, json: event.previousJson });
+    }
+    return [...state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+  }
+
   /** One object, or `undefined`. */
   get(plural: string, namespace: string | undefined, name: string): KubeObject | undefined {
     return this.#objects.get(plural)?.get(objectKey(namespace, name))?.object;
@@ -172,7 +195,7 @@ export class SimulatorStore {
       ...current.object,
       metadata: { ...current.object.metadata, resourceVersion: String(rv) },
     };
-    this.#record(resource, rv, 'DELETED', object, JSON.stringify(object), undefined);
+    this.#record(resource, rv, 'DELETED', object, JSON.stringify(object), undefined, current.json);
     return object;
   }
 
@@ -195,6 +218,7 @@ export class SimulatorStore {
     type: 'ADDED' | 'MODIFIED',
     previous: KubeObject | undefined,
   ): KubeObject {
+    const previousJson = this.#objects.get(resource.plural)?.get(key)?.json;
     const rv = ++this.#rv;
     const metadata = {
       ...input.metadata,
@@ -210,7 +234,7 @@ export class SimulatorStore {
       this.#objects.set(resource.plural, byKey);
     }
     byKey.set(key, { object, json });
-    this.#record(resource, rv, type, object, json, previous?.metadata.labels);
+    this.#record(resource, rv, type, object, json, previous?.metadata.labels, previousJson);
     return object;
   }
 
@@ -221,6 +245,7 @@ export class SimulatorStore {
     object: KubeObject,
     json: string,
     previousLabels: Record<string, string> | undefined,
+    previousJson: string | undefined,
   ): void {
     const event: StoredEvent = {
       rv,
@@ -231,6 +256,7 @@ export class SimulatorStore {
       labels: object.metadata.labels,
       previousLabels,
       json,
+      previousJson,
     };
     this.#history.push(event);
     if (this.#history.length - this.#historyStart > this.#historyLimit) {
