@@ -173,10 +173,13 @@ export class KubeConnection {
     return out;
   }
 
-  /** Close the dispatcher this connection built (not one passed in). */
+  /** Close the dispatcher this connection built (not one passed in). A later request builds a new one. */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher && this.#dispatcher !== undefined) await this.#dispatcher.close();
+    if (!this.#ownsDispatcher) return;
+    const dispatcher = this.#dispatcher;
+    // Forget it first: a request made while it closes gets a fresh dispatcher, not a closed one.
     this.#dispatcher = undefined;
+    await dispatcher?.close();
   }
 
   #remember(header: string): void {

@@ -9,6 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   ConfigError,
   ConflictError,
+  type LeaderCallbacks,
   LeaderElector,
   type LeaderElectorOptions,
   type LeaseLock,
@@ -59,16 +60,26 @@ export class KubernetesLeaseLock implements LeaseLock {
   readonly connection: KubeConnection;
   readonly #namespace: string;
   readonly #name: string;
+  readonly #ownsConnection: boolean;
 
   /** @throws {@link ConfigError} naming the offending option. Does no I/O. */
   constructor(options: KubernetesLeaseLockOptions) {
     if (typeof options.namespace !== 'string' || options.namespace === '') throw new ConfigError('namespace', 'is required');
     if (typeof options.name !== 'string' || options.name === '') throw new ConfigError('name', 'is required');
+    this.#ownsConnection = !options.connection && options.kubeConfig !== undefined;
     if (options.connection) this.connection = options.connection;
     else if (options.kubeConfig) this.connection = new KubeConnection({ kubeConfig: options.kubeConfig });
     else throw new ConfigError('kubeConfig', 'either kubeConfig or connection is required');
     this.#namespace = options.namespace;
     this.#name = options.name;
+  }
+
+  /**
+   * Release the connection's sockets when the lock built it from `kubeConfig` (a `connection` passed in stays
+   * its owner's to close). The lock stays usable: a later request opens a new connection.
+   */
+  async close(): Promise<void> {
+    if (this.#ownsConnection) await this.connection.close();
   }
 
   describe(): string {
@@ -150,7 +161,8 @@ export type KubernetesLeaderElectorOptions = KubernetesLeaseLockOptions &
 
 /**
  * A core `LeaderElector` on a Kubernetes Lease, with client-go's defaults: lease 15 s, renew deadline 10 s,
- * retry period 2 s.
+ * retry period 2 s. With `kubeConfig`, the connection it builds is closed whenever `run()` returns; a
+ * `connection` passed in is left open for its owner.
  *
  * @example
  * ```ts
@@ -166,5 +178,28 @@ export function createKubernetesLeaderElector(options: KubernetesLeaderElectorOp
     ...(connection ? { connection } : {}),
     ...(kubeConfig ? { kubeConfig } : {}),
   });
-  return new LeaderElector({ ...elector, lock });
+  return new KubernetesLeaderElector({ ...elector, lock }, lock);
+}
+
+/** Closes the connection it built once each `run()` ends (a later `run()` reconnects). */
+class KubernetesLeaderElector extends LeaderElector {
+  readonly #lock: KubernetesLeaseLock;
+  constructor(options: LeaderElectorOptions, lock: KubernetesLeaseLock) {
+    super(options);
+    this.#lock = lock;
+  }
+
+  #running = false;
+
+  override async run(callbacks: LeaderCallbacks, signal?: AbortSignal): Promise<void> {
+    // A second concurrent run() only throws (ConfigError): it must not close the running one's connection.
+    if (this.#running) return super.run(callbacks, signal);
+    this.#running = true;
+    try {
+      await super.run(callbacks, signal);
+    } finally {
+      this.#running = false;
+      await this.#lock.close();
+    }
+  }
 }

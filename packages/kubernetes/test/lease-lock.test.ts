@@ -67,6 +67,46 @@ describe('KubernetesLeaseLock', () => {
     expect((sim.store.get('leases', 'default', 'nitrox') as unknown as { spec: { leaseTransitions: number } }).spec.leaseTransitions).toBeGreaterThanOrEqual(1);
   });
 
+  it('close() releases the connection the lock built, not one passed in; the elector closes its own after run()', async () => {
+    sim = await startKubeSimulator();
+    const own = new KubernetesLeaseLock({ kubeConfig: sim.kubeConfig(), namespace: 'default', name: 'own' });
+    expect(await own.get()).toBeUndefined();
+    expect(sim.openConnections).toBeGreaterThan(0);
+    await own.close();
+    await waitFor(() => sim?.openConnections === 0, { message: 'connection released' });
+    expect(await own.get()).toBeUndefined(); // still usable: reconnects
+    await own.close();
+
+    const connection = new KubeConnection({ kubeConfig: sim.kubeConfig() });
+    closers.push(() => connection.close());
+    const shared = new KubernetesLeaseLock({ connection, namespace: 'default', name: 'shared' });
+    await shared.get();
+    await shared.close();
+    expect(await shared.get()).toBeUndefined();
+    expect(sim.openConnections).toBeGreaterThan(0);
+    await connection.close();
+    await waitFor(() => sim?.openConnections === 0, { message: 'caller closed its connection' });
+
+    const elector = createKubernetesLeaderElector({
+      kubeConfig: sim.kubeConfig(),
+      namespace: 'default',
+      name: 'solo',
+      identity: 'a',
+      leaseDurationMs: 1_500,
+      renewDeadlineMs: 1_000,
+      retryPeriodMs: 100,
+    });
+    const stop = new AbortController();
+    const run = elector.run({ onStartedLeading: () => {} }, stop.signal);
+    await waitFor(() => elector.isLeader, { message: 'solo leads' });
+    await expect(elector.run({ onStartedLeading: () => {} })).rejects.toThrow(/already running/);
+    expect(elector.isLeader).toBe(true);
+    stop.abort();
+    await run;
+    await waitFor(() => sim?.openConnections === 0, { message: 'elector released its connection' });
+    expect((sim.store.get('leases', 'default', 'solo') as unknown as { spec: { holderIdentity: string } }).spec.holderIdentity).toBe('');
+  });
+
   it("uses client-go's defaults and converts MicroTime both ways", () => {
     expect(leaderElectorDefaults).toMatchObject({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
     expect(toMicroTime(0)).toBe('1970-01-01T00:00:00.000000Z');
