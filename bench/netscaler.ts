@@ -3,7 +3,8 @@
  * Phases: converge from empty; a pass with nothing changed; a pass that replaces 2 members and re-weights
  * 1 in every servicegroup; a scale-down 20 → 10. For each: NITRO requests and write requests per changed
  * member, and time to converge. Targets: at most one write per changed member (fewer with bulk), zero
- * writes when nothing changed.
+ * writes when nothing changed. Adds, weight changes and removals (`POST ?action=unbind`) are all bulk, so a
+ * phase costs about one write per kind of change per servicegroup.
  * Run: `npx tsx bench/netscaler.ts [servicegroups] [members]` (defaults 1000 20).
  */
 import { spawnSync } from 'node:child_process';
