@@ -1,4 +1,4 @@
-import { type ApplyResult, type BackendSet, MemoryStore, SinkError, type Sink } from '@nitrox/core';
+import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink } from '@nitrox/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AdapterFactories, SinkRuntime } from './adapters.js';
@@ -137,5 +137,114 @@ describe('NitroxRuntime', () => {
     const text = await metrics.render();
     expect(text).toContain('nitrox_reconcile_errors_total{mapping="web",code="NITROX_SINK"} 2');
     await runtime.stop();
+  });
+});
+
+/** A sink whose apply blocks until released or aborted. */
+class BlockingSink implements Sink<BackendSet> {
+  entered = 0;
+  aborted = 0;
+  completed = 0;
+  #release: (() => void) | undefined;
+  release(): void {
+    this.#release?.();
+  }
+  async observe() {
+    return undefined;
+  }
+  async apply(_key: string, _desired: BackendSet | undefined, signal: AbortSignal): Promise<ApplyResult> {
+    this.entered++;
+    await new Promise<void>((resolve, reject) => {
+      this.#release = resolve;
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    }).catch((err: unknown) => {
+      this.aborted++;
+      throw err;
+    });
+    this.completed++;
+    return { added: 1, updated: 0, removed: 0, writes: 1 };
+  }
+}
+
+/** A lease lock whose renewals can be made to fail. */
+class FlakyLeaseLock extends MemoryLeaseLock {
+  failUpdates = false;
+  override async update(record: LeaseRecord, ifVersion: string, signal?: AbortSignal): Promise<void> {
+    if (this.failUpdates) throw new Error('API server unreachable');
+    return super.update(record, ifVersion, signal);
+  }
+}
+
+async function electionSetup() {
+  const config = await resolveConfig(
+    {
+      sources: { k8s: { type: 'kubernetes', server: 'http://127.0.0.1:1' } },
+      sinks: { fake: { type: 'netscaler', url: 'http://127.0.0.1:1', username: 'u', passwordFrom: { env: 'P' } } },
+      defaults: { debounce: 0, maxWait: 0, resync: 0 },
+      mappings: [{ name: 'web', source: 'k8s', app: 'default/web', sink: 'fake', pool: 'sg-web', mode: 'pod' }],
+      leaderElection: { source: 'k8s', leaseDuration: 2_000, renewDeadline: 1_500, retryPeriod: 100 },
+    },
+    { env: { P: 'pw' } },
+  );
+  const store = new MemoryStore<BackendSet>();
+  const sink = new BlockingSink();
+  const source = groupedSourceRuntime('k8s', 'memory', {
+    groupOf: () => 'all',
+    keyOf: (m) => m.app,
+    create: () => ({
+      list: (s) => store.list(s),
+      watch: (from, s) => store.watch(from, s),
+      start() {},
+      async stop() {},
+      hasSynced: () => true,
+      waitForSync: async () => {},
+      get: (key) => store.get(key),
+      counters: () => ({}),
+      onError() {},
+    }),
+  });
+  const sinkRuntime: SinkRuntime = { name: 'fake', pool: () => sink, requests: () => ({ ok: 0, error: 0 }), close: async () => {} };
+  const lock = new FlakyLeaseLock();
+  const runtime = new NitroxRuntime({
+    config,
+    factories: { source: () => source, sink: () => sinkRuntime },
+    logger: pino({ level: 'silent' }),
+    metrics: new NitroxMetrics({ defaultMetrics: false }),
+    leaseLock: lock,
+    identity: 'replica-a',
+  });
+  store.put('default/web', set('10.0.0.1'));
+  return { runtime, sink, lock };
+}
+
+describe('NitroxRuntime with leader election', () => {
+  it('aborts in-flight applies at once when the lease is lost', async () => {
+    const { runtime, sink, lock } = await electionSetup();
+    runtime.start();
+    await waitFor('the leader to start applying', () => sink.entered === 1);
+    expect(runtime.isLeader).toBe(true);
+    lock.failUpdates = true;
+    await waitFor('the apply to be aborted', () => sink.aborted === 1);
+    expect(runtime.isLeader).toBe(false);
+    expect(sink.completed).toBe(0);
+    lock.failUpdates = false;
+    await runtime.stop();
+  });
+
+  it('lets in-flight applies finish on shutdown, then releases the lease', async () => {
+    const { runtime, sink, lock } = await electionSetup();
+    runtime.start();
+    await waitFor('the leader to start applying', () => sink.entered === 1);
+    let stopped = false;
+    const stopping = runtime.stop().then(() => {
+      stopped = true;
+    });
+    await waitFor('the controllers to stop taking work', () => !runtime.isLeader);
+    expect(stopped).toBe(false);
+    expect(lock.record?.holderIdentity).toBe('replica-a');
+    sink.release();
+    await stopping;
+    expect([sink.completed, sink.aborted]).toEqual([1, 0]);
+    expect(lock.record?.holderIdentity).not.toBe('replica-a');
   });
 });

@@ -179,7 +179,11 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     this.#controllersRunning = run;
     this.#options.metrics.leader.set(run ? 1 : 0);
     this.emit('leading', run);
-    this.#controllerChange = this.#controllerChange.then(() => (run ? this.#startControllers() : this.#stopControllers()));
+    // Shutting down, in-flight applies finish before the lease is released. A lost lease is different: another
+    // replica may take it as soon as it expires, so in-flight applies are aborted at once (the next leader's
+    // first pass repairs whatever they left half done).
+    const drain = this.#shuttingDown;
+    this.#controllerChange = this.#controllerChange.then(() => (run ? this.#startControllers() : this.#stopControllers(drain)));
   }
 
   async #startControllers(): Promise<void> {
@@ -204,12 +208,12 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     }
   }
 
-  async #stopControllers(): Promise<void> {
+  async #stopControllers(drain: boolean): Promise<void> {
     await Promise.all(
       this.#mappings.map(async (m) => {
         const controller = m.controller;
         m.controller = undefined;
-        if (controller) await controller.stop({ drain: true });
+        if (controller) await controller.stop({ drain });
       }),
     );
   }
@@ -241,6 +245,10 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
       else logger.debug({ mapping: mapping.name, reason }, 'pool already converged');
       this.emit('converged', event);
     } catch (err) {
+      if (signal.aborted) {
+        logger.info({ mapping: mapping.name, pool: mapping.pool }, 'apply aborted: this replica stopped leading');
+        throw err;
+      }
       const durationMs = performance.now() - started;
       const code = isNitroxError(err) ? err.code : 'UNKNOWN';
       metrics.reconciled(mapping.name, durationMs / 1000, 'error', code);
