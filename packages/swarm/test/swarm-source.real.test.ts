@@ -181,26 +181,35 @@ describe('SwarmTestbed', () => {
   });
 
   it('removes the leftovers of a crashed run when the next one starts', async () => {
+    const t0 = Date.now();
+    const steps: string[] = [];
+    const step = (line: string): void => {
+      steps.push(`${Date.now() - t0} ms ${line}`);
+    };
     const child = spawn(process.execPath, ['--conditions=@nitrox/source', '--import', 'tsx', join(import.meta.dirname, 'crash-child.ts')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
     });
+    child.stderr.on('data', (chunk: Buffer) => step(`child stderr: ${chunk.toString().trim()}`));
     const { dir } = await waitFor(() => (out.includes('\n') ? (JSON.parse(out) as { dir: string }) : undefined), {
       timeoutMs: 60_000,
       what: 'crash child testbed',
     });
+    step('child testbed up');
     const pid = Number(readFileSync(join(dir, 'n1', 'dockerd.pid'), 'utf8'));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     expect(existsSync(dir)).toBe(true); // nobody cleaned up: the owner died
-    const next = await SwarmTestbed.start({ nodes: 1 });
+    const next = await SwarmTestbed.start({ nodes: 1, log: step });
     await next.stop();
-    expect(existsSync(dir)).toBe(false);
+    step('next testbed stopped');
+    expect(existsSync(dir), steps.join('\n')).toBe(false);
     expect(() => process.kill(pid, 0)).toThrow(); // its dockerd is gone
     const id = dir.slice(dir.lastIndexOf('tb-') + 3);
     expect(existsSync(`/run/netns/nxsw-${id}-n1`)).toBe(false);
-  });
+    expect(Date.now() - t0, steps.join('\n')).toBeLessThan(60_000);
+  }, 120_000);
 });
