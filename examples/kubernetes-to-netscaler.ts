@@ -41,8 +41,10 @@ if (simulate) {
   kubeConfig.loadFromDefault(); // $KUBECONFIG, ~/.kube/config, or the in-cluster service account
 }
 
-// 2. The source: one BackendSet per selected service (pod IP : target port).
-const source = new KubernetesSource({ kubeConfig, services: [app], mode: 'pod' });
+// 2. The source: one BackendSet per selected service (pod IP : target port), watched in the app's namespace
+//    (a bare service name uses the kubeconfig context's namespace).
+const namespace = app.includes('/') ? app.slice(0, app.indexOf('/')) : undefined;
+const source = new KubernetesSource({ kubeConfig, ...(namespace ? { namespace } : {}), services: [app], mode: 'pod' });
 
 // 3. The sink: one servicegroup per app, bound to the administrator's lbvserver; one NITRO session.
 const sink = new NetScalerSink({ client: ns, lbvserver: process.env.NS_VSERVER ?? 'vs-web' });
