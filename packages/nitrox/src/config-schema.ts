@@ -8,6 +8,20 @@
 import { z } from 'zod';
 import { durationPattern, parseDuration } from './duration.js';
 
+/**
+ * A `z.strictObject` whose unknown-key error says what was expected: the keys the section accepts. (A typo
+ * must never fall back silently to a default, and the message should show the right spelling.)
+ */
+function strict<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: expected only ${known}`
+        : undefined,
+  });
+}
+
 const name = z
   .string({ error: 'expected a name (a string)' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'expected a name of letters, digits, ".", "_" or "-"' });
@@ -27,8 +41,8 @@ export const duration = z
 /** Where a secret comes from: an environment variable or a file (trailing newline trimmed). */
 export const secretRef = z.union(
   [
-    z.strictObject({ env: z.string().min(1) }),
-    z.strictObject({ file: z.string().min(1) }),
+    strict({ env: z.string().min(1) }),
+    strict({ file: z.string().min(1) }),
   ],
   { error: 'expected { env: VARIABLE } or { file: /path/to/secret } (inline secrets are not accepted)' },
 );
@@ -47,7 +61,7 @@ const tls = {
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
 /** A Kubernetes cluster: a server URL and token, or a kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account). */
-export const kubernetesSource = z.strictObject({
+export const kubernetesSource = strict({
   type: z.literal('kubernetes'),
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
@@ -60,7 +74,7 @@ export const kubernetesSource = z.strictObject({
 });
 
 /** A Marathon master. */
-export const marathonSource = z.strictObject({
+export const marathonSource = strict({
   type: z.literal('marathon'),
   url: httpUrl,
   username: z.string().min(1).optional(),
@@ -70,7 +84,7 @@ export const marathonSource = z.strictObject({
 });
 
 /** A Docker Swarm manager (Engine API over a unix socket or HTTP). */
-export const swarmSource = z.strictObject({
+export const swarmSource = strict({
   type: z.literal('swarm'),
   socketPath: z.string().min(1).optional(),
   url: httpUrl.optional(),
@@ -83,7 +97,7 @@ export const sourceConfig = z.discriminatedUnion('type', [kubernetesSource, mara
 });
 
 /** A NetScaler (Citrix ADC) reached over NITRO. */
-export const netscalerSink = z.strictObject({
+export const netscalerSink = strict({
   type: z.literal('netscaler'),
   url: httpUrl,
   username: z.string().min(1).optional(),
@@ -120,7 +134,7 @@ const mappingOptions = {
 const portExpected = 'expected a port name, or a number (Marathon: index into the task ports)';
 
 /** Which application of which source feeds which pool of which sink. */
-export const mappingConfig = z.strictObject({
+export const mappingConfig = strict({
   name: name.optional(),
   source: name,
   app: z.string({ error: 'expected the application (Kubernetes "namespace/service", Marathon "/app", Swarm service name)' }).min(1),
@@ -140,7 +154,7 @@ export const mappingConfig = z.strictObject({
 });
 
 /** Leader election over a Kubernetes Lease, so that only one replica writes to the sinks. */
-export const leaderElectionConfig = z.strictObject({
+export const leaderElectionConfig = strict({
   source: name,
   namespace: z.string().min(1).default('default'),
   name: z.string().min(1).default('nitrox'),
@@ -155,14 +169,13 @@ const listen = z
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected "host:port", e.g. "0.0.0.0:9090" (port 0 picks one)' });
 
 /** The whole file. */
-export const nitroxConfig = z
-  .strictObject({
+export const nitroxConfig = strict({
     version: z.literal(1, { error: 'expected version 1' }).optional(),
-    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
-    http: z.strictObject({ listen: listen.default('0.0.0.0:9090') }).default({ listen: '0.0.0.0:9090' }),
+    log: strict({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    http: strict({ listen: listen.default('0.0.0.0:9090') }).default({ listen: '0.0.0.0:9090' }),
     sources: z.record(name, sourceConfig, { error: 'expected a map of source name → source' }),
     sinks: z.record(name, sinkConfig, { error: 'expected a map of sink name → sink' }),
-    defaults: z.strictObject(mappingOptions).default({}),
+    defaults: strict(mappingOptions).default({}),
     mappings: z.array(mappingConfig, { error: 'expected a list of mappings' }).min(1, { error: 'expected at least one mapping' }),
     leaderElection: leaderElectionConfig.optional(),
   })

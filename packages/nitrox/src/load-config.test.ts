@@ -57,7 +57,7 @@ describe('resolveConfig', () => {
     expect((await configError({ ...valid, sources: { k8s: { type: 'nomad' } } })).path).toBe('sources.k8s.type');
     const err = await configError({ ...valid, sinks: { adc: { ...valid.sinks.adc, passwrd: 'x' } } });
     expect(err.path).toBe('sinks.adc');
-    expect(err.message).toContain('passwrd');
+    expect(err.message).toContain('unknown key "passwrd": expected only type, url, username, usernameFrom, passwordFrom');
   });
 
   it('refuses inline secrets', async () => {
