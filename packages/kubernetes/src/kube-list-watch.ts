@@ -142,6 +142,11 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
     return this.#resource;
   }
 
+  /**
+   * List every object, page by page, at one revision (a consistent read: `resourceVersion` unset).
+   * @throws {@link SourceError} on an error answer (after waiting out `Retry-After`), {@link ExpiredError} when the
+   * continue token expired `maxListAttempts` times in a row.
+   */
   async list(signal: AbortSignal): Promise<ListResult<T>> {
     const what = `list ${this.#resource.plural}`;
     for (let attempt = 1; ; attempt++) {
@@ -186,6 +191,10 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
     }
   }
 
+  /**
+   * Watch the changes after `fromRevision` until the server ends the stream or a malformed line ends it.
+   * @throws {@link ExpiredError} on HTTP 410 or the in-stream ERROR 410, {@link SourceError} on another error.
+   */
   async *watch(fromRevision: string, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
     const what = `watch ${this.#resource.plural}`;
     const timeoutSeconds =

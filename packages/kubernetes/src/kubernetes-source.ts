@@ -23,7 +23,7 @@ import {
 import { EventEmitter } from 'eventemitter3';
 import { type BackendMode, type DeriveOptions, deriveBackendSet } from './derive-backend-set.js';
 import { KubeConnection } from './kube-connection.js';
-import { KubeListWatch } from './kube-list-watch.js';
+import { KubeListWatch, kubeListWatchDefaults } from './kube-list-watch.js';
 import {
   type EndpointsInfo,
   type NodeInfo,
@@ -63,7 +63,12 @@ export interface KubernetesSourceOptions {
   nameOf?: (service: { namespace: string; name: string }) => string;
   /** Server-side watch timeout in seconds; `undefined` picks 300–600 s per watch, as client-go. */
   watchTimeoutSeconds?: number;
-  /** Re-open a watch silent for this long (bookmarks count). @defaultValue watch timeout + 30 s */
+  /**
+   * Re-open a watch silent for this long (bookmarks count). The default exceeds the longest server-side watch
+   * timeout, so a healthy quiet watch is closed by the server (and re-opened) first and only a stalled one (half-open
+   * TCP) reaches it; a stall is thus detected within this bound. A smaller value only re-opens quiet watches sooner.
+   * @defaultValue `watchTimeoutSeconds` × 1000 + 30 s; 630 000 (600 s + 30 s) with the random timeout
+   */
   idleTimeoutMs?: number;
   /** List page size. @defaultValue 500 */
   pageSize?: number;
@@ -161,7 +166,9 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
     if (options.watchTimeoutSeconds !== undefined && (!Number.isInteger(options.watchTimeoutSeconds) || options.watchTimeoutSeconds < 1)) {
       throw new ConfigError('watchTimeoutSeconds', 'must be an integer >= 1');
     }
-    const idleTimeoutMs = options.idleTimeoutMs ?? (options.watchTimeoutSeconds ?? 600) * 1000 + kubernetesSourceDefaults.idleMarginMs;
+    const idleTimeoutMs =
+      options.idleTimeoutMs ??
+      (options.watchTimeoutSeconds ?? kubeListWatchDefaults.maxTimeoutSeconds) * 1000 + kubernetesSourceDefaults.idleMarginMs;
     const keepNodes = mode === 'nodeport';
     const onMalformed = (error: NitroxError): void => {
       this.#malformed++;

@@ -1,4 +1,4 @@
-import { type BackendSet, Controller, type NitroxError, type Sink, sinkReconciler } from '@nitrox/core';
+import { type BackendSet, Controller, type NitroxError, type Sink, SourceError, sinkReconciler, VirtualClock } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesSource, type KubernetesSourceOptions } from '../src/kubernetes-source.js';
 import {
@@ -153,6 +153,53 @@ describe('KubernetesSource', () => {
     await waitFor(() => source.cache.get('default/web')?.value.members.length === 3, { message: 'after malformed line' });
     expect(source.malformed).toBeGreaterThanOrEqual(1);
     expect(errors.some((e) => e.code === 'NITROX_MALFORMED_EVENT')).toBe(true);
+  });
+
+  it('re-opens a silent watch after the default idle timeout (longest watch timeout + 30 s), on virtual time', async () => {
+    const clock = new VirtualClock();
+    // No bookmarks: a healthy quiet watch and a stalled one look alike until the server's timeout ends the first.
+    sim = await startKubeSimulator({ bookmarkIntervalMs: 0 });
+    sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80 }] }));
+    publish(sim, 'endpointslices', pods(4));
+    source = new KubernetesSource({ kubeConfig: sim.kubeConfig(), services: ['web'], clock, random: () => 0.999 });
+    source.start();
+    await source.waitForSync();
+    const current = sim;
+    await waitFor(() => current.openWatches === 2, { message: 'both watches open' });
+    // The server-side timeout the watch asked for stays below the idle timeout: a healthy watch ends first.
+    expect(Number(current.stats.lastWatchQuery?.timeoutSeconds)).toBe(599);
+    current.faults.stallWatches();
+    publish(current, 'endpointslices', pods(6));
+    await clock.advance(629_999);
+    const endpoints = source.informers.endpoints;
+    expect(endpoints.stats.watchRestarts).toBe(0);
+    expect(source.cache.get('default/web')?.value.members).toHaveLength(4);
+    await clock.advance(1);
+    await waitFor(() => source?.cache.get('default/web')?.value.members.length === 6, { message: 'change seen after the idle timeout' });
+    expect(endpoints.stats).toMatchObject({ watchRestarts: 1, relists: 0 });
+  });
+
+  it('reports wrong credentials as SourceError 401 without the secret, keeps retrying, and syncs once they are accepted', async () => {
+    sim = await startKubeSimulator({ token: 'the-right-token' });
+    sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80 }] }));
+    source = new KubernetesSource({ kubeConfig: sim.kubeConfig({ token: 'a-wrong-token' }), backoff: { initialMs: 10, maxMs: 20 } });
+    const errors: NitroxError[] = [];
+    source.on('error', (e) => errors.push(e));
+    source.start();
+    await waitFor(() => errors.length >= 4, { message: 'repeated 401s' });
+    expect(source.hasSynced()).toBe(false);
+    for (const e of errors) {
+      expect(e).toBeInstanceOf(SourceError);
+      expect(e).toMatchObject({ status: 401, peerCode: 'Unauthorized' });
+      expect(e.message).toMatch(/^list (services|endpointslices): HTTP 401 Unauthorized: Unauthorized \(check the token or client certificate\)$/);
+      const everything = `${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e.cause)}`;
+      expect(everything).not.toContain('a-wrong-token');
+      expect(everything).not.toContain('the-right-token');
+    }
+    expect(source.stats.services.errors).toBeGreaterThanOrEqual(2);
+    sim.setToken('a-wrong-token'); // the server now accepts what the source sends: it recovers by itself
+    await source.waitForSync();
+    expect([...source.cache.keys()]).toEqual(['default/web']);
   });
 
   it('feeds a core Controller that keeps a sink equal to the pools', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Informer, type MalformedEventError, SourceError, VirtualClock } from '@nitrox/core';
+import { ExpiredError, Informer, type MalformedEventError, SourceError, VirtualClock } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConnection } from '../src/kube-connection.js';
 import { KubeListWatch, type KubeObjectJson } from '../src/kube-list-watch.js';
@@ -193,6 +193,28 @@ describe('KubeListWatch', () => {
     expect(sim.stats.lastWatchQuery).toMatchObject({ resourceVersion: ahead, allowWatchBookmarks: 'true', timeoutSeconds: '30' });
     controller.abort();
     await events.return?.(undefined);
+  });
+
+  it('maps the in-stream ERROR 410 with the older "Gone" reason to ExpiredError', async () => {
+    const { sim, source } = await setup({ expiredReason: 'Gone' });
+    const old = sim.store.revision;
+    sim.store.apply(ep('a', '10.0.0.1'));
+    sim.faults.expireHistory();
+    const events = source.watch(old, new AbortController().signal)[Symbol.asyncIterator]();
+    const error = await events.next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExpiredError);
+    expect((error as ExpiredError).message).toMatch(/^watch endpoints: Gone: too old resource version/);
+  });
+
+  it('turns a slow answer past the headers timeout into a SourceError', async () => {
+    const { sim } = await setup();
+    sim.faults.latencyMs = 1_000;
+    const slow = new KubeConnection({ kubeConfig: sim.kubeConfig(), headersTimeoutMs: 50 });
+    stoppers.push(() => slow.close());
+    const error = await new KubeListWatch({ connection: slow, resource: 'nodes' }).list(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).message).toMatch(/GET \/api\/v1\/nodes: .*UND_ERR_HEADERS_TIMEOUT/);
+    sim.faults.latencyMs = 0;
   });
 
   it('retries 5xx answers until the list succeeds', async () => {

@@ -118,6 +118,13 @@ describe('API-server simulator', () => {
     expect((await fetch(`${sim.url}/api/v1/nodes`)).status).toBe(200);
   });
 
+  it('ends a watch after its timeoutSeconds, as the API server does', async () => {
+    const res = await fetch(`${sim.url}/api/v1/namespaces/default/endpoints?watch=1&resourceVersion=${sim.store.revision}&timeoutSeconds=1`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(''); // nothing happened, no bookmarks asked for: an empty stream, then the end
+    expect(sim.openWatches).toBe(0);
+  });
+
   it('validates its options', async () => {
     await expect(startKubeSimulator({ historyLimit: 0 })).rejects.toThrow(/historyLimit/);
     await expect(startKubeSimulator({ expiryStyle: 'never' as never })).rejects.toThrow(/expiryStyle/);
