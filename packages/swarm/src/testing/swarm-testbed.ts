@@ -22,6 +22,7 @@ import {
   deleteNetwork,
   nodeAddress,
   planNetwork,
+  releaseOrphanSubnets,
   releaseSubnet,
   type TestbedNetworkPlan,
 } from './testbed-network.js';
@@ -134,7 +135,7 @@ export class SwarmTestbed {
     const nodes: TestbedNode[] = [];
     const testbed = new SwarmTestbed(dir, root, state, nodes, log);
     try {
-      state.subnet = await claimSubnet(root);
+      state.subnet = await claimSubnet(root, id);
       const plan = planNetwork(id, state.subnet, count);
       state.plan = plan;
       await save();
@@ -343,7 +344,18 @@ async function destroy(dir: string, root: string, state: TestbedState, log: (lin
   }
   await unmountUnder(dir);
   if (state.plan !== undefined) await deleteNetwork(state.plan);
-  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  // libnetwork creates sandbox namespaces from re-exec'd helpers that can outlive a killed daemon by a
+  // moment and leave a fresh nsfs mount behind: unmount again and retry until the directory is gone.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rm(dir, { recursive: true, force: true });
+      break;
+    } catch (error) {
+      if (attempt === 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      await unmountUnder(dir);
+    }
+  }
   if (state.subnet !== undefined) await releaseSubnet(root, state.subnet);
   log(`testbed ${dir} removed`);
 }
@@ -366,4 +378,5 @@ async function cleanLeftovers(root: string, log: (line: string) => void): Promis
     log(`removing leftover testbed ${dir}`);
     await destroy(dir, root, state, log, false);
   }
+  await releaseOrphanSubnets(root);
 }

@@ -5,7 +5,8 @@
  * a dockerd does can leave the machine. `<n>` is claimed with an atomic `mkdir` so that testbeds started
  * by parallel test files never share a subnet; every name carries the testbed id, so they never collide.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runOrThrow } from './testbed-process.js';
 
@@ -31,17 +32,30 @@ export function hostAddress(plan: TestbedNetworkPlan): string {
   return `10.200.${plan.subnet}.1`;
 }
 
-/** Claim a free subnet number below `root` (a lock directory `net-<n>` per claim). */
-export async function claimSubnet(root: string): Promise<number> {
+/** Claim a free subnet number below `root` for testbed `id` (a lock directory `net-<n>` per claim). */
+export async function claimSubnet(root: string, id: string): Promise<number> {
   for (let n = 1; n < 250; n++) {
     try {
       await mkdir(join(root, `net-${n}`));
+      await writeFile(join(root, `net-${n}`, 'testbed'), id);
       return n;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
   throw new Error('no free testbed subnet (10.200.1-249.0/24 are all claimed)');
+}
+
+/** Release claims whose testbed directory is gone (a run that crashed while tearing down). */
+export async function releaseOrphanSubnets(root: string): Promise<void> {
+  for (const entry of await readdir(root)) {
+    if (!entry.startsWith('net-')) continue;
+    const claim = join(root, entry);
+    const id = await readFile(join(claim, 'testbed'), 'utf8').catch(() => undefined);
+    const young = Date.now() - (await stat(claim).catch(() => ({ mtimeMs: 0 }))).mtimeMs < 60_000;
+    if (id === undefined ? young : existsSync(join(root, `tb-${id}`))) continue;
+    await rm(claim, { recursive: true, force: true });
+  }
 }
 
 /** Release a subnet claimed with {@link claimSubnet}. */
