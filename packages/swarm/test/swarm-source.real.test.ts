@@ -159,6 +159,34 @@ describe('SwarmSource on a real swarm', () => {
     }
   });
 
+  it('ingress and dnsrr-overlay services project from the live API (no data path: no IPVS here)', async () => {
+    await tb.manager.docker.createNetwork({ Name: 'backend', Driver: 'overlay', Attachable: true });
+    await tb.createHttpService({ name: 'mesh', replicas: 1, publishMode: 'ingress', publishedPort: 30080 });
+    await tb.createHttpService({
+      name: 'rr',
+      replicas: 2,
+      publishMode: 'none',
+      endpointMode: 'dnsrr',
+      networks: ['backend'],
+      labels: { 'nitrox.port': '8080' },
+    });
+    const s = source();
+    s.start();
+    // Ingress: every ready, active node, although only one runs a task.
+    const mesh = await members(s, 'mesh', 2);
+    expect(mesh.members).toEqual(tb.nodes.map((n) => ({ address: n.address, port: 30080 })).sort((a, b) => a.address.localeCompare(b.address)));
+    // dnsrr: the tasks' overlay addresses at the labelled target port.
+    const rr = await members(s, 'rr', 2);
+    const tasks = (await tb.manager.docker.listTasks({ filters: { service: ['rr'], 'desired-state': ['running'] } })) as {
+      NetworksAttachments?: { Network: { Spec: { Name: string } }; Addresses: string[] }[];
+    }[];
+    const overlay = tasks.flatMap((t) => t.NetworksAttachments ?? []).filter((a) => a.Network.Spec.Name === 'backend');
+    expect(rr.members.map((m) => m.address).sort()).toEqual(overlay.map((a) => (a.Addresses[0] ?? '').split('/')[0]).sort());
+    expect(rr.members.every((m) => m.port === 8080)).toBe(true);
+    await tb.removeService('mesh');
+    await tb.removeService('rr');
+  });
+
   it('a worker answers 503: list rejects with a clear SourceError', async () => {
     const s = new SwarmSource({ connection: { socketPath: tb.node('node2').socketPath }, events: false });
     sources.push(s);
