@@ -26,8 +26,8 @@ const name = z
   .string({ error: 'expected a name (a string)' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'expected a name of letters, digits, ".", "_" or "-"' });
 
-/** A duration: milliseconds, or a string such as `250ms`, `30s`, `5m`, `1h`. */
 const durationExpected = 'expected a duration: milliseconds (a non-negative integer) or a string like "250ms", "30s", "5m"';
+/** A duration: milliseconds, or a string such as `250ms`, `30s`, `5m`, `1h`; parsed to milliseconds. */
 export const duration = z
   .union(
     [
