@@ -4,7 +4,9 @@
  * - floor: undici stream, split lines, JSON.parse each into a Map — nothing else;
  * - client-node: @kubernetes/client-node 1.x `makeInformer` (its own Watch and ObjectCache);
  * - nitrox: KubeListWatch + core Informer with the pod-mode ingest transform (trimEndpoints);
- * - nitrox-untrimmed: the same without the transform (the raw objects cached), for reference.
+ * - nitrox-untrimmed: the same without the transform (the raw objects cached), for reference (`--untrimmed`);
+ * - floor-node-http: the floor over node:http instead of undici, as client-node reads (`--node-http`), to tell the
+ *   HTTP client's share from the rest.
  * Reports wall and CPU time, events/s and heap per cached object (after GC). Targets, judged on the reader's CPU
  * time (wall time swings with other load on a shared machine): nitrox within 1.05x of the floor and faster than
  * client-node, and at most half client-node's heap per object.
@@ -26,9 +28,11 @@ const args = Object.fromEntries(
 const EVENTS = Number(args.events ?? 200_000);
 const OBJECTS = Number(args.objects ?? 10_000);
 const ROUNDS = Number(args.rounds ?? 2);
-const ALL = ['floor', 'client-node', 'nitrox', 'nitrox-untrimmed'] as const;
+const ALL = ['floor', 'client-node', 'nitrox', 'nitrox-untrimmed', 'floor-node-http'] as const;
 type Contender = (typeof ALL)[number];
-const CONTENDERS: readonly Contender[] = 'untrimmed' in args ? ALL : ALL.slice(0, 3);
+const CONTENDERS: readonly Contender[] = ALL.filter(
+  (c) => (c !== 'nitrox-untrimmed' || 'untrimmed' in args) && (c !== 'floor-node-http' || 'node-http' in args),
+);
 const PATH = '/api/v1/namespaces/bench/endpoints';
 
 interface RoundResult {
@@ -76,15 +80,20 @@ async function child(contender: Contender, url: string): Promise<void> {
   let stop: () => Promise<void> | void;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  if (contender === 'floor') {
+  if (contender === 'floor' || contender === 'floor-node-http') {
     const map = new Map<string, unknown>();
     const controller = new AbortController();
-    const res = await request(watchUrl, { signal: controller.signal, bodyTimeout: 0 });
-    res.body.setEncoding('utf8');
+    const body =
+      contender === 'floor'
+        ? (await request(watchUrl, { signal: controller.signal, bodyTimeout: 0 })).body
+        : await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+            import('node:http').then(({ get }) => get(watchUrl, { signal: controller.signal }, resolve).on('error', reject), reject);
+          });
+    body.setEncoding('utf8');
     void (async () => {
       let rest = '';
       try {
-        for await (const chunk of res.body as AsyncIterable<string>) {
+        for await (const chunk of body as AsyncIterable<string>) {
           const text = rest + chunk;
           let start = 0;
           let nl = text.indexOf('\n');
@@ -237,7 +246,11 @@ async function main(): Promise<void> {
     statistic: 'median of rounds',
     contenders: best,
     wallVsFloor: { nitrox: ratio(b.nitrox.ms, b.floor.ms), clientNode: ratio(b['client-node'].ms, b.floor.ms) },
-    cpuVsFloor: { nitrox: ratio(b.nitrox.cpuMs, b.floor.cpuMs), clientNode: ratio(b['client-node'].cpuMs, b.floor.cpuMs) },
+    cpuVsFloor: {
+      nitrox: ratio(b.nitrox.cpuMs, b.floor.cpuMs),
+      clientNode: ratio(b['client-node'].cpuMs, b.floor.cpuMs),
+      ...(best['floor-node-http'] ? { floorNodeHttp: ratio(best['floor-node-http'].cpuMs, b.floor.cpuMs) } : {}),
+    },
     heapVsClientNode: { nitrox: ratio(b.nitrox.heapPerObjectBytes, b['client-node'].heapPerObjectBytes) },
     // Judged on CPU time: on a shared machine wall time swings ±50 % between rounds with other load.
     targets: {

@@ -61,7 +61,10 @@ export interface KubeListWatchOptions<T> {
   transform?: (object: KubeObjectJson, key: string) => T;
   /** Items per list page (client-go: 500). @defaultValue 500 */
   pageSize?: number;
-  /** Server-side watch timeout; `undefined` picks 300–600 s at random per watch, as client-go. */
+  /**
+   * Server-side watch timeout; `undefined` picks 300–600 s at random per watch, as client-go. An `Informer` over
+   * this needs an `idleTimeoutMs` above it plus a margin (KubernetesSource uses 600 s + 30 s).
+   */
   timeoutSeconds?: number;
   /** How many times a list restarts when its continue token expires. @defaultValue 3 */
   maxListAttempts?: number;

@@ -14,6 +14,7 @@ import {
   type LeaderElectorOptions,
   type LeaseLock,
   type LeaseRecord,
+  SourceError,
   type VersionedLeaseRecord,
 } from '@nitrox/core';
 import { KubeConnection } from './kube-connection.js';
@@ -93,7 +94,12 @@ export class KubernetesLeaseLock implements LeaseLock {
       return undefined;
     }
     if (res.statusCode !== 200) throw await this.connection.errorFor(res, `get ${this.describe()}`);
-    const lease = (await res.body.json()) as LeaseJson;
+    let lease: LeaseJson;
+    try {
+      lease = (await res.body.json()) as LeaseJson;
+    } catch (error) {
+      throw new SourceError(`get ${this.describe()}: the answer is not JSON`, { cause: error, retryable: true });
+    }
     const spec = lease.spec ?? {};
     return {
       holderIdentity: spec.holderIdentity ?? '',

@@ -1,4 +1,7 @@
-import { ConflictError, leaderElectorDefaults } from '@nitrox/core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ConflictError, leaderElectorDefaults, SourceError } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConnection } from '../src/kube-connection.js';
 import { createKubernetesLeaderElector, fromMicroTime, KubernetesLeaseLock, toMicroTime } from '../src/kubernetes-lease-lock.js';
@@ -10,6 +13,7 @@ const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
   await sim?.close();
+  sim = undefined;
 });
 
 const record = (holder: string, at: number) => ({
@@ -105,6 +109,22 @@ describe('KubernetesLeaseLock', () => {
     await run;
     await waitFor(() => sim?.openConnections === 0, { message: 'elector released its connection' });
     expect((sim.store.get('leases', 'default', 'solo') as unknown as { spec: { holderIdentity: string } }).spec.holderIdentity).toBe('');
+  });
+
+  it('answers a Lease that is not JSON with a SourceError', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('<html>proxy error</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromClusterAndUser({ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }, { name: 'u' });
+    const lock = new KubernetesLeaseLock({ kubeConfig, namespace: 'default', name: 'x' });
+    closers.unshift(() => lock.close());
+    const error = await lock.get().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).message).toBe('get lease default/x: the answer is not JSON');
   });
 
   it("uses client-go's defaults and converts MicroTime both ways", () => {

@@ -65,10 +65,18 @@ export class SimulatorWatch {
       if (buffer === '' || this.#closed) return;
       const ok = this.res.write(buffer);
       buffer = '';
-      if (!ok) await new Promise<void>((resolve) => {
-        this.res.once('drain', resolve);
-        this.res.once('close', resolve);
-      });
+      if (!ok) {
+        await new Promise<void>((resolve) => {
+          // Remove both listeners whichever fires: a long replay waits for 'drain' many times.
+          const done = (): void => {
+            this.res.off('drain', done);
+            this.res.off('close', done);
+            resolve();
+          };
+          this.res.once('drain', done);
+          this.res.once('close', done);
+        });
+      }
     };
     if (this.request.fromRevision === undefined) {
       for (const { object, json } of this.store.list(this.filter.resource.plural, this.filter.namespace)) {
