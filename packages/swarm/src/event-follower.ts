@@ -2,11 +2,14 @@
  * Follows the Engine's `/events` stream for as long as it runs: connects, hands every valid event to a
  * callback, reports malformed lines without stopping, and when the stream fails or ends reconnects after a
  * backoff with jitter (core `RetryBackoff`, reset after a healthy period), replaying from the last event
- * seen (`since`, the daemon keeps 256). Events are interrupts only, never trusted as the full truth: the
- * owner does a full read on every (re)connect, because anything may have happened while it was down.
+ * seen (`since`, the daemon keeps 256). The Engine sends no heartbeats, so a half-open connection (a peer
+ * or middlebox gone without a FIN) would look like a quiet swarm forever: after `idleTimeoutMs` without a
+ * single line the stream is dropped and reopened, on the injected clock. Events are interrupts only, never
+ * trusted as the full truth: the owner does a full read on every (re)connect, because anything may have
+ * happened while it was down (and its regular poll keeps state correct meanwhile).
  */
 import type { Readable } from 'node:stream';
-import { type Clock, isNitroxError, type NitroxError, RetryBackoff, SourceError, sleep } from '@nitrox/core';
+import { type Clock, isNitroxError, type NitroxError, RetryBackoff, SourceError, sleep, type TimerHandle } from '@nitrox/core';
 import type { EngineClient } from './engine-client.js';
 import { readEngineEvents } from './engine-events.js';
 import type { EngineEvent } from './engine-types.js';
@@ -19,6 +22,8 @@ export interface EventFollowerOptions {
   readonly clock: Clock;
   readonly random?: () => number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number; readonly resetAfterMs?: number };
+  /** Reopen the stream after this long without a line (valid or not); 0 = never. @defaultValue 0 */
+  readonly idleTimeoutMs?: number;
   readonly onEvent: (event: EngineEvent) => void;
   readonly onConnected: () => void;
   readonly onDisconnected: (reason: NitroxError) => void;
@@ -47,17 +52,36 @@ export async function followEvents(options: EventFollowerOptions, signal: AbortS
       stream?.destroy();
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    const idleMs = options.idleTimeoutMs ?? 0;
+    let idleTimer: TimerHandle | undefined;
+    let idle = false;
+    const touch = (): void => {
+      if (idleMs <= 0) return;
+      if (idleTimer !== undefined) options.clock.clearTimeout(idleTimer);
+      idleTimer = options.clock.setTimeout(() => {
+        idle = true;
+        stream?.destroy();
+      }, idleMs);
+    };
+    touch();
     try {
-      for await (const event of readEngineEvents(stream, options.onError)) {
+      const onMalformed = (error: NitroxError): void => {
+        touch();
+        options.onError(error);
+      };
+      for await (const event of readEngineEvents(stream, onMalformed)) {
+        touch();
         if (event.timeNano !== undefined) sinceNano = BigInt(event.timeNano);
         options.onEvent(event);
       }
     } catch (error) {
       reason = asSourceError(error, 'the Engine event stream failed');
     } finally {
+      if (idleTimer !== undefined) options.clock.clearTimeout(idleTimer);
       signal.removeEventListener('abort', onAbort);
       stream.destroy();
     }
+    if (idle) reason = new SourceError(`no Engine event for ${idleMs} ms (the stream has no heartbeat and may be half-open): reopening it`);
     if (signal.aborted) return;
     options.onDisconnected(reason);
     await sleepQuietly(options.clock, backoff.next(), signal);

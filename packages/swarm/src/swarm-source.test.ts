@@ -161,6 +161,44 @@ describe('SwarmSource', () => {
     expect(swarm.eventSince.at(-1)).toBeTypeOf('bigint');
   });
 
+  it('reopens an event stream silent for eventsIdleTimeoutMs (half-open: no heartbeats); the poll keeps sets correct meanwhile', async () => {
+    const { clock, swarm, source } = setup({ eventsIdleTimeoutMs: 120_000, backoff: { initialMs: 1_000, maxMs: 1_000 } });
+    const web = swarm.addService('web', 1);
+    await source.list(new AbortController().signal);
+    await clock.advanceUntil(() => source.eventsConnected, 1_000);
+    const reasons: string[] = [];
+    source.on('eventsDisconnected', (reason) => reasons.push(reason.message));
+    await clock.advance(100_000);
+    swarm.emit(swarm.serviceEvent(web, 'update')); // a line re-arms the idle bound
+    await clock.advance(100_000);
+    expect(source.stats.eventConnects).toBe(1);
+    swarm.muteEvents(); // the connection stays open but nothing arrives any more
+    swarm.scale(web, 2);
+    swarm.setTask(web, 2, 'running');
+    swarm.emit(swarm.serviceEvent(web));
+    await clock.advanceUntil(() => ports(source, 'web').length === 2, 17_000); // the 15 s poll repairs it
+    expect(source.stats.eventConnects).toBe(1);
+    expect(swarm.eventStreams[0]?.destroyed).toBe(false);
+    await clock.advanceUntil(() => source.stats.eventConnects === 2, 40_000); // 120 s after the last line
+    expect(reasons).toEqual([expect.stringMatching(/no Engine event for 120000 ms/)]);
+    expect(swarm.eventStreams[0]?.destroyed).toBe(true);
+    expect(swarm.eventSince.at(-1)).toBeTypeOf('bigint');
+    swarm.scale(web, 3);
+    swarm.setTask(web, 3, 'running');
+    swarm.emit(swarm.serviceEvent(web)); // the new stream carries events again
+    await clock.advanceUntil(() => ports(source, 'web').length === 3, 1_000);
+  });
+
+  it('keeps a quiet stream open when eventsIdleTimeoutMs is 0', async () => {
+    const { clock, swarm, source } = setup({ eventsIdleTimeoutMs: 0 });
+    swarm.addService('web', 1);
+    await source.list(new AbortController().signal);
+    await clock.advanceUntil(() => source.eventsConnected, 1_000);
+    await clock.advance(3_600_000);
+    expect(source.stats.eventConnects).toBe(1);
+    expect(source.eventsConnected).toBe(true);
+  });
+
   it('retries a failed targeted read after a backoff, long before the next poll', async () => {
     const { clock, swarm, source, errors } = setup({ backoff: { initialMs: 500, maxMs: 500 } });
     const web = swarm.addService('web', 1);
@@ -228,6 +266,7 @@ describe('SwarmSource', () => {
 
   it('validates options eagerly with ConfigError naming the option', () => {
     expect(() => new SwarmSource({ pollIntervalMs: 0 })).toThrow(ConfigError);
+    expect(() => new SwarmSource({ eventsIdleTimeoutMs: -1 })).toThrow(/eventsIdleTimeoutMs/);
     expect(() => new SwarmSource({ debounceMs: 100, maxWaitMs: 10 })).toThrow(/maxWaitMs/);
     expect(() => new SwarmSource({ ingressNodes: 'some' as 'all' })).toThrow(/ingressNodes/);
     expect(() => new SwarmSource({ connection: { apiVersion: '1.40' } })).toThrow(/apiVersion/);

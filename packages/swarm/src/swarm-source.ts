@@ -48,6 +48,7 @@ const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom'
 
 /**
  * Backend sets of swarm services, kept current from a manager's Engine API.
+ * `version` is the store's (bumped only by a real change); `sourceVersion` stays unset: a set spans a service, its tasks and the nodes.
  *
  * @example
  * ```ts
@@ -155,6 +156,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
           clock: this.#clock,
           ...(this.#o.random ? { random: this.#o.random } : {}),
           ...(this.#o.backoff ? { backoff: this.#o.backoff } : {}),
+          idleTimeoutMs: this.#o.eventsIdleTimeoutMs,
           onEvent: (event) => this.#onEvent(event),
           onConnected: () => {
             this.#eventsUp = true;

@@ -17,6 +17,7 @@ export class FakeSwarm {
   readonly requests: string[] = [];
   readonly eventStreams: PassThrough[] = [];
   readonly eventSince: (bigint | undefined)[] = [];
+  readonly #muted = new WeakSet<PassThrough>();
   /** When set, every request fails with it. */
   failWith: Error | undefined;
   /** When true, `events()` fails. */
@@ -77,7 +78,12 @@ export class FakeSwarm {
   /** Write a line (an object is JSON-encoded) to every open event stream. */
   emit(event: EngineEvent | string): void {
     const line = typeof event === 'string' ? event : JSON.stringify(event);
-    for (const stream of this.eventStreams) if (!stream.destroyed) stream.write(`${line}\n`);
+    for (const stream of this.eventStreams) if (!stream.destroyed && !this.#muted.has(stream)) stream.write(`${line}\n`);
+  }
+
+  /** Make every open event stream half-open: it stays connected but carries nothing more. */
+  muteEvents(): void {
+    for (const stream of this.eventStreams) this.#muted.add(stream);
   }
 
   serviceEvent(serviceId: string, action = 'update'): EngineEvent {
