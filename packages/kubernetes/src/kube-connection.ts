@@ -173,7 +173,10 @@ export class KubeConnection {
     return out;
   }
 
-  /** Close the dispatcher this connection built (not one passed in). A later request builds a new one. */
+  /**
+   * Close the dispatcher this connection built (not one passed in); it waits for requests in flight, so stop the
+   * watches first. A later request builds a new one.
+   */
   async close(): Promise<void> {
     if (!this.#ownsDispatcher) return;
     const dispatcher = this.#dispatcher;

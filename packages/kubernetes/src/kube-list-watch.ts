@@ -196,7 +196,8 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
 
   /**
    * Watch the changes after `fromRevision` until the server ends the stream or a malformed line ends it.
-   * @throws {@link ExpiredError} on HTTP 410 or the in-stream ERROR 410, {@link SourceError} on another error.
+   * @throws {@link ExpiredError} on HTTP 410, the in-stream ERROR 410, or a 504 "Too large resource version" that
+   * outlasted the `Retry-After` waits; {@link SourceError} on another error.
    */
   async *watch(fromRevision: string, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
     const what = `watch ${this.#resource.plural}`;
@@ -216,7 +217,15 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
       const error = await this.#connection.errorFor(res, what);
       throw new ExpiredError(`${what}: revision ${fromRevision} is too old (${error.message})`);
     }
-    if (res.statusCode !== 200) throw await this.#connection.errorFor(res, what);
+    if (res.statusCode !== 200) {
+      const error = await this.#connection.errorFor(res, what);
+      // Still "too large" after the Retry-After waits: the server will not reach that revision (etcd restored
+      // from a backup, another cluster behind the same name). Relist, as client-go's reflector does.
+      if (res.statusCode === 504 && /too large resource version/i.test(error.message)) {
+        throw new ExpiredError(`${what}: the server has not reached revision ${fromRevision} (${error.message})`, { cause: error });
+      }
+      throw error;
+    }
     const body = res.body;
     body.setEncoding('utf8');
     let delivered = 0;

@@ -195,6 +195,34 @@ describe('KubeListWatch', () => {
     await events.return?.(undefined);
   });
 
+  it('relists when a watch revision stays "too large" after the Retry-After waits (the server went back in time)', async () => {
+    const { sim, connection } = await setup();
+    sim.store.apply(ep('a', '10.0.0.1'));
+    const source = new KubeListWatch<KubeObjectJson>({ connection, resource: 'endpoints', namespace: 'default', retryAfterLimit: 0 });
+    const ahead = String(Number(sim.store.revision) + 100);
+    const error = await source.watch(ahead, new AbortController().signal)[Symbol.asyncIterator]().next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExpiredError);
+    expect((error as ExpiredError).message).toMatch(new RegExp(`has not reached revision ${ahead} .*HTTP 504 Timeout: Too large resource version`));
+    // Through an informer that believes it is at that revision: it relists and carries on.
+    let lists = 0;
+    const informer: Informer<KubeObjectJson> = new Informer(
+      {
+        list: (signal: AbortSignal) => {
+          lists++;
+          return source.list(signal);
+        },
+        // The first watch asks for a revision the server has not reached.
+        watch: (from: string, signal: AbortSignal) => source.watch(lists === 1 ? ahead : from, signal),
+      },
+      { idleTimeoutMs: 600, backoff: { initialMs: 20, maxMs: 100 } },
+    );
+    stoppers.unshift(() => informer.stop()); // before the connection closes: close() waits for open watches
+    informer.start();
+    await waitFor(() => informer.stats.relists >= 1, { message: 'relist after too large' });
+    sim.store.apply(ep('b', '10.0.0.2'));
+    await waitFor(() => informer.cache.has('default/b'), { message: 'b after the relist' });
+  });
+
   it('maps the in-stream ERROR 410 with the older "Gone" reason to ExpiredError', async () => {
     const { sim, source } = await setup({ expiredReason: 'Gone' });
     const old = sim.store.revision;
