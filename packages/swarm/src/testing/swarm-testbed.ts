@@ -26,7 +26,7 @@ import {
   releaseSubnet,
   type TestbedNetworkPlan,
 } from './testbed-network.js';
-import { isAlive, killCgroup, pollUntil, readPid, run, stopProcess, unmountUnder } from './testbed-process.js';
+import { isSameProcessAlive, killCgroup, pollUntil, processStartTime, readPid, run, settlesWithin, stopProcess, unmountUnder } from './testbed-process.js';
 
 /** Options of {@link SwarmTestbed.start}. */
 export interface SwarmTestbedOptions {
@@ -78,6 +78,8 @@ export interface TestServiceOptions {
 
 interface TestbedState {
   owner: number;
+  /** The owner's start time: a pid reused after a crash must not keep the leftovers alive. */
+  ownerStart?: string;
   subnet?: number;
   plan?: TestbedNetworkPlan;
   nodes: { dir: string; cgroup: string }[];
@@ -129,7 +131,8 @@ export class SwarmTestbed {
     const id = randomBytes(3).toString('hex').slice(0, 5);
     const dir = join(root, `tb-${id}`);
     await mkdir(dir, { recursive: true });
-    const state: TestbedState = { owner: process.pid, nodes: [] };
+    const ownerStart = processStartTime(process.pid);
+    const state: TestbedState = { owner: process.pid, ...(ownerStart === undefined ? {} : { ownerStart }), nodes: [] };
     const save = (): Promise<void> => writeFile(join(dir, 'state.json'), JSON.stringify(state));
     await save();
     const nodes: TestbedNode[] = [];
@@ -270,15 +273,8 @@ export class SwarmTestbed {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.all(
-      this.nodes.map(async (node) => {
-        try {
-          await node.docker.swarmLeave({ force: true });
-        } catch {
-          // the daemon may already be gone; the kill below covers it
-        }
-      }),
-    );
+    // A daemon that is gone or hung must not hold up the tear-down: the kill below covers it.
+    await Promise.all(this.nodes.map((node) => settlesWithin(node.docker.swarmLeave({ force: true }), 10_000)));
     await destroy(this.#dir, this.#root, this.#state, this.#log);
   }
 }
@@ -374,7 +370,7 @@ async function cleanLeftovers(root: string, log: (line: string) => void): Promis
       if (age < 300_000) continue;
       state = { owner: 0, nodes: [] };
     }
-    if (state.owner > 0 && isAlive(state.owner)) continue;
+    if (state.owner > 0 && isSameProcessAlive(state.owner, state.ownerStart)) continue;
     log(`removing leftover testbed ${dir}`);
     await destroy(dir, root, state, log, false);
   }

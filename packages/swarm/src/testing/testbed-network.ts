@@ -32,16 +32,24 @@ export function hostAddress(plan: TestbedNetworkPlan): string {
   return `10.200.${plan.subnet}.1`;
 }
 
-/** Claim a free subnet number below `root` for testbed `id` (a lock directory `net-<n>` per claim). */
+/**
+ * Claim a free subnet number below `root` for testbed `id` (a lock directory `net-<n>` per claim). A subnet
+ * the host already routes (an interface nobody cleaned, another tool) is skipped, never shared.
+ */
 export async function claimSubnet(root: string, id: string): Promise<number> {
   for (let n = 1; n < 250; n++) {
     try {
       await mkdir(join(root, `net-${n}`));
-      await writeFile(join(root, `net-${n}`, 'testbed'), id);
-      return n;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      continue;
     }
+    const routes = await run('ip', ['-4', 'route', 'show', 'root', `10.200.${n}.0/24`]);
+    if (routes.code === 0 && routes.stdout.trim() === '') {
+      await writeFile(join(root, `net-${n}`, 'testbed'), id);
+      return n;
+    }
+    await rm(join(root, `net-${n}`), { recursive: true, force: true });
   }
   throw new Error('no free testbed subnet (10.200.1-249.0/24 are all claimed)');
 }

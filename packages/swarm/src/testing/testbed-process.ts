@@ -48,6 +48,21 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22); undefined when it is gone. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the process `pid` that started at `startTime` lives (a reused pid does not count). */
+export function isSameProcessAlive(pid: number, startTime: string | undefined): boolean {
+  return isAlive(pid) && (startTime === undefined || processStartTime(pid) === startTime);
+}
+
 /** Poll `predicate` every 50 ms until it holds or `timeoutMs` passes; returns whether it held. */
 export async function pollUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -55,6 +70,19 @@ export async function pollUntil(predicate: () => boolean | Promise<boolean>, tim
     if (await predicate()) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Wait for `promise` (its failure ignored) at most `ms`; true when it settled in time. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -90,8 +118,11 @@ export async function stopProcess(pid: number, graceMs: number): Promise<void> {
   await pollUntil(() => !isAlive(pid), 5_000);
 }
 
-/** The cgroup v1 hierarchies the testbed places dockerd's containers in (and cleans). */
-const cgroupHierarchies = ['pids', 'memory', 'cpu', 'cpuacct', 'blkio', 'devices', 'freezer', 'cpuset', 'systemd'];
+/**
+ * Where dockerd may place the testbed's container cgroups, all cleaned: the cgroup v1 hierarchies, the v2
+ * tree of a hybrid host (`unified`) and the v2 root of a v2-only host (`''`). A missing one is skipped.
+ */
+const cgroupHierarchies = ['pids', 'memory', 'cpu', 'cpuacct', 'blkio', 'devices', 'freezer', 'cpuset', 'systemd', 'unified', ''];
 
 async function cgroupDirs(root: string): Promise<string[]> {
   const out: string[] = [];
