@@ -62,16 +62,28 @@ export async function createFactories(config: ResolvedConfig, logger: Logger): P
   };
 }
 
+/** A Lease lock for leader election, and a way to release the connection it uses. */
+export interface OwnedLeaseLock {
+  /** The lock to elect over. */
+  readonly lock: LeaseLock;
+  /** Close the Kubernetes connection the lock uses; call after the runtime has stopped. */
+  close(): Promise<void>;
+}
+
 /**
- * The Kubernetes Lease lock for `leaderElection`, on the cluster of the named kubernetes source (same
- * credentials, its own connection).
+ * Build the Kubernetes Lease lock for `leaderElection`, over its own connection to the named source's cluster.
+ *
+ * @throws {@link ConfigError} when `leaderElection.source` does not name a kubernetes source.
  */
-export async function createLeaseLock(config: ResolvedConfig, le: LeaderElectionConfig): Promise<LeaseLock> {
+export async function createLeaseLock(config: ResolvedConfig, le: LeaderElectionConfig): Promise<OwnedLeaseLock> {
   const entry = config.sources[le.source];
   if (entry?.type !== 'kubernetes') throw new ConfigError('leaderElection.source', 'expected the name of a kubernetes source');
   const { kubeAccess } = await import('./kubernetes-runtime.js');
   const { KubeConnection, KubernetesLeaseLock } = await import('@nitrox/kubernetes');
   const access = kubeAccess(le.source, entry, config.secrets, config.baseDir);
   const connection = new KubeConnection({ kubeConfig: access.kubeConfig, ...(access.tokenFile ? { tokenFile: access.tokenFile } : {}) });
-  return new KubernetesLeaseLock({ connection, namespace: le.namespace, name: le.name });
+  return {
+    lock: new KubernetesLeaseLock({ connection, namespace: le.namespace, name: le.name }),
+    close: () => connection.close(),
+  };
 }

@@ -22,7 +22,7 @@ export {
   type SwarmSourceConfig,
 } from './config-schema.js';
 export { formatDuration, parseDuration } from './duration.js';
-export { createFactories, createLeaseLock } from './factories.js';
+export { createFactories, createLeaseLock, type OwnedLeaseLock } from './factories.js';
 export { type BackendSource, type GroupingAdapter, groupedSourceRuntime } from './grouped-source.js';
 export { OpsServer, type OpsServerOptions, parseListen, type Readiness } from './http-server.js';
 export { keyView, type KeyViewOptions } from './key-view.js';

@@ -42,13 +42,13 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
   const logger = createLogger({ level: level ?? config.logLevel, secrets: config.secrets.values() });
   const metrics = new NitroxMetrics();
   const { createFactories, createLeaseLock } = await import('./factories.js');
-  const leaseLock = config.leaderElection ? await createLeaseLock(config, config.leaderElection) : undefined;
+  const lease = config.leaderElection ? await createLeaseLock(config, config.leaderElection) : undefined;
   const runtime = new NitroxRuntime({
     config,
     factories: await createFactories(config, logger),
     logger,
     metrics,
-    ...(leaseLock ? { leaseLock } : {}),
+    ...(lease ? { leaseLock: lease.lock } : {}),
     ...(config.leaderElection?.identity ? { identity: config.leaderElection.identity } : {}),
   });
   let shuttingDown = false;
@@ -93,6 +93,8 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     logger.error(errorFields(err), 'shutdown failed');
     await server.stop();
     return exitCodes.failure;
+  } finally {
+    await lease?.close();
   }
   await server.stop();
   logger.info({}, 'stopped');
