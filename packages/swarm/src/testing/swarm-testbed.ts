@@ -21,9 +21,11 @@ import {
   createNetwork,
   deleteNetwork,
   nodeAddress,
+  overlayNetworkIds,
   planNetwork,
   releaseOrphanSubnets,
   releaseSubnet,
+  removeLoadBalancerFiles,
   type TestbedNetworkPlan,
 } from './testbed-network.js';
 import { isSameProcessAlive, killCgroup, pollUntil, processStartTime, readPid, run, settlesWithin, stopProcess, unmountUnder } from './testbed-process.js';
@@ -273,9 +275,11 @@ export class SwarmTestbed {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    const overlays = (await Promise.all(this.nodes.map((node) => overlayNetworkIds(node.docker)))).flat();
     // A daemon that is gone or hung must not hold up the tear-down: the kill below covers it.
     await Promise.all(this.nodes.map((node) => settlesWithin(node.docker.swarmLeave({ force: true }), 10_000)));
     await destroy(this.#dir, this.#root, this.#state, this.#log);
+    await removeLoadBalancerFiles(overlays);
   }
 }
 

@@ -8,6 +8,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
 import { run, runOrThrow } from './testbed-process.js';
 
 /** Names and addresses of one testbed network. */
@@ -107,4 +109,23 @@ export async function deleteNetwork(plan: TestbedNetworkPlan): Promise<void> {
   for (const ns of plan.nodes) await run('ip', ['netns', 'delete', ns]);
   await run('ip', ['netns', 'delete', plan.hub]);
   await run('ip', ['link', 'delete', plan.hostVeth]);
+}
+
+/** libnetwork keeps each overlay load balancer's `hosts` and `resolv.conf` here, whatever `--data-root` says. */
+const loadBalancerFiles = '/var/lib/docker/network/files';
+
+/** IDs of the overlay networks a daemon knows (none when it does not answer within `timeoutMs`). */
+export async function overlayNetworkIds(docker: Dockerode, timeoutMs = 5_000): Promise<string[]> {
+  const ids = docker.listNetworks({ filters: { driver: ['overlay'] } }).then(
+    (networks) => networks.map((n) => n.Id),
+    () => [],
+  );
+  return Promise.race([ids, delay(timeoutMs, [] as string[], { ref: false })]);
+}
+
+/** Remove the load balancer files libnetwork left on the host for these overlay networks. */
+export async function removeLoadBalancerFiles(networkIds: Iterable<string>): Promise<void> {
+  for (const id of new Set(networkIds)) {
+    if (/^[a-z0-9]+$/.test(id)) await rm(join(loadBalancerFiles, `lb_${id}`), { recursive: true, force: true });
+  }
 }
