@@ -28,6 +28,12 @@ function handler(seen: string[]) {
       return;
     }
     if (req.headers['x-hang'] === '1') return; // never answers
+    if (req.headers['x-quiet-events'] === '1') {
+      // An event stream that stays quiet for longer than the client's request timeout.
+      res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+      setTimeout(() => res.end('{"Type":"service","Action":"update","Actor":{"ID":"s1","Attributes":{}}}\n'), 400);
+      return;
+    }
     switch (url.pathname) {
       case '/v1.41/services':
         send(200, recorded.services);
@@ -137,6 +143,15 @@ describe('EngineClient', () => {
       .catch((e: unknown) => e);
     expect(timeout).toBeInstanceOf(SourceError);
     expect((timeout as Error).message).toMatch(/timed out after 100 ms/);
+    // Opening the event stream is bounded too (a peer that accepts and never answers); an open stream is not.
+    const hungEvents = await hung.events(new AbortController().signal, { types: ['service'] }).catch((e: unknown) => e);
+    expect(hungEvents).toBeInstanceOf(SourceError);
+    expect((hungEvents as Error).message).toMatch(/GET \/events .*timed out after 100 ms/);
+    const quiet = new EngineClient({ host: '127.0.0.1', port, requestTimeoutMs: 100, headers: { 'x-quiet-events': '1' } });
+    const stream = await quiet.events(new AbortController().signal, { types: ['service'] });
+    const types: string[] = [];
+    for await (const e of readEngineEvents(stream, () => {})) types.push(e.Type);
+    expect(types).toEqual(['service']);
     const refused = new EngineClient({ host: '127.0.0.1', port: 1, headers: { authorization: secret }, key: 'KEY-MATERIAL-XYZ' });
     const error = await refused.nodes(new AbortController().signal).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NITROX_SOURCE', peerCode: 'ECONNREFUSED' });

@@ -34,7 +34,7 @@ export interface EngineConnectionOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Engine API version to speak; at least 1.41. @defaultValue '1.41' */
   readonly apiVersion?: string;
-  /** Timeout of one request (not of the event stream). @defaultValue 30_000 */
+  /** Timeout of one request, and of opening the event stream (not of the open stream). @defaultValue 30_000 */
   readonly requestTimeoutMs?: number;
 }
 
@@ -127,7 +127,15 @@ export class EngineClient {
       const nanos = options.sinceNano % 1_000_000_000n;
       query.since = `${seconds}.${nanos.toString().padStart(9, '0')}`;
     }
-    return (await this.#dial('/events', query, signal, true)) as Readable;
+    // The open is bounded like any request (a peer that accepts but never answers must not stall the
+    // follower); the stream itself is not: the timer is cleared once the response headers are in.
+    const opening = new AbortController();
+    const timer = setTimeout(() => opening.abort(), this.#timeoutMs);
+    try {
+      return (await this.#dial('/events', query, AbortSignal.any([signal, opening.signal]), true, opening.signal)) as Readable;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #getArray<T>(path: string, query: Record<string, unknown>, signal: AbortSignal): Promise<T[]> {
