@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(sources.map((s) => s.stop()));
   await tb?.stop();
-}, 60_000);
+}, 120_000);
 
 function source(options: SwarmSourceOptions = {}): SwarmSource {
   const s = new SwarmSource({ connection: { socketPath: tb.manager.socketPath }, ...options });
