@@ -169,6 +169,39 @@ describe('Controller: level-triggered scheduling', () => {
     await controller.stop();
   });
 
+  it('with idle workers to spare, a change during a reconcile waits for it, then runs once with the newest state', async () => {
+    const gate = deferred();
+    let active = 0;
+    let maxActive = 0;
+    let blockFirst = true;
+    const { store, calls, controller, boot, clock } = setup({
+      concurrency: 4,
+      body: async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        if (blockFirst) {
+          blockFirst = false;
+          await gate.promise;
+        }
+        active--;
+      },
+    });
+    store.put('a', 'v1');
+    await boot();
+    expect(calls.map((c) => c.value)).toEqual(['v1']);
+    store.put('a', 'v2');
+    store.put('a', 'v3');
+    await clock.flush();
+    // Three workers are idle, yet none takes the key while its first run is in flight.
+    expect(calls).toHaveLength(1);
+    expect(controller.stats.inFlight).toBe(1);
+    gate.resolve();
+    await clock.advanceUntil(() => controller.stats.inFlight === 0 && controller.stats.queueDepth === 0);
+    expect(calls.map((c) => c.value)).toEqual(['v1', 'v3']);
+    expect(maxActive).toBe(1);
+    await controller.stop();
+  });
+
   it('coalesces a burst within the debounce window into one reconcile of the newest state', async () => {
     const { store, calls, controller, boot, clock } = setup({ debounceMs: 50 });
     await boot();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { abortReason, VirtualClock } from './clock.js';
 import { ExpiredError, MalformedEventError, type NitroxError, ShutdownError, SourceError } from './errors.js';
 import { Informer, type InformerChange } from './informer.js';
@@ -253,6 +253,38 @@ describe('Informer failure handling', () => {
     source.lastChannel.push({ type: 'deleted', revision: '4', item: item('zz', 4, 0) }); // unknown key: nothing to emit
     await clock.advanceUntil(() => informer.revision === '4');
     expect(log).toEqual(['synced', 'added a@2', 'updated a@2->3']);
+  });
+
+  it('relists in place: no second copy of the collection is built, vanished keys are still found', async () => {
+    const clock = new VirtualClock();
+    const source = new Scripted<number>(clock);
+    const N = 20_000;
+    const first = Array.from({ length: N }, (_, i) => item(`k${i}`, i + 1, i));
+    source.listImpl = async () => ({ revision: String(N), items: first });
+    const informer = make(source, { clock });
+    informer.start();
+    await clock.advanceUntil(() => source.watchCalls.length === 1);
+    const { log } = record(informer);
+    // The relist: everything unchanged except k0 (new version and value); k1 vanished; one new key.
+    const second = [item('k0', N + 1, -1), ...first.slice(2), item('new', N + 2, 0)];
+    let writes = -1;
+    let spies: { mockRestore(): void; mock: { calls: unknown[] } }[] = [];
+    source.listImpl = async () => {
+      spies = [vi.spyOn(Map.prototype, 'set'), vi.spyOn(Set.prototype, 'add')];
+      return { revision: String(N + 2), items: second };
+    };
+    informer.once('relisted', () => {
+      writes = spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+      for (const spy of spies) spy.mockRestore();
+    });
+    source.lastChannel.fail(new ExpiredError());
+    await clock.advanceUntil(() => log.includes('relisted'));
+    expect(log).toEqual([`updated k0@1->${N + 1}`, `added new@${N + 2}`, 'deleted k1', 'relisted']);
+    // A copy-and-swap relist would insert N entries into some map or set; marking in place inserts ~none.
+    expect(writes).toBeGreaterThanOrEqual(0);
+    expect(writes).toBeLessThan(N / 10);
+    expect(informer.cache.size).toBe(N);
+    expect(informer.cache.get('k5')).toBe(first[5]); // the listed objects themselves are cached, not copies
   });
 
   it('resets the backoff after a healthy period', async () => {
