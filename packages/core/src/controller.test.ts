@@ -598,6 +598,34 @@ describe('Controller: stop, resync and bad input', () => {
     await controller.stop();
   });
 
+  it('a resync backlog still progresses while live changes never stop (no starvation either way)', async () => {
+    const { store, calls, controller, boot, clock } = setup({
+      resyncMs: 60_000,
+      body: () => sleep(clock, 1),
+    });
+    for (let i = 0; i < 500; i++) store.put(`k${i}`, 'v1');
+    await boot();
+    await clock.advanceUntil(() => controller.stats.queueDepth === 0 && controller.stats.inFlight === 0);
+    await clock.advance(60_000 - clock.now()); // the resync pass queues 500 keys
+    const before = calls.length;
+    // 200 ms of churn, 5 live changes per ms: more than the one worker can do, so the high lane never empties.
+    for (let ms = 0; ms < 200; ms++) {
+      for (let j = 0; j < 5; j++) store.put(`hot${j}`, `v${ms}`);
+      await clock.advance(1);
+    }
+    const during = calls.slice(before);
+    const resyncs = during.filter((c) => c.reason === 'resync').length;
+    const changes = during.filter((c) => c.reason === 'change').length;
+    expect(resyncs).toBeGreaterThanOrEqual(20); // the low lane gets its share (0.2 by default)
+    expect(changes).toBeGreaterThan(resyncs); // and live changes keep most of the worker
+    let stopped = false;
+    const stopping = controller.stop().then(() => {
+      stopped = true;
+    });
+    await clock.advanceUntil(() => stopped); // the reconcile in flight sleeps on virtual time
+    await stopping;
+  });
+
   it('reports malformed events and source failures as typed errors and goes on', async () => {
     const store = new MemoryStore<string>();
     const clock = new VirtualClock();
