@@ -108,6 +108,15 @@ describe('MemoryStore', () => {
     await expect(take(open(store, 'bogus'), 1)).rejects.toBeInstanceOf(ExpiredError);
   });
 
+  it('answers a watch from a revision ahead of the store with ExpiredError (another store issued it)', async () => {
+    const store = new MemoryStore<number>();
+    store.put('a', 1);
+    // Waiting until the store reached revision 9 would silently skip revisions 2..9.
+    await expect(take(open(store, '9'), 1)).rejects.toBeInstanceOf(ExpiredError);
+    store.put('b', 2);
+    expect((await take(open(store, '1'), 1)).map((e) => e.revision)).toEqual(['2']);
+  });
+
   it('a watcher that falls behind the history ends with ExpiredError', async () => {
     const store = new MemoryStore<number>({ historyLimit: 2 });
     const it = open(store, '0');

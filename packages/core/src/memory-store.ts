@@ -147,7 +147,8 @@ export class MemoryStore<T> implements ListWatch<T> {
    * `signal` aborts (the iterator then throws the abort reason).
    *
    * @throws {@link ExpiredError} (from the iterator) when `fromRevision` is older than the retained history, is
-   * not a revision of this store, when the watcher falls behind the history, or after {@link expireHistory}.
+   * not a revision of this store (malformed, or ahead of it), when the watcher falls behind the history, or after
+   * {@link expireHistory}.
    */
   watch(fromRevision: string, signal: AbortSignal): AsyncIterable<WatchEvent<T>> {
     return { [Symbol.asyncIterator]: () => this.#iterate(fromRevision, signal) };
@@ -193,6 +194,10 @@ export class MemoryStore<T> implements ListWatch<T> {
       throw new ExpiredError(`"${String(fromRevision)}" is not a revision of this store; relist`);
     }
     let cursor = Number(fromRevision);
+    if (cursor > this.#revision) {
+      // Issued by another store (or an earlier life of this one): waiting for it would skip every change until then.
+      throw new ExpiredError(`revision ${cursor} is ahead of this store (${this.#revision}); relist`);
+    }
     const epoch = this.#epoch;
     let rejectAbort: ((reason: Error) => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
