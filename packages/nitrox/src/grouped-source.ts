@@ -25,6 +25,33 @@ export interface BackendSource extends ListWatch<BackendSet> {
   onError(listener: (error: Error) => void): void;
 }
 
+/** An adapter's own source class (MarathonSource, SwarmSource): a ListWatch of backend sets with a lifecycle. */
+export interface AdapterSource extends ListWatch<BackendSet> {
+  start(): void;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  get(key: string): Versioned<BackendSet> | undefined;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** Wrap an adapter's source as a {@link BackendSource}, with `counters` mapping its own stats to Nitrox's. */
+export function backendSourceOf(source: AdapterSource, counters: () => SourceCounters): BackendSource {
+  return {
+    list: (signal) => source.list(signal),
+    watch: (from, signal) => source.watch(from, signal),
+    start: () => source.start(),
+    stop: () => source.stop(),
+    hasSynced: () => source.hasSynced(),
+    waitForSync: (signal) => source.waitForSync(signal),
+    onError: (listener) => {
+      source.on('error', listener);
+    },
+    get: (key) => source.get(key),
+    counters,
+  };
+}
+
 /** How a source type groups mappings and builds its sources. */
 export interface GroupingAdapter {
   /** Identity of the projection options a mapping needs (mappings with the same id share a source). */

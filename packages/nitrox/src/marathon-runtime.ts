@@ -8,7 +8,7 @@ import { ConfigError } from '@nitrox/core';
 import { MarathonSource, type MarathonSourceOptions } from '@nitrox/marathon';
 import type { SourceRuntime } from './adapters.js';
 import type { MarathonSourceConfig } from './config-schema.js';
-import { groupedSourceRuntime } from './grouped-source.js';
+import { backendSourceOf, groupedSourceRuntime } from './grouped-source.js';
 import type { ResolvedMapping } from './load-config.js';
 import type { Secret } from './secret.js';
 
@@ -49,27 +49,17 @@ export function marathonRuntime(
         ...(ca || config.insecureSkipTlsVerify ? { tls: { ...(ca ? { ca } : {}), rejectUnauthorized: !config.insecureSkipTlsVerify } } : {}),
       };
       const source = new MarathonSource(options);
-      return {
-        list: (signal) => source.list(signal),
-        watch: (from, signal) => source.watch(from, signal),
-        start: () => source.start(),
-        stop: () => source.stop(),
-        hasSynced: () => source.hasSynced(),
-        waitForSync: (signal) => source.waitForSync(signal),
-        onError: (listener) => source.on('error', listener),
-        get: (key) => source.get(key),
-        counters: () => {
-          const s = source.stats;
-          return {
-            lists: s.snapshots,
-            relists: Math.max(0, s.snapshots - 1),
-            watchRestarts: s.disconnects,
-            errors: s.fetchErrors,
-            malformed: s.malformed,
-            events: s.events,
-          };
-        },
-      };
+      return backendSourceOf(source, () => {
+        const s = source.stats;
+        return {
+          lists: s.snapshots,
+          relists: Math.max(0, s.snapshots - 1),
+          watchRestarts: s.disconnects,
+          errors: s.fetchErrors,
+          malformed: s.malformed,
+          events: s.events,
+        };
+      });
     },
   });
 }

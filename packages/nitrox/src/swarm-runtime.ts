@@ -7,7 +7,7 @@ import { ConfigError } from '@nitrox/core';
 import { SwarmSource, type SwarmSourceOptions } from '@nitrox/swarm';
 import type { SourceRuntime } from './adapters.js';
 import type { SwarmSourceConfig } from './config-schema.js';
-import { groupedSourceRuntime } from './grouped-source.js';
+import { backendSourceOf, groupedSourceRuntime } from './grouped-source.js';
 
 /** Engine connection options from the `url` of a swarm source (`http(s)://host:port`). */
 function connectionOf(name: string, config: SwarmSourceConfig): SwarmSourceOptions['connection'] {
@@ -32,27 +32,17 @@ export function swarmRuntime(name: string, config: SwarmSourceConfig): SourceRun
         select: { names: [...keys] },
         ...(config.pollInterval ? { pollIntervalMs: config.pollInterval } : {}),
       });
-      return {
-        list: (signal) => source.list(signal),
-        watch: (from, signal) => source.watch(from, signal),
-        start: () => source.start(),
-        stop: () => source.stop(),
-        hasSynced: () => source.hasSynced(),
-        waitForSync: (signal) => source.waitForSync(signal),
-        onError: (listener) => source.on('error', listener),
-        get: (key) => source.get(key),
-        counters: () => {
-          const s = source.stats;
-          return {
-            lists: s.fullPasses,
-            relists: Math.max(0, s.fullPasses - 1),
-            watchRestarts: Math.max(0, s.eventConnects - 1),
-            errors: s.errors,
-            malformed: s.malformed,
-            events: s.events,
-          };
-        },
-      };
+      return backendSourceOf(source, () => {
+        const s = source.stats;
+        return {
+          lists: s.fullPasses,
+          relists: Math.max(0, s.fullPasses - 1),
+          watchRestarts: Math.max(0, s.eventConnects - 1),
+          errors: s.errors,
+          malformed: s.malformed,
+          events: s.events,
+        };
+      });
     },
   });
 }
