@@ -1,20 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.shared.js';
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node20',
-  },
-  {
-    // The command: ESM only, keeps the #! line of src/bin.ts.
-    entry: { bin: 'src/bin.ts' },
-    format: ['esm'],
-    dts: false,
-    sourcemap: true,
-    target: 'node20',
-  },
+  libraryBuild({ index: 'src/index.ts' }),
+  // The command: ESM only, keeps the #! line of src/bin.ts.
+  { entry: { bin: 'src/bin.ts' }, format: ['esm'], dts: false, sourcemap: true, target: 'node20' },
 ]);
