@@ -598,6 +598,19 @@ describe('Controller: stop, resync and bad input', () => {
     await controller.stop();
   });
 
+  it('the initial catch-up of every cached key waits in the low lane too', async () => {
+    const { store, calls, controller, clock } = setup({ body: () => sleep(clock, 1) });
+    for (let i = 0; i < 1_000; i++) store.put(`k${i}`, 'v1');
+    controller.start();
+    await clock.advanceUntil(() => controller.informer.hasSynced() && calls.length > 0);
+    store.put('k999', 'live');
+    await clock.advanceUntil(() => calls.some((c) => c.value === 'live'));
+    expect(calls.findIndex((c) => c.value === 'live')).toBeLessThan(10); // not after the 1,000 catch-up keys
+    await clock.advanceUntil(() => controller.stats.queueDepth === 0 && controller.stats.inFlight === 0);
+    expect(new Set(calls.map((c) => c.key)).size).toBe(1_000);
+    await controller.stop();
+  });
+
   it('a resync backlog still progresses while live changes never stop (no starvation either way)', async () => {
     const { store, calls, controller, boot, clock } = setup({
       resyncMs: 60_000,
