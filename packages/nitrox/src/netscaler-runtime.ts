@@ -8,42 +8,20 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '@nitrox/core';
-import { NetScalerSink, NitroClient, type NitroClientOptions, NitroError, NitroErrorCode } from '@nitrox/netscaler';
+import { NetScalerSink, NitroClient, type NitroClientOptions, NitroErrorCode } from '@nitrox/netscaler';
 import type { Logger } from 'pino';
 import type { PoolSettings, SinkRuntime } from './adapters.js';
 import type { NetScalerSinkConfig } from './config-schema.js';
 import type { Secret } from './secret.js';
 
-/** Counts calls by result. A "no such resource" answer is a valid answer, not an error. */
-class CountingNitroClient extends NitroClient {
-  ok = 0;
-  error = 0;
-
-  async #count<T>(call: Promise<T>): Promise<T> {
-    try {
-      const result = await call;
-      this.ok++;
-      return result;
-    } catch (err) {
-      if (err instanceof NitroError && err.errorcode === NitroErrorCode.noSuchResource) this.ok++;
-      else this.error++;
-      throw err;
-    }
-  }
-
-  override get: NitroClient['get'] = (type, options) => this.#count(super.get(type, options));
-  override add: NitroClient['add'] = (type, record, signal) => this.#count(super.add(type, record, signal));
-  override update: NitroClient['update'] = (type, record, signal) => this.#count(super.update(type, record, signal));
-  override remove: NitroClient['remove'] = (type, name, args, signal) => this.#count(super.remove(type, name, args, signal));
-  override action: NitroClient['action'] = (type, action, record, signal) => this.#count(super.action(type, action, record, signal));
-  override bulk: NitroClient['bulk'] = async (method, type, records, options) => {
-    const items = await this.#count(super.bulk(method, type, records, options));
-    if (items.some((item) => item.errorcode !== 0)) {
-      this.ok--;
-      this.error++;
-    }
-    return items;
-  };
+/**
+ * Requests by result, from the client's own counters: every HTTP request (logins and retries included). A "no such
+ * resource" answer is a valid answer to a read, so it counts as ok.
+ */
+function requestsByResult(client: NitroClient): { ok: number; error: number } {
+  const { requests, results } = client.stats;
+  const ok = (results.ok ?? 0) + (results[`errorcode:${NitroErrorCode.noSuchResource}`] ?? 0);
+  return { ok, error: requests - ok };
 }
 
 /** Build the runtime of one `netscaler` sink entry. */
@@ -79,9 +57,9 @@ export function netscalerRuntime(
     ...(config.maxConcurrency ? { maxConcurrent: config.maxConcurrency } : {}),
     ...(config.timeout ? { timeoutMs: config.timeout } : {}),
   };
-  let client: CountingNitroClient;
+  let client: NitroClient;
   try {
-    client = new CountingNitroClient(options);
+    client = new NitroClient(options);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${path}.${err.path}`, err.message.replace(`${err.path}: `, ''));
     throw err;
@@ -107,7 +85,7 @@ export function netscalerRuntime(
       }
       return sink;
     },
-    requests: () => ({ ok: client.ok, error: client.error }),
+    requests: () => requestsByResult(client),
     close: () => client.close(),
   };
 }
