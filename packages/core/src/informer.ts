@@ -32,6 +32,7 @@ import {
   untilAborted,
 } from './informer-options.js';
 import { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
+import { SyncLatch } from './sync-latch.js';
 
 export {
   type InformerChange,
@@ -72,13 +73,12 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   readonly #equals: (a: T, b: T) => boolean;
   readonly #stats = { lists: 0, relists: 0, watchRestarts: 0, errors: 0, malformed: 0, events: 0 };
   #revision: string | undefined;
-  #synced = false;
   #running: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #resyncTimer: TimerHandle | undefined;
   #lastEventAt = 0;
   #delivered = 0;
-  #syncWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+  readonly #sync = new SyncLatch();
 
   /** @throws {@link ConfigError} when an option is invalid. No I/O happens before {@link start}. */
   constructor(source: ListWatch<T>, options: InformerOptions<T> = {}) {
@@ -125,7 +125,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
 
   /** Whether the first list has been applied (stays true across relists). */
   hasSynced(): boolean {
-    return this.#synced;
+    return this.#sync.isOpen;
   }
 
   /**
@@ -134,27 +134,9 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
    * @throws the signal's reason when `signal` aborts, {@link ShutdownError} when the informer stops first.
    */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#synced) return Promise.resolve();
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#syncWaiters.delete(waiter);
-        reject(abortReason(signal as AbortSignal));
-      };
-      const waiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (e: Error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      this.#syncWaiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#sync.wait(signal);
   }
+
 
   /** Start listing and watching in the background. Calling it while running does nothing. */
   start(): void {
@@ -174,8 +156,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     await this.#loop;
     this.#running = undefined;
     this.#loop = undefined;
-    for (const waiter of this.#syncWaiters) waiter.reject(new ShutdownError(`${this.#name} stopped before sync`));
-    this.#syncWaiters.clear();
+    this.#sync.rejectWaiters(new ShutdownError(`${this.#name} stopped before sync`));
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -261,11 +242,9 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     this.#revision = revision;
     this.#stats.lists++;
     if (this.#resyncTimer === undefined) this.#armResync();
-    if (!this.#synced) {
-      this.#synced = true;
+    if (!this.#sync.isOpen) {
+      this.#sync.open();
       this.emit('synced');
-      for (const waiter of this.#syncWaiters) waiter.resolve();
-      this.#syncWaiters.clear();
     } else {
       this.#stats.relists++;
       this.emit('relisted');

@@ -10,12 +10,12 @@ import { EventEmitter } from 'eventemitter3';
 import deepEqual from 'fast-deep-equal';
 import { type Observable, Subject } from 'rxjs';
 import type { Cache, CacheReader } from './cache.js';
-import { abortReason } from './clock.js';
 import { ConfigError, type NitroxError, ShutdownError, SourceError } from './errors.js';
 import type { Informer } from './informer.js';
 import type { InformerChange } from './informer-options.js';
 import type { ListResult, ListWatch, Versioned, WatchEvent } from './list-watch.js';
 import { MemoryStore } from './memory-store.js';
+import { SyncLatch } from './sync-latch.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: inputs are informers of any item type; each is typed through the record.
 type AnyInformer = Informer<any>;
@@ -93,9 +93,8 @@ export class Projection<Out, I extends Record<string, AnyInformer> = Record<stri
   #dirty = new Set<string>();
   #scheduled = false;
   #running = false;
-  #synced = false;
   #unsubscribe: (() => void)[] = [];
-  #syncWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+  readonly #sync = new SyncLatch();
 
   /** @throws {@link ConfigError} when an input has no `affects` function or an option is invalid. */
   constructor(options: ProjectionOptions<Out, I>) {
@@ -150,32 +149,14 @@ export class Projection<Out, I extends Record<string, AnyInformer> = Record<stri
 
   /** Whether every input has synced and every key has been derived. */
   hasSynced(): boolean {
-    return this.#synced;
+    return this.#sync.isOpen;
   }
 
   /** Resolve once synced. @throws the signal's reason on abort, {@link ShutdownError} when stopped first. */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#synced) return Promise.resolve();
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#syncWaiters.delete(waiter);
-        reject(abortReason(signal as AbortSignal));
-      };
-      const waiter = {
-        resolve: (): void => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (e: Error): void => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      this.#syncWaiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#sync.wait(signal);
   }
+
 
   /** List the derived values; waits until the projection has synced, so a follower never sees a partial state. */
   async list(signal: AbortSignal): Promise<ListResult<Out>> {
@@ -213,13 +194,11 @@ export class Projection<Out, I extends Record<string, AnyInformer> = Record<stri
     this.#running = false;
     for (const off of this.#unsubscribe.splice(0)) off();
     this.#dirty.clear();
-    this.#synced = false;
-    for (const waiter of this.#syncWaiters) waiter.reject(new ShutdownError(`${this.#name} stopped before sync`));
-    this.#syncWaiters.clear();
+    this.#sync.reset(new ShutdownError(`${this.#name} stopped before sync`));
   }
 
   #maybeSync(): void {
-    if (!this.#running || this.#synced) return;
+    if (!this.#running || this.#sync.isOpen) return;
     for (const [, informer] of this.#inputs) if (!informer.hasSynced()) return;
     // Everything any input item contributes to, plus what we hold already (a restart may have to delete).
     const keys = new Set<string>(this.#store.keys());
@@ -228,15 +207,13 @@ export class Projection<Out, I extends Record<string, AnyInformer> = Record<stri
     }
     this.#dirty.clear();
     for (const key of keys) this.#rederive(key);
-    this.#synced = true;
+    this.#sync.open();
     this.emit('synced');
-    for (const waiter of this.#syncWaiters) waiter.resolve();
-    this.#syncWaiters.clear();
   }
 
   #touch(input: string, item: Versioned<unknown>): void {
     // Before sync the full derivation at sync time covers every change.
-    if (!this.#synced) return;
+    if (!this.#sync.isOpen) return;
     this.#collect(input, item, this.#dirty);
     if (!this.#scheduled && this.#dirty.size > 0) {
       this.#scheduled = true;
