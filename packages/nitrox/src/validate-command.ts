@@ -19,7 +19,7 @@ export async function validateCommand(options: ValidateCommandOptions, io: CliIo
   io.stdout.write(`configuration ok: sources ${sources.join(', ')}; sinks ${sinks.join(', ')}\n`);
   for (const m of config.mappings) {
     io.stdout.write(
-      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (mode ${m.mode}, debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''})\n`,
+      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (${config.sources[m.source]?.type === 'kubernetes' ? `mode ${m.mode}, ` : ''}debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''})\n`,
     );
   }
   if (config.leaderElection) {
