@@ -4,7 +4,7 @@ import { KubeConnection } from '../src/kube-connection.js';
 import { KubeListWatch } from '../src/kube-list-watch.js';
 import { trimEndpoints } from '../src/kube-model.js';
 import { endpoints, type KubeSimulator, startKubeSimulator } from '../src/testing/index.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@nitrox/core/testing';
 
 let sim: KubeSimulator | undefined;
 afterEach(async () => {
@@ -51,7 +51,7 @@ it('ends equal to the server after 600 random changes mixed with drops, stalls, 
     JSON.stringify(sim?.store.list('endpoints', 'default').map(({ object }) => [`default/${object.metadata.name}`, object.metadata.resourceVersion]));
   const actual = (): string =>
     JSON.stringify([...informer.cache.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((i) => [i.key, i.sourceVersion]));
-  await waitFor(() => expected() === actual(), { timeoutMs: 20_000, message: 'cache equal to the server' });
+  await waitFor(() => expected() === actual(), { timeoutMs: 20_000, what: 'cache equal to the server' });
   expect(informer.stats.relists).toBeGreaterThan(0);
   await informer.stop();
   await connection.close();

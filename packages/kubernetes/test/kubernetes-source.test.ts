@@ -10,7 +10,7 @@ import {
   service,
   startKubeSimulator,
 } from '../src/testing/index.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@nitrox/core/testing';
 
 let sim: KubeSimulator | undefined;
 let source: KubernetesSource | undefined;
@@ -64,9 +64,9 @@ describe('KubernetesSource', () => {
       expect(addresses(source.cache.get('default/web')?.value)).toEqual(pods(4).map((p) => `${p.ip}:8080`));
       expect(source.cache.has('default/other')).toBe(false);
       publish(sim, api, pods(6));
-      await waitFor(() => source.cache.get('default/web')?.value.members.length === 6, { message: 'scaled to 6' });
+      await waitFor(() => source.cache.get('default/web')?.value.members.length === 6, { what: 'scaled to 6' });
       publish(sim, api, pods(2));
-      await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { message: 'scaled to 2' });
+      await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { what: 'scaled to 2' });
       expect(source.cache.get('default/web')?.value).toEqual({
         name: 'default/web',
         members: [
@@ -75,7 +75,7 @@ describe('KubernetesSource', () => {
         ],
       });
       sim.store.delete('services', 'default', 'web');
-      await waitFor(() => !source.cache.has('default/web'), { message: 'service deleted' });
+      await waitFor(() => !source.cache.has('default/web'), { what: 'service deleted' });
       expect(source.stats).toMatchObject({ backendSets: 0, malformed: 0, services: { lists: 1 }, endpoints: { lists: 1 } });
     });
   }
@@ -92,14 +92,14 @@ describe('KubernetesSource', () => {
       '192.168.0.9:30080',
     ]);
     sim.store.apply(node({ name: 'node-8', internalIP: '192.168.0.8', ready: false }));
-    await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { message: 'NotReady node removed' });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { what: 'NotReady node removed' });
     expect(addresses(source.cache.get('default/web')?.value)).toEqual(['192.168.0.7:30080', '192.168.0.9:30080']);
     sim.store.apply(
       node({ name: 'node-9', internalIP: '192.168.0.9', labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } }),
     );
-    await waitFor(() => source.cache.get('default/web')?.value.members.length === 1, { message: 'excluded node removed' });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 1, { what: 'excluded node removed' });
     sim.store.apply(node({ name: 'node-8', internalIP: '192.168.0.8' }));
-    await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { message: 'node Ready again' });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 2, { what: 'node Ready again' });
   });
 
   it('NodePort mode with ExternalIP', async () => {
@@ -128,9 +128,9 @@ describe('KubernetesSource', () => {
     sim.store.apply(
       service({ name: 'api', labels: { team: 'a' }, publishNotReadyAddresses: true, ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9 }] }),
     );
-    await waitFor(() => source.cache.get('default/api')?.value.members.length === 2, { message: 'not-ready published' });
+    await waitFor(() => source.cache.get('default/api')?.value.members.length === 2, { what: 'not-ready published' });
     sim.store.apply(service({ name: 'api', labels: { team: 'x' }, ports: [{ name: 'metrics', port: 9 }] }));
-    await waitFor(() => !source.cache.has('default/api'), { message: 'deselected by label' });
+    await waitFor(() => !source.cache.has('default/api'), { what: 'deselected by label' });
   });
 
   it('converges through a stall, a disconnect, an expiry and a malformed line, reporting the malformed line', async () => {
@@ -142,15 +142,15 @@ describe('KubernetesSource', () => {
     sim.faults.stallWatches();
     publish(sim, 'endpointslices', pods(6));
     sim.faults.expireHistory({ closeWatches: false });
-    await waitFor(() => source.cache.get('default/web')?.value.members.length === 6, { message: 'after stall + expiry' });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 6, { what: 'after stall + expiry' });
     await waitFor(() => sim.openWatches === 2);
     sim.faults.dropWatches();
     publish(sim, 'endpointslices', pods(5));
-    await waitFor(() => source.cache.get('default/web')?.value.members.length === 5, { message: 'after drop' });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 5, { what: 'after drop' });
     await waitFor(() => sim.openWatches === 2);
     sim.faults.corruptNextEvent();
     publish(sim, 'endpointslices', pods(3));
-    await waitFor(() => source.cache.get('default/web')?.value.members.length === 3, { message: 'after malformed line' });
+    await waitFor(() => source.cache.get('default/web')?.value.members.length === 3, { what: 'after malformed line' });
     expect(source.malformed).toBeGreaterThanOrEqual(1);
     expect(errors.some((e) => e.code === 'NITROX_MALFORMED_EVENT')).toBe(true);
   });
@@ -165,7 +165,7 @@ describe('KubernetesSource', () => {
     source.start();
     await source.waitForSync();
     const current = sim;
-    await waitFor(() => current.openWatches === 2, { message: 'both watches open' });
+    await waitFor(() => current.openWatches === 2, { what: 'both watches open' });
     // The server-side timeout the watch asked for stays below the idle timeout: a healthy watch ends first.
     expect(Number(current.stats.lastWatchQuery?.timeoutSeconds)).toBe(599);
     current.faults.stallWatches();
@@ -175,7 +175,7 @@ describe('KubernetesSource', () => {
     expect(endpoints.stats.watchRestarts).toBe(0);
     expect(source.cache.get('default/web')?.value.members).toHaveLength(4);
     await clock.advance(1);
-    await waitFor(() => source?.cache.get('default/web')?.value.members.length === 6, { message: 'change seen after the idle timeout' });
+    await waitFor(() => source?.cache.get('default/web')?.value.members.length === 6, { what: 'change seen after the idle timeout' });
     expect(endpoints.stats).toMatchObject({ watchRestarts: 1, relists: 0 });
   });
 
@@ -186,7 +186,7 @@ describe('KubernetesSource', () => {
     const errors: NitroxError[] = [];
     source.on('error', (e) => errors.push(e));
     source.start();
-    await waitFor(() => errors.length >= 4, { message: 'repeated 401s' });
+    await waitFor(() => errors.length >= 4, { what: 'repeated 401s' });
     expect(source.hasSynced()).toBe(false);
     for (const e of errors) {
       expect(e).toBeInstanceOf(SourceError);
@@ -219,9 +219,9 @@ describe('KubernetesSource', () => {
     const controller = new Controller({ source, reconcile: sinkReconciler(sink) });
     controller.start();
     try {
-      await waitFor(() => pools.get('default/web')?.length === 4, { message: 'sink has 4 members' });
+      await waitFor(() => pools.get('default/web')?.length === 4, { what: 'sink has 4 members' });
       publish(sim, 'endpointslices', pods(2));
-      await waitFor(() => pools.get('default/web')?.length === 2, { message: 'sink has 2 members' });
+      await waitFor(() => pools.get('default/web')?.length === 2, { what: 'sink has 2 members' });
     } finally {
       await controller.stop();
     }

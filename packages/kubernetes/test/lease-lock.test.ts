@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConnection } from '../src/kube-connection.js';
 import { createKubernetesLeaderElector, fromMicroTime, KubernetesLeaseLock, toMicroTime } from '../src/kubernetes-lease-lock.js';
 import { type KubeSimulator, startKubeSimulator } from '../src/testing/index.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@nitrox/core/testing';
 
 let sim: KubeSimulator | undefined;
 const closers: (() => Promise<void>)[] = [];
@@ -59,13 +59,13 @@ describe('KubernetesLeaseLock', () => {
     const stopA = new AbortController();
     const stopB = new AbortController();
     const runA = a.run({ onStartedLeading: () => {} }, stopA.signal);
-    await waitFor(() => a.isLeader, { message: 'a leads' });
+    await waitFor(() => a.isLeader, { what: 'a leads' });
     const runB = b.run({ onStartedLeading: () => {} }, stopB.signal);
-    await waitFor(() => b.leader === 'a', { message: 'b sees a' });
+    await waitFor(() => b.leader === 'a', { what: 'b sees a' });
     expect(b.isLeader).toBe(false);
     stopA.abort();
     await runA;
-    await waitFor(() => b.isLeader, { message: 'b takes over after release' });
+    await waitFor(() => b.isLeader, { what: 'b takes over after release' });
     stopB.abort();
     await runB;
     expect((sim.store.get('leases', 'default', 'nitrox') as unknown as { spec: { leaseTransitions: number } }).spec.leaseTransitions).toBeGreaterThanOrEqual(1);
@@ -77,7 +77,7 @@ describe('KubernetesLeaseLock', () => {
     expect(await own.get()).toBeUndefined();
     expect(sim.openConnections).toBeGreaterThan(0);
     await own.close();
-    await waitFor(() => sim?.openConnections === 0, { message: 'connection released' });
+    await waitFor(() => sim?.openConnections === 0, { what: 'connection released' });
     expect(await own.get()).toBeUndefined(); // still usable: reconnects
     await own.close();
 
@@ -89,7 +89,7 @@ describe('KubernetesLeaseLock', () => {
     expect(await shared.get()).toBeUndefined();
     expect(sim.openConnections).toBeGreaterThan(0);
     await connection.close();
-    await waitFor(() => sim?.openConnections === 0, { message: 'caller closed its connection' });
+    await waitFor(() => sim?.openConnections === 0, { what: 'caller closed its connection' });
 
     const elector = createKubernetesLeaderElector({
       kubeConfig: sim.kubeConfig(),
@@ -102,12 +102,12 @@ describe('KubernetesLeaseLock', () => {
     });
     const stop = new AbortController();
     const run = elector.run({ onStartedLeading: () => {} }, stop.signal);
-    await waitFor(() => elector.isLeader, { message: 'solo leads' });
+    await waitFor(() => elector.isLeader, { what: 'solo leads' });
     await expect(elector.run({ onStartedLeading: () => {} })).rejects.toThrow(/already running/);
     expect(elector.isLeader).toBe(true);
     stop.abort();
     await run;
-    await waitFor(() => sim?.openConnections === 0, { message: 'elector released its connection' });
+    await waitFor(() => sim?.openConnections === 0, { what: 'elector released its connection' });
     expect((sim.store.get('leases', 'default', 'solo') as unknown as { spec: { holderIdentity: string } }).spec.holderIdentity).toBe('');
   });
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConnection } from '../src/kube-connection.js';
 import { KubeListWatch, type KubeObjectJson } from '../src/kube-list-watch.js';
 import { endpoints, type KubeSimulator, type KubeSimulatorOptions, node, pod, startKubeSimulator } from '../src/testing/index.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@nitrox/core/testing';
 
 let sim: KubeSimulator | undefined;
 const stoppers: (() => Promise<void>)[] = [];
@@ -86,23 +86,23 @@ describe('KubeListWatch', () => {
     informer.start();
     await informer.waitForSync();
     sim.store.apply(ep('b', '10.0.0.2'));
-    await waitFor(() => informer.cache.has('default/b'), { message: 'b' });
+    await waitFor(() => informer.cache.has('default/b'), { what: 'b' });
 
     sim.faults.expireHistory();
     sim.store.apply(ep('c', '10.0.0.3'));
-    await waitFor(() => informer.cache.has('default/c'), { message: 'c after expiry' });
+    await waitFor(() => informer.cache.has('default/c'), { what: 'c after expiry' });
     expect(informer.stats.relists).toBeGreaterThanOrEqual(1);
 
     sim.faults.dropWatches();
     sim.store.apply(ep('a', '10.0.0.9'));
-    await waitFor(() => ipOf(informer, 'default/a') === '10.0.0.9', { message: 'a modified after drop' });
+    await waitFor(() => ipOf(informer, 'default/a') === '10.0.0.9', { what: 'a modified after drop' });
 
-    await waitFor(() => sim.openWatches === 1, { message: 'watch open' });
+    await waitFor(() => sim.openWatches === 1, { what: 'watch open' });
     expect(sim.faults.stallWatches()).toBe(1);
     sim.store.delete('endpoints', 'default', 'b');
     sim.faults.expireHistory();
     sim.store.apply(ep('d', '10.0.0.4'));
-    await waitFor(() => informer.cache.has('default/d') && !informer.cache.has('default/b'), { message: 'after stall' });
+    await waitFor(() => informer.cache.has('default/d') && !informer.cache.has('default/b'), { what: 'after stall' });
     expect([...informer.cache.keys()].sort()).toEqual(['default/a', 'default/c', 'default/d']);
   });
 
@@ -114,7 +114,7 @@ describe('KubeListWatch', () => {
     sim.faults.stallWatches();
     sim.store.apply(ep('x', '10.0.0.1'));
     sim.faults.expireHistory();
-    await waitFor(() => informer.cache.has('default/x'), { message: 'x after HTTP 410' });
+    await waitFor(() => informer.cache.has('default/x'), { what: 'x after HTTP 410' });
     expect(informer.stats.relists).toBeGreaterThanOrEqual(1);
   });
 
@@ -133,7 +133,7 @@ describe('KubeListWatch', () => {
     await waitFor(() => sim.openWatches === 1);
     sim.faults.corruptNextEvent();
     const m1 = sim.store.apply(ep('m1', '10.0.0.2')).metadata.resourceVersion as string;
-    await waitFor(() => informer.cache.has('default/m1'), { message: 'm1 re-delivered' });
+    await waitFor(() => informer.cache.has('default/m1'), { what: 'm1 re-delivered' });
     // The watch that re-delivered m1 started from a revision before m1: the last good one (m0 or a bookmark after it).
     const from = Number(sim.stats.lastWatchQuery?.resourceVersion);
     expect(from).toBeGreaterThanOrEqual(Number(m0));
@@ -156,7 +156,7 @@ describe('KubeListWatch', () => {
     const signal = new AbortController().signal;
     sim.faults.failRequests({ status: 429, retryAfterSeconds: 2 });
     const listing = source.list(signal);
-    await waitFor(() => clock.pendingTimers === 1, { message: 'waiting out Retry-After' });
+    await waitFor(() => clock.pendingTimers === 1, { what: 'waiting out Retry-After' });
     const requests = sim.stats.requests;
     await clock.advance(1_999);
     expect(sim.stats.requests).toBe(requests); // not sent again before the 2 s have passed
@@ -167,7 +167,7 @@ describe('KubeListWatch', () => {
     sim.faults.failRequests({ count: 3, status: 504, retryAfterSeconds: 1 });
     const failing = source.list(signal).catch((e: unknown) => e);
     for (let i = 0; i < 2; i++) {
-      await waitFor(() => clock.pendingTimers === 1, { message: `wait ${i + 1}` });
+      await waitFor(() => clock.pendingTimers === 1, { what: `wait ${i + 1}` });
       await clock.advance(1_000);
     }
     const error = (await failing) as SourceError;
@@ -184,10 +184,10 @@ describe('KubeListWatch', () => {
     const controller = new AbortController();
     const events = source.watch(ahead, controller.signal)[Symbol.asyncIterator]();
     const next = events.next();
-    await waitFor(() => clock.pendingTimers === 1, { message: 'waiting out Retry-After' });
+    await waitFor(() => clock.pendingTimers === 1, { what: 'waiting out Retry-After' });
     sim.store.apply(ep('x', '10.0.0.1')); // the server reaches the revision
     await clock.advance(1_000);
-    await waitFor(() => sim.openWatches === 1, { message: 'watch re-sent' });
+    await waitFor(() => sim.openWatches === 1, { what: 'watch re-sent' });
     sim.store.apply(ep('y', '10.0.0.2'));
     await expect(next).resolves.toMatchObject({ value: { type: 'added', item: { key: 'default/y' } } });
     expect(sim.stats.lastWatchQuery).toMatchObject({ resourceVersion: ahead, allowWatchBookmarks: 'true', timeoutSeconds: '30' });
@@ -218,9 +218,9 @@ describe('KubeListWatch', () => {
     );
     stoppers.unshift(() => informer.stop()); // before the connection closes: close() waits for open watches
     informer.start();
-    await waitFor(() => informer.stats.relists >= 1, { message: 'relist after too large' });
+    await waitFor(() => informer.stats.relists >= 1, { what: 'relist after too large' });
     sim.store.apply(ep('b', '10.0.0.2'));
-    await waitFor(() => informer.cache.has('default/b'), { message: 'b after the relist' });
+    await waitFor(() => informer.cache.has('default/b'), { what: 'b after the relist' });
   });
 
   it('maps the in-stream ERROR 410 with the older "Gone" reason to ExpiredError', async () => {

@@ -1,7 +1,7 @@
 import { CoreV1Api, type Informer, makeInformer, type ObjectCache, type V1Endpoints, Watch } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { endpoints, type KubeSimulator, service, startKubeSimulator } from '../src/testing/index.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@nitrox/core/testing';
 
 let sim: KubeSimulator;
 beforeEach(async () => {
@@ -152,11 +152,11 @@ describe('API-server simulator', () => {
     await informer.start();
     expect(informer.list('default').map((e) => e.metadata?.name)).toEqual(['a']);
     sim.store.apply(endpoints({ name: 'b', addresses: [{ ip: '10.0.0.2' }], ports: [{ port: 80 }] }));
-    await waitFor(() => informer.get('b', 'default'), { message: 'client-node informer sees b' });
+    await waitFor(() => informer.get('b', 'default'), { what: 'client-node informer sees b' });
     sim.faults.expireHistory();
     sim.store.delete('endpoints', 'default', 'a');
     await waitFor(() => informer.get('a', 'default') === undefined && informer.list().length === 1, {
-      message: 'client-node informer relists after 410',
+      what: 'client-node informer relists after 410',
     });
     expect(errors).toEqual([]);
     await informer.stop();
@@ -169,7 +169,7 @@ describe('API-server simulator', () => {
       () => undefined,
     );
     sim.store.apply(endpoints({ name: 'c', addresses: [{ ip: '10.0.0.3' }], ports: [{ port: 80 }] }));
-    await waitFor(() => seen.includes('ADDED') && seen.includes('BOOKMARK'), { message: 'Watch callbacks' });
+    await waitFor(() => seen.includes('ADDED') && seen.includes('BOOKMARK'), { what: 'Watch callbacks' });
     controller.abort();
   });
 });

@@ -1,6 +1,7 @@
 import { Controller, MemoryStore, sinkReconciler, type BackendSet } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pool, simulator, sink, waitFor } from './helpers.js';
+import { waitFor } from '@nitrox/core/testing';
+import { pool, simulator, sink } from './helpers.js';
 
 const MEMBER = 'servicegroup_servicegroupmember_binding';
 const cleanup: Array<() => Promise<void>> = [];
@@ -18,20 +19,20 @@ describe('NetScalerSink driven by a core Controller', () => {
     controller.start();
 
     store.put('web', pool('web', 6));
-    await waitFor(() => sim.state.members('web').length === 6, 10_000, '6 members');
+    await waitFor(() => sim.state.members('web').length === 6, { timeoutMs: 10_000, what: '6 members' });
     store.put('web', pool('web', 2));
-    await waitFor(() => sim.state.members('web').length === 2, 10_000, '2 members');
+    await waitFor(() => sim.state.members('web').length === 2, { timeoutMs: 10_000, what: '2 members' });
 
     sim.state.bindMember({ servicegroupname: 'web', ip: '10.0.0.77', port: 8080 }); // drift by hand
-    await waitFor(() => !sim.state.members('web').includes('10.0.0.77:8080'), 10_000, 'drift repaired');
+    await waitFor(() => !sim.state.members('web').includes('10.0.0.77:8080'), { timeoutMs: 10_000, what: 'drift repaired' });
 
     sim.faults.failItems({ type: MEMBER, match: (r) => r.ip === '10.0.0.4', errorcode: 446, message: 'busy', times: 1 });
     store.put('web', pool('web', 4));
-    await waitFor(() => sim.state.members('web').length === 4, 10_000, 'partial failure completed');
+    await waitFor(() => sim.state.members('web').length === 4, { timeoutMs: 10_000, what: 'partial failure completed' });
     expect(sim.requestLog.entries.some((e) => e.status === 207)).toBe(true);
 
     store.delete('web');
-    await waitFor(() => sim.state.members('web').length === 0, 10_000, 'emptied');
+    await waitFor(() => sim.state.members('web').length === 0, { timeoutMs: 10_000, what: 'emptied' });
     expect(sim.state.servicegroups.has('web')).toBe(true); // the servicegroup and its binding stay
     expect(sim.requestLog.count({ type: 'login' })).toBe(1);
   });
@@ -55,12 +56,12 @@ describe('NetScalerSink driven by a core Controller', () => {
     const controller = new Controller<BackendSet>({ source: store, reconcile: sinkReconciler(s), resyncMs: 50, actualKeys: () => ['web'] });
     cleanup.push(() => s.stop(), () => controller.stop());
     controller.start();
-    await waitFor(() => s.stats.guardedStartup >= 3, 10_000, 'several guarded passes (initial and resyncs)');
+    await waitFor(() => s.stats.guardedStartup >= 3, { timeoutMs: 10_000, what: 'several guarded passes (initial and resyncs)' });
     expect(sim.requestLog.writes()).toEqual([]);
     expect(sim.state.members('web')).toEqual(pool('web', 3).members.map((m) => `${m.address}:${m.port}`));
     // Once the source delivers the pool, it converges (removals allowed from then on).
     store.put('web', pool('web', 1));
-    await waitFor(() => sim.state.members('web').length === 1, 10_000, 'converged to 1');
+    await waitFor(() => sim.state.members('web').length === 1, { timeoutMs: 10_000, what: 'converged to 1' });
   });
 
   it('empty-set guard: a restart whose first desired state is an empty pool does not wipe it', async () => {
@@ -71,10 +72,10 @@ describe('NetScalerSink driven by a core Controller', () => {
     const controller = new Controller<BackendSet>({ source: store, reconcile: sinkReconciler(s), resyncMs: 50 });
     cleanup.push(() => s.stop(), () => controller.stop());
     controller.start();
-    await waitFor(() => s.stats.guardedEmpty >= 3, 10_000, 'several guarded passes');
+    await waitFor(() => s.stats.guardedEmpty >= 3, { timeoutMs: 10_000, what: 'several guarded passes' });
     const passes = s.stats.applies;
     store.delete('web'); // and a deletion is no better
-    await waitFor(() => s.stats.applies > passes, 10_000, 'the deletion reconciled');
+    await waitFor(() => s.stats.applies > passes, { timeoutMs: 10_000, what: 'the deletion reconciled' });
     expect(s.stats.guardedEmpty).toBe(s.stats.applies);
     expect(sim.requestLog.writes()).toEqual([]);
     expect(sim.state.members('web')).toHaveLength(3);
@@ -88,11 +89,11 @@ describe('NetScalerSink driven by a core Controller', () => {
     const controller = new Controller<BackendSet>({ source: store, reconcile: sinkReconciler(s), resyncMs: 50 });
     cleanup.push(() => s.stop(), () => controller.stop());
     controller.start();
-    await waitFor(() => s.stats.guardedStartup >= 4, 10_000, 'removals withheld on two passes');
+    await waitFor(() => s.stats.guardedStartup >= 4, { timeoutMs: 10_000, what: 'removals withheld on two passes' });
     expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080', '10.0.0.4:8080']);
     expect(sim.requestLog.writes().every((e) => e.query.action !== 'unbind')).toBe(true);
     s.markReady();
-    await waitFor(() => sim.state.members('web').length === 2, 10_000, 'removals after markReady');
+    await waitFor(() => sim.state.members('web').length === 2, { timeoutMs: 10_000, what: 'removals after markReady' });
     expect(sim.state.members('web')).toEqual(['10.0.0.3:8080', '10.0.0.4:8080']);
   });
 });

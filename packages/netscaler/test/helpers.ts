@@ -65,12 +65,3 @@ export function dump(value: unknown): string {
   };
   return JSON.stringify(walk(value)) ?? String(value);
 }
-
-/** Wait until `predicate` holds, checking every 10 ms, failing after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

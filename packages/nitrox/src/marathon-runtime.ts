@@ -2,8 +2,6 @@
  * A `sources:` entry of type `marathon`: one `MarathonSource` per distinct port among the entry's mappings
  * (usually one), selecting only the mapped apps, so an event about any other app costs no fetch.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ConfigError } from '@nitrox/core';
 import { MarathonSource, type MarathonSourceOptions } from '@nitrox/marathon';
 import type { SourceRuntime } from './adapters.js';
@@ -11,6 +9,7 @@ import type { MarathonSourceConfig } from './config-schema.js';
 import { backendSourceOf, groupedSourceRuntime } from './grouped-source.js';
 import type { ResolvedMapping } from './load-config.js';
 import type { Secret } from './secret.js';
+import { readPemFile } from './pem-file.js';
 
 /** Marathon app ids start with `/`; accept `web` for `/web`. */
 export function marathonAppId(app: string): string {
@@ -28,15 +27,8 @@ export function marathonRuntime(
   if ((config.username === undefined) !== (password === undefined)) {
     throw new ConfigError(`sources.${name}.${config.username === undefined ? 'username' : 'passwordFrom'}`, 'expected both username and passwordFrom, or neither');
   }
-  let ca: string | undefined;
-  if (config.caFile) {
-    const file = resolve(baseDir, config.caFile);
-    try {
-      ca = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`sources.${name}.caFile`, `expected a readable PEM file at ${file} (${(err as NodeJS.ErrnoException).code})`);
-    }
-  }
+  const ca = readPemFile(`sources.${name}.caFile`, config.caFile, baseDir);
+
   return groupedSourceRuntime(name, 'marathon', {
     groupOf: (m: ResolvedMapping) => String(m.port ?? 0),
     keyOf: (m: ResolvedMapping) => marathonAppId(m.app),

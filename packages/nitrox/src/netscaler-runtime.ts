@@ -5,14 +5,13 @@
  * pair over the shared client, and routes each pool to its lbvserver. Requests are counted by result for the
  * `nitrox_sink_requests_total` metric.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ConfigError } from '@nitrox/core';
 import { NetScalerSink, NitroClient, type NitroClientOptions, NitroErrorCode } from '@nitrox/netscaler';
 import type { Logger } from 'pino';
 import type { PoolSettings, SinkRuntime } from './adapters.js';
 import type { NetScalerSinkConfig } from './config-schema.js';
 import type { Secret } from './secret.js';
+import { readPemFile } from './pem-file.js';
 
 /**
  * Requests by result, from the client's own counters: every HTTP request (logins and retries included). A "no such
@@ -37,15 +36,8 @@ export function netscalerRuntime(
   const password = secrets.get(`${path}.passwordFrom`)?.reveal();
   if (username === undefined) throw new ConfigError(`${path}.username`, 'expected a username');
   if (password === undefined) throw new ConfigError(`${path}.passwordFrom`, 'expected a password reference');
-  let ca: string | undefined;
-  if (config.caFile) {
-    const file = resolve(baseDir, config.caFile);
-    try {
-      ca = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`${path}.caFile`, `expected a readable PEM file at ${file} (${(err as NodeJS.ErrnoException).code})`);
-    }
-  }
+  const ca = readPemFile(`${path}.caFile`, config.caFile, baseDir);
+
   const log = logger.child({ sink: name });
   const options: NitroClientOptions = {
     url: config.url,

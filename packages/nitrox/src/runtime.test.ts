@@ -6,16 +6,9 @@ import { groupedSourceRuntime } from './grouped-source.js';
 import { resolveConfig } from './load-config.js';
 import { NitroxMetrics } from './metrics.js';
 import { NitroxRuntime } from './runtime.js';
+import { waitFor } from '@nitrox/core/testing';
 
 const set = (...ips: string[]): BackendSet => ({ name: 'ignored', members: ips.map((address) => ({ address, port: 80 })) });
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 class FakeSink implements Sink<BackendSet> {
   readonly pools = new Map<string, string[]>();
@@ -95,10 +88,10 @@ describe('NitroxRuntime', () => {
     store.put('/api', set('10.0.1.1'));
     expect(runtime.readiness().ready).toBe(false);
     runtime.start();
-    await waitFor('both pools', () => sink.pools.get('sg-web')?.length === 2 && sink.pools.get('sg-api')?.length === 1);
+    await waitFor(() => sink.pools.get('sg-web')?.length === 2 && sink.pools.get('sg-api')?.length === 1, { timeoutMs: 5_000, what: 'both pools' });
     expect(runtime.readiness()).toEqual({ ready: true, waiting: [] });
     store.put('/web', set('10.0.0.3'));
-    await waitFor('the change', () => sink.pools.get('sg-web')?.join() === '10.0.0.3');
+    await waitFor(() => sink.pools.get('sg-web')?.join() === '10.0.0.3', { timeoutMs: 5_000, what: 'the change' });
     const text = await metrics.render();
     expect(text).toMatch(/nitrox_reconcile_total\{mapping="web",result="success"\} [2-9]/);
     expect(text).toContain('nitrox_pool_members{mapping="web"} 1');
@@ -111,9 +104,9 @@ describe('NitroxRuntime', () => {
     const { runtime, store, sink, metrics } = await setup(false);
     store.put('/web', set('10.0.0.1'));
     runtime.start();
-    await waitFor('the first apply', () => sink.pools.get('sg-web')?.length === 1);
+    await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the first apply' });
     store.put('/web', set());
-    await waitFor('the held reconcile', async () => /mapping="web",result="held-empty"\} 1/.test(await metrics.render()));
+    await waitFor(async () => /mapping="web",result="held-empty"\} 1/.test(await metrics.render()), { timeoutMs: 5_000, what: 'the held reconcile' });
     expect(sink.pools.get('sg-web')).toEqual(['10.0.0.1']);
     await runtime.stop();
   });
@@ -122,9 +115,9 @@ describe('NitroxRuntime', () => {
     const { runtime, store, sink } = await setup(true);
     store.put('/web', set('10.0.0.1'));
     runtime.start();
-    await waitFor('the first apply', () => sink.pools.get('sg-web')?.length === 1);
+    await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the first apply' });
     store.delete('/web');
-    await waitFor('the emptied pool', () => sink.pools.get('sg-web')?.length === 0);
+    await waitFor(() => sink.pools.get('sg-web')?.length === 0, { timeoutMs: 5_000, what: 'the emptied pool' });
     await runtime.stop();
   });
 
@@ -133,7 +126,7 @@ describe('NitroxRuntime', () => {
     sink.failures = 2;
     store.put('/web', set('10.0.0.1'));
     runtime.start();
-    await waitFor('the retried apply', () => sink.pools.get('sg-web')?.length === 1);
+    await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the retried apply' });
     const text = await metrics.render();
     expect(text).toContain('nitrox_reconcile_errors_total{mapping="web",code="NITROX_SINK"} 2');
     await runtime.stop();
@@ -221,10 +214,10 @@ describe('NitroxRuntime with leader election', () => {
   it('aborts in-flight applies at once when the lease is lost', async () => {
     const { runtime, sink, lock } = await electionSetup();
     runtime.start();
-    await waitFor('the leader to start applying', () => sink.entered === 1);
+    await waitFor(() => sink.entered === 1, { timeoutMs: 5_000, what: 'the leader to start applying' });
     expect(runtime.isLeader).toBe(true);
     lock.failUpdates = true;
-    await waitFor('the apply to be aborted', () => sink.aborted === 1);
+    await waitFor(() => sink.aborted === 1, { timeoutMs: 5_000, what: 'the apply to be aborted' });
     expect(runtime.isLeader).toBe(false);
     expect(sink.completed).toBe(0);
     lock.failUpdates = false;
@@ -234,12 +227,12 @@ describe('NitroxRuntime with leader election', () => {
   it('lets in-flight applies finish on shutdown, then releases the lease', async () => {
     const { runtime, sink, lock } = await electionSetup();
     runtime.start();
-    await waitFor('the leader to start applying', () => sink.entered === 1);
+    await waitFor(() => sink.entered === 1, { timeoutMs: 5_000, what: 'the leader to start applying' });
     let stopped = false;
     const stopping = runtime.stop().then(() => {
       stopped = true;
     });
-    await waitFor('the controllers to stop taking work', () => !runtime.isLeader);
+    await waitFor(() => !runtime.isLeader, { timeoutMs: 5_000, what: 'the controllers to stop taking work' });
     expect(stopped).toBe(false);
     expect(lock.record?.holderIdentity).toBe('replica-a');
     sink.release();

@@ -1,6 +1,6 @@
 /**
  * @nitrox/marathon/testing: a Marathon simulator over HTTP on loopback, for testing this package and
- * controllers built on it, and a small `waitFor` helper.
+ * controllers built on it, and core's `waitFor` helper (re-exported).
  */
 export {
   type MarathonSimulator,
@@ -13,4 +13,4 @@ export {
 export { InMemoryMarathon, type InMemoryMarathonCalls } from './in-memory-marathon.js';
 export type { SimAppDefinition } from './simulator-model.js';
 export type { SseFaults, SseStats } from './sse-hub.js';
-export { waitFor } from './wait-for.js';
+export { waitFor, type WaitForOptions } from '@nitrox/core/testing';

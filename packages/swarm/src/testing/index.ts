@@ -5,4 +5,4 @@
 export { EngineProxy } from './engine-proxy.js';
 export { SwarmTestbed, type SwarmTestbedOptions, type TestbedNode, type TestServiceOptions } from './swarm-testbed.js';
 export { testbedImage } from './testbed-image.js';
-export { waitFor, type WaitForOptions } from './wait-for.js';
+export { waitFor, type WaitForOptions } from '@nitrox/core/testing';
