@@ -61,6 +61,10 @@ export interface InformerEvents<T> {
   relisted: () => void;
   /** The watch was re-opened (it ended, went silent, expired or failed). */
   restarted: (reason: Error) => void;
+  /** Contact with the source was lost: a list or watch failed or a watch ended (see `disconnectedSince`). */
+  disconnected: (reason: Error) => void;
+  /** Contact is back (a list answered, or a watch delivered an event or stayed open a second) after `downMs`. */
+  reconnected: (downMs: number) => void;
   /** A list or watch failed (it will be retried) or a malformed event was skipped. */
   error: (err: NitroxError) => void;
 }

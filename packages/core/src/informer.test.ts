@@ -234,10 +234,34 @@ describe('Informer failure handling', () => {
     source.lastChannel.push({ type: 'added', revision: '2', item: item('a', 2, 1) });
     source.lastChannel.fail(new Error('socket hang up'));
     await clock.advanceUntil(() => source.watchCalls.length === 2);
-    expect(source.watchCalls[1]).toMatchObject({ from: '2', at: 1200 });
+    // The stream was healthy (it delivered an event): re-watch at once, as client-go's reflector does.
+    expect(source.watchCalls[1]).toMatchObject({ from: '2', at: 0 });
     expect(errors.map((e) => e.code)).toEqual(['NITROX_SOURCE']);
     expect(source.listCalls).toHaveLength(1);
     expect(log).toEqual(['synced', 'added a@2']);
+    // A watch that fails at once without an event is a failed connect: that one backs off.
+    source.lastChannel.fail(new Error('connection refused'));
+    await clock.advanceUntil(() => source.watchCalls.length === 3);
+    expect(source.watchCalls[2]).toMatchObject({ from: '2', at: 1200 });
+  });
+
+  it('a quiet watch cut after a second re-watches at once; a failing re-watch starts the backoff over', async () => {
+    const clock = new VirtualClock();
+    const source = new Scripted<number>(clock);
+    const informer = make(source, { clock });
+    const { errors } = record(informer);
+    informer.start();
+    await clock.advanceUntil(() => source.watchCalls.length === 1);
+    await clock.advance(1_000); // open a second with no event: healthy (client-go's "very short watch" bound)
+    source.lastChannel.fail(new Error('reset by peer'));
+    await clock.advanceUntil(() => source.watchCalls.length === 2);
+    expect(source.watchCalls[1]?.at).toBe(1_000);
+    for (let i = 3; i <= 5; i++) {
+      source.lastChannel.fail(new Error('connection refused'));
+      await clock.advanceUntil(() => source.watchCalls.length === i);
+    }
+    expect(source.watchCalls.map((w) => w.at)).toEqual([0, 1_000, 2_200, 4_600, 9_400]);
+    expect(errors).toHaveLength(4);
   });
 
   it('ignores a redelivered copy of the cached version', async () => {
@@ -287,7 +311,7 @@ describe('Informer failure handling', () => {
     expect(informer.cache.get('k5')).toBe(first[5]); // the listed objects themselves are cached, not copies
   });
 
-  it('resets the backoff after a healthy period', async () => {
+  it('a healthy watch ends the failure streak: after it, failures start over at the initial delay', async () => {
     const clock = new VirtualClock();
     const source = new Scripted<number>(clock);
     let failures = 3;
@@ -300,11 +324,14 @@ describe('Informer failure handling', () => {
     await clock.advanceUntil(() => source.watchCalls.length === 1);
     expect(source.listCalls).toEqual([0, 1200, 3600, 8400]);
     source.lastChannel.push({ type: 'bookmark', revision: '2' });
-    await clock.advance(130_000);
+    await clock.advance(30_000);
     source.lastChannel.fail(new Error('reset by peer'));
     const failedAt = clock.now();
     await clock.advanceUntil(() => source.watchCalls.length === 2);
-    expect((source.watchCalls[1]?.at as number) - failedAt).toBe(1200); // back to the initial delay, not 9600
+    expect(source.watchCalls[1]?.at).toBe(failedAt); // healthy stream cut: at once
+    source.lastChannel.fail(new Error('connection refused'));
+    await clock.advanceUntil(() => source.watchCalls.length === 3);
+    expect((source.watchCalls[2]?.at as number) - failedAt).toBe(1200); // the initial delay, not 9600
   });
 
   it('a watch that keeps expiring right after each relist backs off instead of spinning', async () => {

@@ -44,6 +44,8 @@ export {
 
 const idleErrors = new WeakSet<Error>();
 const noop = (): void => {};
+/** A watch open this long counts as healthy even without an event (client-go's "very short watch" bound). */
+const shortWatchMs = 1_000;
 
 /**
  * Keeps a local cache of a {@link ListWatch} and emits its changes. Listeners run synchronously on the ingest
@@ -78,6 +80,8 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   #resyncTimer: TimerHandle | undefined;
   #lastEventAt = 0;
   #delivered = 0;
+  #watchOpenedAt = 0;
+  #disconnectedSince: number | undefined;
   readonly #sync = new SyncLatch();
 
   /** @throws {@link ConfigError} when an option is invalid. No I/O happens before {@link start}. */
@@ -118,6 +122,14 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     return this.#revision;
   }
 
+  /**
+   * Since when (clock time) the informer has had no answered list and no healthy watch — a watch that delivered an
+   * event or stayed open for a second; `undefined` while in contact. Set from {@link start} until the first list.
+   */
+  get disconnectedSince(): number | undefined {
+    return this.#disconnectedSince;
+  }
+
   /** A snapshot of the counters. */
   get stats(): InformerStats {
     return { ...this.#stats };
@@ -143,6 +155,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     if (this.#running !== undefined) return;
     const running = new AbortController();
     this.#running = running;
+    this.#disconnectedSince = this.#clock.now();
     this.#loop = this.#run(running.signal);
   }
 
@@ -156,6 +169,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     await this.#loop;
     this.#running = undefined;
     this.#loop = undefined;
+    this.#disconnectedSince = undefined;
     this.#sync.rejectWaiters(new ShutdownError(`${this.#name} stopped before sync`));
   }
 
@@ -166,15 +180,16 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
       let delay = 0;
       try {
         if (needList) {
+          // A list alone does not end the failure streak (a watch that expires right after each relist must
+          // back off); a healthy watch does.
           await this.#list(signal);
           needList = false;
-          this.#backoff.succeeded();
         }
-        const delivered = await this.#watch(signal);
-        if (delivered > 0) expiredInARow = 0;
+        await this.#watch(signal);
+        if (this.#delivered > 0) expiredInARow = 0;
         this.#restarted(new SourceError(`${this.#name}: watch ended; re-watching from revision ${this.#revision}`));
-        // A watch that ends at once without delivering anything must not spin.
-        if (delivered === 0) delay = this.#backoff.next();
+        // A watch that ends at once without delivering anything must not spin; a healthy one re-watches at once.
+        if (!this.#watchHealthy()) delay = this.#backoff.next();
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof Error && idleErrors.has(err)) {
@@ -193,18 +208,49 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
                 cause: err,
               });
           this.#stats.errors++;
+          this.#lostContact(error);
           this.emit('error', error);
           if (!needList) this.#restarted(error);
-          delay = this.#backoff.next();
+          // A stream cut after it was healthy re-watches at once from its revision (client-go's reflector); only
+          // failing connects and lists back off.
+          if (needList || !this.#watchHealthy()) delay = this.#backoff.next();
         }
       }
       if (delay > 0) await sleep(this.#clock, delay, signal).catch(noop);
     }
   }
 
+  /**
+   * Whether the last watch was healthy: it delivered an event or stayed open for {@link shortWatchMs} (client-go
+   * calls anything shorter with no event a "very short watch" and backs off).
+   */
+  #watchHealthy(): boolean {
+    return this.#delivered > 0 || this.#clock.now() - this.#watchOpenedAt >= shortWatchMs;
+  }
+
   #restarted(reason: Error): void {
     this.#stats.watchRestarts++;
+    this.#lostContact(reason);
     this.emit('restarted', reason);
+  }
+
+  #lostContact(reason: Error): void {
+    if (this.#disconnectedSince !== undefined || this.#running?.signal.aborted !== false) return;
+    this.#disconnectedSince = this.#clock.now();
+    this.emit('disconnected', reason);
+  }
+
+  /** The open watch delivered an event or stayed open a second: the failure streak is over. */
+  #healthy(): void {
+    this.#backoff.succeeded();
+    this.#regainedContact();
+  }
+
+  #regainedContact(): void {
+    const since = this.#disconnectedSince;
+    if (since === undefined) return;
+    this.#disconnectedSince = undefined;
+    this.emit('reconnected', this.#clock.now() - since);
   }
 
   async #list(signal: AbortSignal): Promise<void> {
@@ -241,6 +287,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     cache.sweep((item) => this.emit('deleted', item));
     this.#revision = revision;
     this.#stats.lists++;
+    this.#regainedContact();
     if (this.#resyncTimer === undefined) this.#armResync();
     if (!this.#sync.isOpen) {
       this.#sync.open();
@@ -263,7 +310,9 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     signal.addEventListener('abort', onStop, { once: true });
     let timer: TimerHandle | undefined;
     this.#lastEventAt = clock.now();
+    this.#watchOpenedAt = this.#lastEventAt;
     this.#delivered = 0;
+    const established = clock.setTimeout(() => this.#healthy(), shortWatchMs);
     const check = (): void => {
       const silent = clock.now() - this.#lastEventAt;
       if (silent < idle) {
@@ -286,6 +335,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
       pump.catch(noop);
       return await Promise.race([pump, aborted]);
     } finally {
+      clock.clearTimeout(established);
       if (timer !== undefined) clock.clearTimeout(timer);
       signal.removeEventListener('abort', onStop);
       if (!ws.aborted) watchAbort.abort(new ShutdownError('watch closed'));
@@ -296,7 +346,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     const clock = this.#clock;
     for await (const raw of this.#source.watch(from, ws)) {
       if (ws.aborted) break;
-      if (this.#delivered++ === 0) this.#backoff.succeeded();
+      if (this.#delivered++ === 0) this.#healthy();
       this.#lastEventAt = clock.now();
       const malformed = this.#ingest(raw);
       if (malformed !== undefined) this.#malformed(malformed);

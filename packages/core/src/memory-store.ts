@@ -54,9 +54,12 @@ export class MemoryStore<T> implements ListWatch<T> {
   #compacted = 0;
   /** Bumped by expireHistory(): every watch open at that moment ends with ExpiredError. */
   #epoch = 0;
-  /** Resolves waiting watchers on the next write; created lazily so writes with no waiter cost nothing. */
-  #wake: (() => void) | undefined;
-  #woken: Promise<void> | undefined;
+  /**
+   * Parked watchers, each woken once by the next write. A waiter is a fresh promise per wait that nothing else
+   * holds, so a watch woken a million times retains nothing (racing one long-lived abort promise against each
+   * wait gave that promise one more reaction per wake-up, kept until the watch ended).
+   */
+  readonly #waiters = new Set<() => void>();
 
   /** @throws {@link ConfigError} when an option is invalid. */
   constructor(options: MemoryStoreOptions = {}) {
@@ -169,23 +172,13 @@ export class MemoryStore<T> implements ListWatch<T> {
     const revision = this.#revision;
     this.#ring[revision % this.#limit] = event;
     if (revision - this.#compacted > this.#limit) this.#compacted = revision - this.#limit;
-    if (this.#wake !== undefined) this.#notify();
+    if (this.#waiters.size > 0) this.#notify();
   }
 
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    this.#woken = undefined;
-    wake?.();
-  }
-
-  #changed(): Promise<void> {
-    if (this.#woken === undefined) {
-      this.#woken = new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
-    return this.#woken;
+    const waiters = Array.from(this.#waiters);
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
   }
 
   async *#iterate(fromRevision: string, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
@@ -199,12 +192,9 @@ export class MemoryStore<T> implements ListWatch<T> {
       throw new ExpiredError(`revision ${cursor} is ahead of this store (${this.#revision}); relist`);
     }
     const epoch = this.#epoch;
-    let rejectAbort: ((reason: Error) => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      rejectAbort = reject;
-    });
-    aborted.catch(() => {});
-    const onAbort = (): void => rejectAbort?.(abortReason(signal));
+    // One abort listener per watch: it wakes whichever wait is parked at that moment.
+    let parked: (() => void) | undefined;
+    const onAbort = (): void => parked?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
@@ -218,10 +208,15 @@ export class MemoryStore<T> implements ListWatch<T> {
           yield this.#ring[cursor % this.#limit] as WatchEvent<T>;
           continue;
         }
-        await Promise.race([this.#changed(), aborted]);
+        await new Promise<void>((resolve) => {
+          parked = resolve;
+          this.#waiters.add(resolve);
+        });
+        parked = undefined;
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+      if (parked !== undefined) this.#waiters.delete(parked);
     }
   }
 }

@@ -8,7 +8,7 @@ describe('RetryBackoff', () => {
     const backoff = new RetryBackoff({ random: () => 0, clock: new VirtualClock() });
     const delays = Array.from({ length: 9 }, () => backoff.next());
     expect(delays).toEqual([800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000, 30_000]);
-    expect(retryBackoffDefaults).toMatchObject({ initialMs: 800, maxMs: 30_000, factor: 2, jitter: 1, resetAfterMs: 120_000 });
+    expect(retryBackoffDefaults).toMatchObject({ initialMs: 800, maxMs: 30_000, factor: 2, jitter: 1, resetAfterMs: 0 });
   });
 
   it('adds up to jitter * delay of random spread', () => {
@@ -21,7 +21,17 @@ describe('RetryBackoff', () => {
     expect(d).toBeLessThan(1100);
   });
 
-  it('resets only after a healthy period of resetAfterMs', async () => {
+  it('counts consecutive failures: a success starts over at initialMs', () => {
+    const backoff = new RetryBackoff({ random: () => 0, clock: new VirtualClock() });
+    backoff.next();
+    backoff.next();
+    expect(backoff.next()).toBe(3200);
+    backoff.succeeded();
+    expect(backoff.attempts).toBe(0);
+    expect(backoff.next()).toBe(800);
+  });
+
+  it('with resetAfterMs, resets only after a healthy period that long', async () => {
     const clock = new VirtualClock();
     const backoff = new RetryBackoff({ random: () => 0, clock, resetAfterMs: 1000 });
     backoff.next();

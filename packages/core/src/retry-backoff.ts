@@ -1,8 +1,10 @@
 /**
  * Connection backoff for list/watch reconnects: exponential with jitter (client-go's reflector defaults:
- * 800 ms doubling to 30 s, jitter factor 1.0 so a herd of clients spreads out), and a reset to the initial
- * delay once the connection has been healthy for `resetAfterMs`. It never gives up: there is no attempt limit,
- * because an informer that stops retrying leaves its cache silently stale (kube-rs and client-node lessons).
+ * 800 ms doubling to 30 s, jitter factor 1.0 so a herd of clients spreads out). It counts *consecutive*
+ * failures: a success starts the sequence over (client-go re-watches at once after a healthy stream). Counting
+ * time since the last reset instead left a source that met a fault every ~40 s waiting up to a minute after each
+ * one. It never gives up: there is no attempt limit, because an informer that stops retrying leaves its cache
+ * silently stale (kube-rs and client-node lessons).
  */
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError } from './errors.js';
@@ -17,7 +19,12 @@ export interface RetryBackoffOptions {
   factor?: number;
   /** A delay `d` becomes `d + random() * jitter * d`. @defaultValue 1.0 (client-go) */
   jitter?: number;
-  /** Healthy time after {@link RetryBackoff.succeeded} that resets the delay to `initialMs`. @defaultValue 120_000 */
+  /**
+   * How long a connection must stay healthy after {@link RetryBackoff.succeeded} before the failure count starts
+   * over; 0 starts over at the success itself (consecutive failures). Raise it only for a peer that accepts
+   * connections and then fails them at once, where the caller cannot tell a healthy connection from a doomed one.
+   * @defaultValue 0
+   */
   resetAfterMs?: number;
   /** Source of randomness in [0, 1). @defaultValue Math.random */
   random?: () => number;
@@ -31,11 +38,11 @@ export const retryBackoffDefaults = {
   maxMs: 30_000,
   factor: 2,
   jitter: 1.0,
-  resetAfterMs: 120_000,
+  resetAfterMs: 0,
 } as const;
 
 /**
- * Exponential backoff with jitter and a healthy-period reset.
+ * Exponential backoff with jitter over consecutive failures.
  *
  * @example
  * ```ts
@@ -78,8 +85,8 @@ export class RetryBackoff {
   }
 
   /**
-   * Record a failure and return how long to wait before the next attempt. When the connection had been
-   * healthy for `resetAfterMs` since {@link succeeded}, the sequence starts over at `initialMs`.
+   * Record a failure and return how long to wait before the next attempt. After a {@link succeeded} (and, with
+   * `resetAfterMs`, that long healthy), the sequence starts over at `initialMs`.
    */
   next(): number {
     if (this.#healthySince !== undefined && this.#clock.now() - this.#healthySince >= this.#resetAfterMs) {
@@ -97,9 +104,10 @@ export class RetryBackoff {
     this.#healthySince = undefined;
   }
 
-  /** Record that the connection works; the healthy period starts now (unless already running). */
+  /** Record that the connection works: the failure count starts over (after `resetAfterMs` of health, if set). */
   succeeded(): void {
-    if (this.#healthySince === undefined) this.#healthySince = this.#clock.now();
+    if (this.#resetAfterMs === 0) this.reset();
+    else if (this.#healthySince === undefined) this.#healthySince = this.#clock.now();
   }
 }
 

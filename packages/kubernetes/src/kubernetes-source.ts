@@ -74,7 +74,7 @@ export interface KubernetesSourceOptions {
   pageSize?: number;
   /** Re-emit every cached item this often (0 = off). @defaultValue 0 */
   resyncMs?: number;
-  /** Reconnect backoff. @defaultValue client-go's 800 ms → 30 s, reset after 2 min healthy */
+  /** Reconnect backoff. @defaultValue client-go's 800 ms → 30 s over consecutive failures; a healthy watch resets it */
   backoff?: Omit<RetryBackoffOptions, 'clock' | 'random'>;
   /** Time source. @defaultValue systemClock */
   clock?: Clock;

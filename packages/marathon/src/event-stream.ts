@@ -54,7 +54,7 @@ export interface EventStreamOptions {
   readonly lightPlans?: boolean;
   /** Largest event (bytes buffered before a blank line) accepted; larger ones end the stream. @defaultValue 16 MiB */
   readonly maxEventBytes?: number;
-  /** Reconnect backoff. @defaultValue core's RetryBackoff defaults (800 ms … 30 s, full jitter, reset after 2 min healthy) */
+  /** Reconnect backoff. @defaultValue core's RetryBackoff defaults (800 ms … 30 s, full jitter, reset by a successful connection) */
   readonly backoff?: BackoffOptions | Backoff;
   /** Time source for idle timeouts and backoff sleeps. @defaultValue `systemClock` */
   readonly clock?: Clock;

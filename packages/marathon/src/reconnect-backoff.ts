@@ -1,6 +1,6 @@
 /**
- * The backoff of stream reconnects and failed fetches: core's RetryBackoff (exponential with jitter, reset
- * after a healthy period, client-go's defaults), or any object with the same three methods, so tests can
+ * The backoff of stream reconnects and failed fetches: core's RetryBackoff (exponential with jitter over
+ * consecutive failures, client-go's defaults), or any object with the same three methods, so tests can
  * script delays.
  */
 import { type Clock, RetryBackoff, type RetryBackoffOptions } from '@nitrox/core';
@@ -11,13 +11,13 @@ export interface Backoff {
   next(): number;
   /** Forget earlier failures. */
   reset(): void;
-  /** Report a successful connection; the backoff resets once it has stayed healthy for `resetAfterMs`. */
+  /** Report a successful connection: the failure count starts over (after `resetAfterMs` of health, if set). */
   succeeded(): void;
 }
 
 /**
  * Options of the default backoff: core's {@link RetryBackoffOptions} without the clock and random source, which
- * come from the owner. Defaults: 800 ms doubling to 30 s, jitter 1.0, reset after 120 s healthy.
+ * come from the owner. Defaults: 800 ms doubling to 30 s, jitter 1.0, reset by a successful connection.
  */
 export type BackoffOptions = Omit<RetryBackoffOptions, 'clock' | 'random'>;
 

@@ -1,7 +1,7 @@
 /**
  * Follows the Engine's `/events` stream for as long as it runs: connects, hands every valid event to a
  * callback, reports malformed lines without stopping, and when the stream fails or ends reconnects after a
- * backoff with jitter (core `RetryBackoff`, reset after a healthy period), replaying from the last event
+ * backoff with jitter (core `RetryBackoff`, reset by each successful connection), replaying from the last event
  * seen (`since`, the daemon keeps 256). The Engine sends no heartbeats, so a half-open connection (a peer
  * or middlebox gone without a FIN) would look like a quiet swarm forever: after `idleTimeoutMs` without a
  * single line the stream is dropped and reopened, on the injected clock. Events are interrupts only, never
