@@ -99,6 +99,10 @@ export interface KubernetesSourceEvents {
   synced: () => void;
   /** A list/watch failed (it is retried), a malformed event was skipped, or a derivation failed. */
   error: (error: NitroxError) => void;
+  /** The informer of `resource` lost contact with the API server (see {@link KubernetesSource.disconnectedSince}). */
+  disconnected: (resource: string, reason: Error) => void;
+  /** The informer of `resource` is in contact again after `downMs`. */
+  reconnected: (resource: string, downMs: number) => void;
 }
 
 /** Counters of a {@link KubernetesSource}, for metrics. */
@@ -266,6 +270,23 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
     });
     this.projection.on('error', (e) => this.emit('error', e));
     this.projection.on('synced', () => this.emit('synced'));
+    for (const [resource, informer] of Object.entries(this.informers) as [string, Informer<unknown>][]) {
+      informer.on('disconnected', (reason) => this.emit('disconnected', resource, reason));
+      informer.on('reconnected', (downMs) => this.emit('reconnected', resource, downMs));
+    }
+  }
+
+  /**
+   * Since when (clock time) the source has been out of contact with the API server — the earliest moment any of
+   * its informers lost contact (no answered list, no healthy watch) — or `undefined` while every one is in contact.
+   */
+  get disconnectedSince(): number | undefined {
+    let since: number | undefined;
+    for (const informer of Object.values(this.informers) as Informer<unknown>[]) {
+      const s = informer.disconnectedSince;
+      if (s !== undefined && (since === undefined || s < since)) since = s;
+    }
+    return since;
   }
 
   /** The derived backend sets, by service key (`namespace/name`). */

@@ -179,6 +179,44 @@ describe('KubernetesSource', () => {
     expect(endpoints.stats).toMatchObject({ watchRestarts: 1, relists: 0 });
   });
 
+  it('watches dropped every 40 s for 20 minutes are re-opened at once, on virtual time; contact is reported', async () => {
+    const clock = new VirtualClock();
+    sim = await startKubeSimulator({ bookmarkIntervalMs: 0 });
+    sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80 }] }));
+    publish(sim, 'endpointslices', pods(2));
+    // Default backoff, maximal jitter: before the fix the 30th drop waited up to a minute.
+    source = new KubernetesSource({ kubeConfig: sim.kubeConfig(), services: ['web'], clock, random: () => 0.999 });
+    const down: number[] = [];
+    source.on('reconnected', (_resource, ms) => down.push(ms));
+    source.on('error', () => {});
+    source.start();
+    await source.waitForSync();
+    const current = sim;
+    const live = source;
+    await waitFor(() => current.openWatches === 2, { what: 'both watches open' });
+    await clock.advance(2_000);
+    expect(live.disconnectedSince).toBeUndefined();
+    for (let drop = 1; drop <= 30; drop++) {
+      await clock.advance(38_000);
+      expect(current.faults.dropWatches()).toBe(2);
+      const droppedAt = clock.now();
+      // Re-opened without virtual time passing, or at worst within 2 s of it: never a backoff that grew.
+      try {
+        await waitFor(() => current.openWatches === 2, { what: `watches re-opened after drop ${drop}`, timeoutMs: 5_000 });
+      } catch {
+        await clock.advance(2_000);
+        await waitFor(() => current.openWatches === 2, { what: `watches re-opened within 2 s of drop ${drop}`, timeoutMs: 5_000 });
+      }
+      expect(clock.now() - droppedAt).toBeLessThanOrEqual(2_000);
+      publish(current, 'endpointslices', pods(2 + (drop % 3)));
+      await waitFor(() => live.cache.get('default/web')?.value.members.length === 2 + (drop % 3), { what: `change after drop ${drop}` });
+      await clock.advance(2_000 - (clock.now() - droppedAt));
+      expect(live.disconnectedSince).toBeUndefined();
+    }
+    expect(source.informers.endpoints.stats).toMatchObject({ watchRestarts: 30, relists: 0 });
+    expect(Math.max(...down.slice(1))).toBeLessThanOrEqual(2_000);
+  }, 120_000);
+
   it('reports wrong credentials as SourceError 401 without the secret, keeps retrying, and syncs once they are accepted', async () => {
     sim = await startKubeSimulator({ token: 'the-right-token' });
     sim.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80 }] }));
