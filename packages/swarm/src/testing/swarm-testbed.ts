@@ -1,5 +1,5 @@
 /**
- * A real Docker Swarm for tests, started from nothing and torn down completely. It follows TESTBEDS.md:
+ * A real Docker Swarm for tests, started from nothing and torn down completely. Its recipe (see docs/swarm.md):
  * private network namespaces (see testbed-network.ts), one dockerd per node entered with `nsenter` +
  * `unshare --uts` (never `ip netns exec`, which remounts /sys and kills dockerd), the swarm agent told to
  * prefer offline images, a busybox image imported under a loopback registry name, services created with

@@ -1,5 +1,5 @@
 /**
- * The testbed's private network, as TESTBEDS.md prescribes: a hub namespace holding a bridge, one veth from
+ * The testbed's private network: a hub namespace holding a bridge, one veth from
  * the host into the hub (the host side gets `10.200.<n>.1/24`), and one namespace per swarm node at
  * `10.200.<n>.<k+1>` with a veth into the hub bridge. There is no default route anywhere inside, so nothing
  * a dockerd does can leave the machine. `<n>` is claimed with an atomic `mkdir` so that testbeds started
