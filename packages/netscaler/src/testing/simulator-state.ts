@@ -7,6 +7,7 @@
  * and `servername` together answer 1092 (quoted by the Ansible collection, plugins/module_utils/common.py).
  * Tests may also read and edit this state directly (to create the administrator's lbvserver, or drift).
  */
+import { isIP } from 'node:net';
 import type { NitroRecord } from '../nitro-types.js';
 import { type NitroFault, nitroFaults } from './nitro-fault.js';
 
@@ -131,6 +132,7 @@ export class SimulatorState {
       if (server === undefined) throw nitroFaults.noSuchResource(servername);
       ip = server.ipaddress;
     } else if (ip !== undefined && ip !== '') {
+      if (isIP(ip) === 0) throw nitroFaults.invalidArgument('ip');
       const address = ip;
       const holder = [...this.servers.values()].find((s) => s.ipaddress === address && s.name !== address);
       if (holder !== undefined && conflict === 'refuse') throw nitroFaults.alreadyExists(`server ${holder.name} holds ${address}`);
