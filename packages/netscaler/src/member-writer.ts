@@ -111,8 +111,9 @@ export class MemberWriter {
       } catch (error) {
         results = chunk.map(() => failedWith(error));
       }
-      if (results.every((r) => r.wholeRequest === true)) {
-        // Refused as a whole (no per-item answer): try each member alone, the single-object form.
+      if (results.every((r) => r.wholeRequest === true && r.errorcode !== NitroErrorCode.noSuchResource)) {
+        // Refused as a whole (no per-item answer), and not because the servicegroup is gone: try each member
+        // alone, the single-object form.
         results = await singly(chunk);
         if (results.some((r) => r.errorcode === 0)) {
           this.#bulkAddRefused = true;

@@ -115,3 +115,22 @@ describe('NetScalerSink and an IP that a differently named server holds (open qu
     expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.3:8080']);
   });
 });
+
+describe('NetScalerSink bulk-add fallback', () => {
+  it('keeps sending arrays when the members also fail alone (the array form was not the problem)', async () => {
+    const { sim, s } = await setup({}, { bulkBindingAdds: 'refuse' });
+    sim.faults.failItems({ type: MEMBER, match: () => true, times: 3 });
+    const error = await failureOf(s.apply('web', pool('web', 3)));
+    expect(error.failures.map((f) => f.errorcode)).toEqual([278, 278, 278]);
+    expect(error.result.writes).toBe(2 + 1 + 3); // servicegroup, binding, refused array, three singles
+    sim.requestLog.clear();
+    await s.apply('web', pool('web', 3)); // the array is tried again first, then each member alone
+    expect(sim.requestLog.writes().map((e) => `${e.method} ${e.bulk ? e.items : 'one'} ${e.status}`)).toEqual([
+      'PUT 3 400',
+      'PUT one 200',
+      'PUT one 200',
+      'PUT one 200',
+    ]);
+    expect(sim.state.members('web')).toHaveLength(3);
+  });
+});
