@@ -1,11 +1,13 @@
 /**
  * `NetScalerSink`: keeps one servicegroup per application equal to its desired `BackendSet`, the original
- * Nitrox contract. `apply` reads the members, then adds only the missing (one bulk request per `bulkSize`),
+ * Nitrox contract. `apply` reads the members, then adds only the missing (in the forms of {@link MemberWriter}),
  * changes weights in place (bulk), and removes only the surplus it owns; equal sets make zero writes. The
  * servicegroup is created (with the owner comment) and bound to the administrator's lbvserver when missing.
+ * Desired members NetScaler cannot take (host names, weights outside 1–100) are refused before sending.
  * Safety: a servicegroup without Nitrox's marker is never changed; foreign members are never touched; no
  * removal happens before the sink has received a desired set for the application (nor before `markReady()`
- * with `startupGuard: 'ready'`); an empty desired set removes nothing unless `allowEmpty`.
+ * with `startupGuard: 'ready'`); an empty desired set — or one with no valid member — removes nothing unless
+ * `allowEmpty`.
  */
 import { type ApplyResult, type Backend, type BackendSet, backendKey, normalizeBackendSet, type Sink, SinkError } from '@nitrox/core';
 import { type MemberFailure, NetScalerApplyError, NitroError } from './errors.js';
