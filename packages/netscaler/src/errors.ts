@@ -75,6 +75,14 @@ export class NitroError extends SinkError {
   }
 }
 
+/**
+ * Why Nitrox refused a member without asking the appliance (a desired-state error, never retryable):
+ * `not-an-ip` — its address is a host name; `invalid-weight` — its weight is not an integer from 1 to 100;
+ * `ip-conflict` — the appliance answered "Resource already exists" to its add but does not list it (another
+ * server probably holds the IP), so Nitrox stops re-adding it until the next ownership check.
+ */
+export type MemberRejection = 'not-an-ip' | 'invalid-weight' | 'ip-conflict';
+
 /** One member an `apply` could not change. */
 export interface MemberFailure {
   /** What was attempted. */
@@ -87,6 +95,8 @@ export interface MemberFailure {
   readonly message: string;
   /** Whether trying again can succeed. */
   readonly retryable: boolean;
+  /** Set when Nitrox refused the member before sending it (see {@link MemberRejection}). */
+  readonly reason?: MemberRejection;
 }
 
 /**

@@ -3,9 +3,18 @@
  * and `NetScalerSink`, which keeps one servicegroup per application equal to its desired `BackendSet`.
  * The NITRO simulator is in `@nitrox/netscaler/testing`.
  */
-export { isRetryableNitro, type MemberFailure, NetScalerApplyError, NitroError, type NitroErrorDetails } from './errors.js';
+export {
+  isRetryableNitro,
+  type MemberFailure,
+  type MemberRejection,
+  NetScalerApplyError,
+  NitroError,
+  type NitroErrorDetails,
+} from './errors.js';
 export { type NitroLogger, silentLogger } from './logger.js';
 export { boundByIp, canonicalAddress, type MemberPlan, type MemberPlanOptions, type ObservedMember, planMembers } from './member-plan.js';
+export { rejectionOf, weightRange } from './member-validation.js';
+export type { BindMethod } from './member-writer.js';
 export {
   NitroClient,
   type NitroBulkOptions,

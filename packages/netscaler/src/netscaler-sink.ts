@@ -1,17 +1,21 @@
 /**
  * `NetScalerSink`: keeps one servicegroup per application equal to its desired `BackendSet`, the original
- * Nitrox contract. `apply` reads the members, then adds only the missing (one bulk request per `bulkSize`),
+ * Nitrox contract. `apply` reads the members, then adds only the missing (in the forms of {@link MemberWriter}),
  * changes weights in place (bulk), and removes only the surplus it owns; equal sets make zero writes. The
  * servicegroup is created (with the owner comment) and bound to the administrator's lbvserver when missing.
+ * Desired members NetScaler cannot take (host names, weights outside 1–100) are refused before sending.
  * Safety: a servicegroup without Nitrox's marker is never changed; foreign members are never touched; no
  * removal happens before the sink has received a desired set for the application (nor before `markReady()`
- * with `startupGuard: 'ready'`); an empty desired set removes nothing unless `allowEmpty`.
+ * with `startupGuard: 'ready'`); an empty desired set — or one with no valid member — removes nothing unless
+ * `allowEmpty`.
  */
-import { type ApplyResult, type Backend, type BackendSet, normalizeBackendSet, type Sink, SinkError } from '@nitrox/core';
+import { type ApplyResult, type Backend, type BackendSet, backendKey, normalizeBackendSet, type Sink, SinkError } from '@nitrox/core';
 import { type MemberFailure, NetScalerApplyError, NitroError } from './errors.js';
-import { type ObservedMember, planMembers } from './member-plan.js';
+import { canonicalAddress, type ObservedMember, planMembers } from './member-plan.js';
+import { rejectedMember, rejectionOf } from './member-validation.js';
+import { MemberWriter } from './member-writer.js';
 import type { NitroClient } from './nitro-client.js';
-import { NitroErrorCode, type NitroItemResult, type ServicegroupMemberRecord, type ServicegroupRecord } from './nitro-types.js';
+import { NitroErrorCode, type ServicegroupMemberRecord, type ServicegroupRecord } from './nitro-types.js';
 import { type NetScalerSinkOptions, type ResolvedSinkOptions, resolveSinkOptions } from './sink-options.js';
 
 const MEMBER = 'servicegroup_servicegroupmember_binding';
@@ -28,14 +32,29 @@ export interface NetScalerSinkStats {
   readonly guardedStartup: number;
   /** Applies of an empty desired set ignored because `allowEmpty` is off. */
   readonly guardedEmpty: number;
-  /** Member changes that failed. */
+  /** Member changes that failed (rejected ones included). */
   readonly failures: number;
+  /**
+   * Desired members refused before sending: an address that is not an IP, a weight outside 1–100, an add
+   * the appliance answered "already exists" to without listing the member (see `MemberFailure.reason`).
+   */
+  readonly rejected: number;
 }
 
 interface KeyState {
   known: boolean;
   verifiedAt: number | undefined;
+  /** `address:port` of adds answered 273 though the member was not listed (an IP another server holds?). */
+  conflicts: Set<string>;
 }
+
+const ipConflict = {
+  reason: 'ip-conflict',
+  message:
+    'the appliance answered "Resource already exists" to this add but does not list the member; another server probably holds this IP (retried at the next ownership check)',
+} as const;
+
+const memberKey = (b: Pick<Backend, 'address' | 'port'>): string => backendKey({ address: canonicalAddress(b.address), port: b.port });
 
 const zero: ApplyResult = { added: 0, updated: 0, removed: 0, writes: 0 };
 
@@ -48,12 +67,6 @@ function toObserved(record: ServicegroupMemberRecord): ObservedMember {
     weight: Number(record.weight ?? 1),
     state: typeof record.state === 'string' ? record.state : undefined,
   };
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**
@@ -75,11 +88,14 @@ export class NetScalerSink implements Sink<BackendSet> {
   readonly #keys = new Map<string, KeyState>();
   readonly #locks = new Map<string, Promise<unknown>>();
   #ready = false;
-  #stats = { applies: 0, writes: 0, added: 0, updated: 0, removed: 0, guardedStartup: 0, guardedEmpty: 0, failures: 0 };
+  readonly #writer: MemberWriter;
+  #stats = { applies: 0, writes: 0, added: 0, updated: 0, removed: 0, guardedStartup: 0, guardedEmpty: 0, failures: 0, rejected: 0 };
 
   /** @throws ConfigError when an option is invalid. Does no I/O. */
   constructor(options: NetScalerSinkOptions) {
     this.#o = resolveSinkOptions(options);
+    const { client, bindMethod, bulkSize, bulkUnbind, defaultWeight, logger } = this.#o;
+    this.#writer = new MemberWriter({ client, bindMethod, bulkSize, bulkUnbind, defaultWeight, logger });
   }
 
   /** The NITRO client in use. */
@@ -157,7 +173,7 @@ export class NetScalerSink implements Sink<BackendSet> {
   async #apply(key: string, desired: BackendSet | undefined, signal?: AbortSignal): Promise<ApplyResult> {
     const o = this.#o;
     this.#stats.applies++;
-    const state = this.#keys.get(key) ?? { known: false, verifiedAt: undefined };
+    const state = this.#keys.get(key) ?? { known: false, verifiedAt: undefined, conflicts: new Set<string>() };
     this.#keys.set(key, state);
     const sg = o.servicegroupName(key);
     if (desired === undefined && !state.known && !(o.startupGuard === 'ready' && this.#ready)) {
@@ -195,8 +211,26 @@ export class NetScalerSink implements Sink<BackendSet> {
       writes += await this.#ensureBinding(key, sg, signal);
       state.verifiedAt = o.clock.now();
     }
+    if (verified) state.conflicts.clear(); // an add refused as existing is tried again once per verification
     const plan = planMembers(wanted, records.map(toObserved), { defaultWeight: o.defaultWeight, isOwned: o.isOwnedMember });
+    const failures: MemberFailure[] = [];
+    const writable = (operation: MemberFailure['operation'], member: Backend): boolean => {
+      const rejection = rejectionOf(member, o.defaultWeight);
+      if (rejection !== undefined) failures.push(rejectedMember(operation, member, rejection));
+      else if (operation === 'add' && state.conflicts.has(memberKey(member))) failures.push(rejectedMember(operation, member, ipConflict));
+      else return true;
+      return false;
+    };
+    const add = plan.add.filter((b) => writable('add', b));
+    const update = plan.update.filter((u) => writable('update', { address: u.member.ip, port: u.member.port, weight: u.weight }));
+    const rejected = failures.length;
     let remove = plan.remove;
+    if (remove.length > 0 && !o.allowEmpty && wanted.every((b) => rejectionOf(b, o.defaultWeight) !== undefined)) {
+      // Nothing desired can be written (host names, bad weights): like an empty set, this wipes nothing.
+      this.#stats.guardedEmpty++;
+      o.logger.warn({ key, servicegroup: sg, withheld: remove.length }, 'no desired member is valid; removals withheld (allowEmpty is off)');
+      remove = [];
+    }
     if (remove.length > 0 && o.startupGuard === 'ready' && !this.#ready) {
       this.#stats.guardedStartup += remove.length;
       o.logger.info({ key, servicegroup: sg, withheld: remove.length }, 'removals withheld until the sink is ready');
@@ -207,103 +241,29 @@ export class NetScalerSink implements Sink<BackendSet> {
       state.verifiedAt = undefined;
       throw new SinkError(`servicegroup ${sg} is no longer Nitrox's; nothing changed`, { retryable: false });
     }
-    const failures: MemberFailure[] = [];
-    let added = 0;
-    let updated = 0;
-    let removed = 0;
-    for (const chunk of chunks(plan.add, o.bulkSize)) {
-      const body = chunk.map((b) => ({ servicegroupname: sg, ip: b.address, port: b.port, weight: b.weight ?? o.defaultWeight }));
-      writes++;
-      const results = await this.#bulk('POST', MEMBER, body, signal);
-      chunk.forEach((member, i) => {
-        const r = results[i] as NitroItemResult;
-        if (r.errorcode === 0) added++;
-        else if (r.errorcode !== NitroErrorCode.alreadyExists) failures.push(this.#failure('add', member, r));
-      });
-    }
-    for (const chunk of chunks(plan.update, o.bulkSize)) {
-      const body = chunk.map((u) => ({ servicegroupname: sg, servername: u.member.servername, port: u.member.port, weight: u.weight }));
-      writes++;
-      const results = await this.#bulk('PUT', 'servicegroup', body, signal);
-      chunk.forEach((u, i) => {
-        const r = results[i] as NitroItemResult;
-        if (r.errorcode === 0) updated++;
-        else failures.push(this.#failure('update', { address: u.member.ip, port: u.member.port, weight: u.weight }, r));
-      });
-    }
-    if (o.bulkUnbind) {
-      for (const chunk of chunks(remove, o.bulkSize)) {
-        const body = chunk.map((m) => ({ servicegroupname: sg, servername: m.servername, port: m.port }));
-        writes++;
-        const results = await this.#bulk('POST', MEMBER, body, signal, 'unbind');
-        chunk.forEach((m, i) => {
-          const r = results[i] as NitroItemResult;
-          if (r.errorcode === 0) removed++;
-          else if (r.errorcode !== NitroErrorCode.noSuchResource) failures.push(this.#failure('remove', { address: m.ip, port: m.port }, r));
-        });
-      }
-    } else {
-      writes += remove.length;
-      await Promise.all(
-        remove.map(async (m) => {
-          try {
-            await o.client.remove(MEMBER, sg, { servername: m.servername, port: m.port }, signal);
-            removed++;
-          } catch (error) {
-            if (error instanceof NitroError && error.errorcode === NitroErrorCode.noSuchResource) return;
-            if (!(error instanceof NitroError)) throw error;
-            failures.push(this.#failure('remove', { address: m.ip, port: m.port }, error));
-          }
-        }),
-      );
-    }
-    const result: ApplyResult = { added, updated, removed, writes };
-    this.#count(result, failures.length);
+    const added = await this.#writer.add(sg, add, signal);
+    for (const member of added.existing) state.conflicts.add(memberKey(member));
+    const updated = await this.#writer.update(sg, update, signal);
+    const removed = await this.#writer.remove(sg, remove, signal);
+    failures.push(...added.failures, ...updated.failures, ...removed.failures);
+    writes += added.writes + updated.writes + removed.writes;
+    const result: ApplyResult = { added: added.done, updated: updated.done, removed: removed.done, writes };
+    this.#count(result, failures.length, rejected);
     if (failures.length > 0) {
-      o.logger.warn({ key, servicegroup: sg, failed: failures.length, ...result }, 'some member changes failed');
+      o.logger.warn({ key, servicegroup: sg, failed: failures.length, rejected, ...result }, 'some member changes failed');
       throw new NetScalerApplyError(sg, failures, result);
     }
     if (writes > 0) o.logger.info({ key, servicegroup: sg, ...result }, 'servicegroup converged');
     return result;
   }
 
-  #count(result: ApplyResult, failures: number): void {
+  #count(result: ApplyResult, failures: number, rejected: number): void {
+    this.#stats.rejected += rejected;
     this.#stats.writes += result.writes;
     this.#stats.added += result.added;
     this.#stats.updated += result.updated;
     this.#stats.removed += result.removed;
     this.#stats.failures += failures;
-  }
-
-  /** A bulk write (or bulk `action`) whose request-level failure becomes a failure of each item. */
-  async #bulk(
-    method: 'POST' | 'PUT',
-    type: string,
-    body: Record<string, unknown>[],
-    signal?: AbortSignal,
-    action?: string,
-  ): Promise<NitroItemResult[]> {
-    try {
-      return await this.#o.client.bulk(method, type, body, {
-        onError: 'continue',
-        ...(action === undefined ? {} : { action }),
-        ...(signal ? { signal } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof NitroError)) throw error;
-      const failed = { errorcode: error.errorcode ?? -1, message: error.message, severity: 'ERROR', retryable: error.retryable };
-      return body.map(() => failed);
-    }
-  }
-
-  #failure(
-    operation: MemberFailure['operation'],
-    member: Backend,
-    r: { errorcode?: number | undefined; message: string; retryable?: boolean },
-  ): MemberFailure {
-    const errorcode = r.errorcode === -1 ? undefined : r.errorcode;
-    const retryable = r.retryable ?? (errorcode !== NitroErrorCode.invalidArgument);
-    return { operation, member, errorcode, message: (r as { nitroMessage?: string }).nitroMessage ?? r.message, retryable };
   }
 
   async #isOwnedGroup(sg: string, signal?: AbortSignal): Promise<boolean> {
@@ -362,7 +322,9 @@ export class NetScalerSink implements Sink<BackendSet> {
   async #bind(vs: string, sg: string, signal?: AbortSignal, created = false): Promise<number> {
     const o = this.#o;
     try {
-      await o.client.add(VSERVER_BINDING, { name: vs, servicegroupname: sg }, signal);
+      const binding = { name: vs, servicegroupname: sg };
+      if (o.bindMethod === 'post') await o.client.add(VSERVER_BINDING, binding, signal);
+      else await o.client.update(VSERVER_BINDING, binding, signal);
       return 1;
     } catch (error) {
       if (error instanceof NitroError && error.errorcode === NitroErrorCode.alreadyExists) return 1;

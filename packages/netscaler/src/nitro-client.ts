@@ -171,9 +171,10 @@ export class NitroClient {
   }
 
   /**
-   * Create (`POST`) or change (`PUT`) many objects in one request, or run `options.action` on each of them
+   * Create (`POST`; `PUT` for a binding type, the documented bulk bind) or change (`PUT`) many objects in one
+   * request, or run `options.action` on each of them
    * (`POST ?action=`, e.g. `unbind`). Resolves with one result per record, in order: a 207 answer is
-   * unpacked; a 4xx refusal of the whole request marks every item with its code.
+   * unpacked; a 4xx refusal of the whole request marks every item with its code and `wholeRequest`.
    * @throws NitroError when the request itself failed (network, timeout, 5xx, session that cannot be renewed).
    */
   async bulk(
@@ -214,6 +215,7 @@ export class NitroClient {
         errorcode: error.errorcode ?? -1,
         message: error.nitroMessage ?? `HTTP ${res.status}`,
         severity: 'ERROR',
+        wholeRequest: true,
       }));
     }
     throw error;

@@ -25,6 +25,11 @@ export interface NitroItemResult {
   readonly message: string;
   /** `NONE` on success, `ERROR` on failure. */
   readonly severity?: string;
+  /**
+   * True when the appliance refused the request as a whole (a 4xx without per-item results): this item was
+   * not tried on its own, so sending it alone may succeed (a firmware that takes no bulk form of the type).
+   */
+  readonly wholeRequest?: boolean;
 }
 
 /** A NITRO object: a flat record of attributes. */
@@ -80,6 +85,8 @@ export const NitroErrorCode = {
   sessionExpired: 444,
   sessionLimit: 445,
   connectionLimit: 446,
+  notLoggedIn: 1026,
   authTimeout: 1027,
+  bothArguments: 1092,
   bulkFailed: 1243,
 } as const;

@@ -8,7 +8,7 @@ const base: NetScalerSinkOptions = { client: { url: 'http://127.0.0.1:1', userna
 describe('resolveSinkOptions', () => {
   it('applies the safe defaults', () => {
     const o = resolveSinkOptions(base);
-    expect(o).toMatchObject({ servicetype: 'HTTP', ownerComment: 'managed-by=nitrox', allowEmpty: false, startupGuard: 'first-apply', graceful: false, bulkUnbind: true, bulkSize: 100, ownsClient: true });
+    expect(o).toMatchObject({ servicetype: 'HTTP', ownerComment: 'managed-by=nitrox', allowEmpty: false, startupGuard: 'first-apply', graceful: false, bulkUnbind: true, bindMethod: 'put', bulkSize: 100, ownsClient: true });
     expect(o.lbvserver('anything')).toBe('vs');
     expect(o.isOwnedMember({ ip: '1.2.3.4', servername: '1.2.3.4', port: 1, weight: 1 })).toBe(true);
     expect(o.isOwnedMember({ ip: '1.2.3.4', servername: 'named', port: 1, weight: 1 })).toBe(false);
@@ -28,6 +28,7 @@ describe('resolveSinkOptions', () => {
     [{ startupGuard: 'never' }, 'startupGuard'],
     [{ allowEmpty: 'yes' }, 'allowEmpty'],
     [{ bulkUnbind: 1 }, 'bulkUnbind'],
+    [{ bindMethod: 'patch' }, 'bindMethod'],
     [{ gracefulDelaySeconds: -1 }, 'gracefulDelaySeconds'],
     [{ client: { url: 'nope', username: 'u', password: 'p' } }, 'client.url'],
   ])('rejects %o naming %s', (patch, path) => {

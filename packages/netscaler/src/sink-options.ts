@@ -6,6 +6,7 @@
 import { type Clock, ConfigError, systemClock } from '@nitrox/core';
 import { type NitroLogger, silentLogger } from './logger.js';
 import { boundByIp, type ObservedMember } from './member-plan.js';
+import type { BindMethod } from './member-writer.js';
 import { NitroClient } from './nitro-client.js';
 import type { NitroClientOptions } from './nitro-client-options.js';
 
@@ -85,9 +86,23 @@ export interface NetScalerSinkOptions {
    * @defaultValue true
    */
   readonly bulkUnbind?: boolean;
+  /**
+   * How members are added. `put`: `PUT servicegroup_servicegroupmember_binding` — an array of up to
+   * `bulkSize` members with `X-NITRO-ONERROR: continue`, one object for a single member — the form of the
+   * NITRO docs (binding add = PUT) and the NITRO Python SDK; if the appliance refuses the array as a whole,
+   * each member is sent alone and later adds go one request each. `post`: one `POST` of one object per
+   * member, the form adc-nitro-go and the Terraform provider send, for appliances that refuse `PUT`.
+   * The lbvserver binding follows the same method (one object). Which client sends what: docs/netscaler.md.
+   * @defaultValue `'put'`
+   */
+  readonly bindMethod?: BindMethod;
   /** Most records per bulk request. @defaultValue 100 */
   readonly bulkSize?: number;
-  /** Weight of a member that names none (NetScaler's default). @defaultValue 1 */
+  /**
+   * Weight of a member that names none (NetScaler's default). A desired member whose weight is not an
+   * integer from 1 to 100 is refused before sending (a non-retryable `invalid-weight` failure).
+   * @defaultValue 1
+   */
   readonly defaultWeight?: number;
   /**
    * How long a confirmed servicegroup ownership and lbvserver binding are trusted before `apply` reads
@@ -111,6 +126,7 @@ export const netScalerSinkDefaults = {
   startupGuard: 'first-apply' as StartupGuard,
   graceful: false,
   bulkUnbind: true,
+  bindMethod: 'put' as BindMethod,
   bulkSize: 100,
   defaultWeight: 1,
   verifyIntervalMs: 300_000,
@@ -133,6 +149,7 @@ export interface ResolvedSinkOptions {
   readonly graceful: boolean;
   readonly gracefulDelaySeconds: number | undefined;
   readonly bulkUnbind: boolean;
+  readonly bindMethod: BindMethod;
   readonly bulkSize: number;
   readonly defaultWeight: number;
   readonly verifyIntervalMs: number;
@@ -195,6 +212,8 @@ export function resolveSinkOptions(options: NetScalerSinkOptions): ResolvedSinkO
   if (create !== undefined && (typeof create !== 'object' || create === null || 'name' in create)) {
     throw new ConfigError('createLbvserver', 'must be an attribute object without a name (the name comes from lbvserver)');
   }
+  const bindMethod = options.bindMethod ?? d.bindMethod;
+  if (bindMethod !== 'put' && bindMethod !== 'post') throw new ConfigError('bindMethod', 'must be "put" or "post"');
   const delay = options.gracefulDelaySeconds;
   if (delay !== undefined) int('gracefulDelaySeconds', delay, 0);
   const client = options.client instanceof NitroClient ? options.client : createClient(options);
@@ -214,6 +233,7 @@ export function resolveSinkOptions(options: NetScalerSinkOptions): ResolvedSinkO
     graceful: bool('graceful', options.graceful ?? d.graceful),
     gracefulDelaySeconds: delay,
     bulkUnbind: bool('bulkUnbind', options.bulkUnbind ?? d.bulkUnbind),
+    bindMethod,
     bulkSize: int('bulkSize', options.bulkSize ?? d.bulkSize, 1, 10_000),
     defaultWeight: int('defaultWeight', options.defaultWeight ?? d.defaultWeight, 1, 100),
     verifyIntervalMs: int('verifyIntervalMs', options.verifyIntervalMs ?? d.verifyIntervalMs, 0),

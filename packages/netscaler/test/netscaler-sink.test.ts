@@ -11,8 +11,11 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function setup(options: Parameters<typeof sink>[1] = {}): Promise<{ sim: NitroSimulator; s: NetScalerSink }> {
-  const sim = await simulator();
+async function setupWith(
+  options: Parameters<typeof sink>[1] = {},
+  simOptions: Parameters<typeof simulator>[0] = {},
+): Promise<{ sim: NitroSimulator; s: NetScalerSink }> {
+  const sim = await simulator(simOptions);
   const s = sink(sim, options);
   cleanup.push(() => sim.close(), () => s.stop());
   await s.start();
@@ -25,16 +28,41 @@ const writesSince = (sim: NitroSimulator, fn: () => Promise<unknown>) => async (
   return sim.requestLog.writes();
 };
 
-describe('NetScalerSink converges', () => {
+/**
+ * The write forms the sink's tests run with: the default (`PUT` of an array), the fallback when the appliance
+ * refuses arrays (`PUT` of one object per member, after one refused array), and `bindMethod: 'post'`.
+ */
+const modes = [
+  { mode: 'put', options: {}, sim: {}, method: 'PUT' },
+  { mode: 'fallback', options: {}, sim: { bulkBindingAdds: 'refuse' }, method: 'PUT' },
+  { mode: 'post', options: { bindMethod: 'post' }, sim: {}, method: 'POST' },
+] as const;
+type Mode = (typeof modes)[number]['mode'];
+
+/** Write requests an add of `n` > 1 members costs (`refused`: the sink already met a refused array). */
+function addWrites(mode: Mode, n: number, refused = false): number {
+  if (mode === 'put') return 1;
+  if (mode === 'post') return n;
+  return refused ? n : 1 + n;
+}
+
+describe.each(modes)('NetScalerSink converges (member adds: $mode)', ({ mode, options, sim: simOptions, method }) => {
+  const setup = (more: Parameters<typeof sink>[1] = {}) => setupWith({ ...options, ...more }, simOptions);
+
   it('creates the servicegroup, binds it to the lbvserver, converges empty → 6 → 2', async () => {
     const { sim, s } = await setup();
     const six = await s.apply('web', pool('web', 6));
-    expect(six).toEqual({ added: 6, updated: 0, removed: 0, writes: 3 }); // servicegroup, vserver binding, one bulk
+    // servicegroup, vserver binding, the adds
+    expect(six).toEqual({ added: 6, updated: 0, removed: 0, writes: 2 + addWrites(mode, 6) });
     expect(sim.state.members('web')).toEqual(pool('web', 6).members.map((m) => `${m.address}:${m.port}`).sort());
     expect(sim.state.servicegroups.get('web')).toMatchObject({ servicetype: 'HTTP', comment: 'managed-by=nitrox' });
     expect([...(sim.state.vserverBindings.get(VSERVER) ?? [])]).toEqual(['web']);
-    const bulk = sim.requestLog.entries.find((e) => e.type === MEMBER && e.method === 'POST');
-    expect(bulk).toMatchObject({ items: 6, onError: 'continue', status: 201 });
+    const adds = sim.requestLog.entries.filter((e) => e.type === MEMBER && e.method === method && e.status < 300);
+    if (mode === 'put') expect(adds).toMatchObject([{ items: 6, bulk: true, onError: 'continue', status: 200 }]);
+    else expect(adds.map((e) => `${e.items} ${e.bulk}`)).toEqual(Array(6).fill('1 false'));
+    if (mode === 'fallback') expect(sim.requestLog.count({ type: MEMBER, status: 400, errorcode: 278 })).toBe(1);
+    // Never ip and servername in one record (the appliance answers 1092).
+    expect(sim.requestLog.writes().flatMap((e) => e.records ?? []).filter((r) => 'ip' in r && 'servername' in r)).toEqual([]);
 
     sim.requestLog.clear();
     const two = await s.apply('web', pool('web', 2));
@@ -42,10 +70,10 @@ describe('NetScalerSink converges', () => {
     expect(sim.requestLog.writes()).toMatchObject([
       { method: 'POST', type: MEMBER, query: { action: 'unbind' }, items: 4, onError: 'continue', status: 200 },
     ]);
-    expect(sim.requestLog.writes()[0]?.records?.[0]).toEqual({ servicegroupname: 'web', servername: '10.0.0.3', port: 8080 });
+    expect(sim.requestLog.writes()[0]?.records).toContainEqual({ servicegroupname: 'web', servername: '10.0.0.3', port: 8080 });
     expect(sim.state.members('web')).toEqual(['10.0.0.1:8080', '10.0.0.2:8080']);
     expect(sim.state.lbvservers.get(VSERVER)).toMatchObject({ lbmethod: 'ROUNDROBIN', ipv46: '10.0.0.10' });
-    expect(s.stats).toMatchObject({ added: 6, removed: 4, writes: 4 });
+    expect(s.stats).toMatchObject({ added: 6, removed: 4, writes: 3 + addWrites(mode, 6), failures: 0, rejected: 0 });
   });
 
   it('makes zero writes when the same set is applied again (in any order)', async () => {
@@ -94,18 +122,20 @@ describe('NetScalerSink converges', () => {
     expect(await s.apply('web', pool('web', 2))).toMatchObject({ writes: 1 });
     expect([...(sim.state.vserverBindings.get(VSERVER) ?? [])]).toEqual(['web']);
     sim.state.deleteServicegroup('web');
-    expect(await s.apply('web', pool('web', 2))).toEqual({ added: 2, updated: 0, removed: 0, writes: 3 });
+    expect(await s.apply('web', pool('web', 2))).toEqual({ added: 2, updated: 0, removed: 0, writes: 2 + addWrites(mode, 2, true) });
   });
 
   it('recovers when the session expires in the middle of an apply', async () => {
     const { sim, s } = await setup();
     await s.apply('web', pool('web', 2));
-    sim.faults.killSessionsOn({ method: 'POST', type: MEMBER });
-    expect(await s.apply('web', pool('web', 5))).toEqual({ added: 3, updated: 0, removed: 0, writes: 1 });
+    sim.faults.killSessionsOn({ method, type: MEMBER });
+    sim.requestLog.clear();
+    expect(await s.apply('web', pool('web', 5))).toEqual({ added: 3, updated: 0, removed: 0, writes: addWrites(mode, 3, true) });
     expect(sim.state.members('web')).toHaveLength(5);
-    expect(s.client.stats.relogins).toBe(1);
-    const tail = sim.requestLog.entries.slice(-4).map((e) => `${e.method} ${e.type} ${e.status}`);
-    expect(tail).toEqual([`GET ${MEMBER} 200`, `POST ${MEMBER} 401`, 'POST login 201', `POST ${MEMBER} 201`]);
+    expect(sim.requestLog.count({ type: 'login' })).toBe(1); // one re-login, shared by concurrent requests
+    const log = sim.requestLog.entries.map((e) => `${e.method} ${e.type} ${e.status}`);
+    if (mode === 'put') expect(log).toEqual([`GET ${MEMBER} 200`, `PUT ${MEMBER} 401`, 'POST login 201', `PUT ${MEMBER} 200`]);
+    else expect(log.filter((l) => l === `${method} ${MEMBER} 401`).length).toBeGreaterThanOrEqual(1);
   });
 
   it('reports exactly which members failed in a partial bulk failure, and the next pass completes them', async () => {
@@ -118,11 +148,11 @@ describe('NetScalerSink converges', () => {
       { operation: 'add', member: { address: '10.0.0.3', port: 8080 }, errorcode: 278, message: 'Invalid argument', retryable: false },
       { operation: 'add', member: { address: '10.0.0.5', port: 8080 }, errorcode: 278, message: 'Invalid argument', retryable: false },
     ]);
-    expect(error.result).toEqual({ added: 4, updated: 0, removed: 0, writes: 3 });
-    expect(sim.requestLog.entries.find((e) => e.status === 207)).toMatchObject({ errorcode: 1243, items: 6 });
+    expect(error.result).toEqual({ added: 4, updated: 0, removed: 0, writes: 2 + addWrites(mode, 6) });
+    if (mode === 'put') expect(sim.requestLog.entries.find((e) => e.status === 207)).toMatchObject({ errorcode: 1243, items: 6 });
     sim.requestLog.clear();
-    expect(await s.apply('web', pool('web', 6))).toEqual({ added: 2, updated: 0, removed: 0, writes: 1 });
-    expect(sim.requestLog.writes()).toMatchObject([{ items: 2 }]);
+    expect(await s.apply('web', pool('web', 6))).toEqual({ added: 2, updated: 0, removed: 0, writes: addWrites(mode, 2, true) });
+    expect(sim.requestLog.writes().map((e) => e.items)).toEqual(mode === 'put' ? [2] : [1, 1]);
     expect(sim.state.members('web')).toHaveLength(6);
   });
 
@@ -166,6 +196,8 @@ describe('NetScalerSink converges', () => {
     expect(sim.requestLog.writes().map((e) => e.items)).toEqual([4, 4, 2]);
   });
 });
+
+const setup = (options: Parameters<typeof sink>[1] = {}, simOptions: Parameters<typeof simulator>[0] = {}) => setupWith(options, simOptions);
 
 describe('NetScalerSink safety', () => {
   it('never touches a foreign member (bound by a named server)', async () => {
@@ -268,7 +300,7 @@ describe('NetScalerSink safety', () => {
     sim.state.bindMember({ servicegroupname: 'api', ip: '10.0.0.1', port: 80 });
     sim.requestLog.clear();
     await s.apply('api', { name: 'api', members: [{ address: '10.0.0.1', port: 80 }] });
-    expect(sim.requestLog.writes()).toMatchObject([{ method: 'PUT', type: 'servicegroup' }, { method: 'POST', type: 'lbvserver_servicegroup_binding' }]);
+    expect(sim.requestLog.writes()).toMatchObject([{ method: 'PUT', type: 'servicegroup' }, { method: 'PUT', type: 'lbvserver_servicegroup_binding' }]);
     expect(sim.state.servicegroups.get('api')).toMatchObject({ autodisablegraceful: 'YES', autodisabledelay: 30 });
     sim.requestLog.clear();
     const again = sink(sim, { graceful: true, gracefulDelaySeconds: 30 });

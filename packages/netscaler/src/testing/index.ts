@@ -5,5 +5,6 @@
 export { NitroSimulator, type NitroSimulatorOptions, startNitroSimulator } from './nitro-simulator.js';
 export { NitroFault, nitroFaults } from './nitro-fault.js';
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from './request-log.js';
+export type { TokenSource } from './request-decode.js';
 export { type FaultMatch, type ItemFault, type RequestFault, SimulatorFaults } from './simulator-faults.js';
 export { type SimMember, type SimServicegroup, SimulatorState } from './simulator-state.js';

@@ -1,6 +1,9 @@
 /**
  * The errors the simulator answers with, each with the HTTP status a real appliance uses for it
- * (NetScaler-specific conditions answer 599), and the body shape `{errorcode, message, severity}`.
+ * (NetScaler-specific conditions answer 599, reason phrase `Netscaler specific error`), and the body shape
+ * `{errorcode, message, severity}`. 1092's message is the one the NetScaler Ansible collection quotes
+ * (plugins/module_utils/common.py); 1026 "Not logged in" is stated by issue 14 and not found in the stored
+ * references.
  */
 
 /** A NITRO failure: errorcode, message and HTTP status. */
@@ -26,6 +29,8 @@ export const nitroFaults = {
   alreadyExists: (what = '') => new NitroFault(273, `Resource already exists${what ? ` [${what}]` : ''}`, 409),
   invalidArgument: (what = '') => new NitroFault(278, `Invalid argument${what ? ` [${what}]` : ''}`, 400),
   invalidCredentials: () => new NitroFault(354, 'Invalid username or password', 401),
+  notLoggedIn: () => new NitroFault(1026, 'Not logged in', 401),
+  bothArguments: (a: string, b: string) => new NitroFault(1092, `Arguments cannot both be specified [${a}, ${b}]`, 599),
   sessionExpired: () => new NitroFault(444, 'Session expired or killed. Please login again', 401),
   sessionLimit: () => new NitroFault(445, 'Session limit exceeded', 599),
   connectionLimit: () => new NitroFault(446, 'Connection limit to CFE exceeded', 599),

@@ -1,11 +1,15 @@
 /**
  * Maps a decoded NITRO config request (method, type, name, query, records) onto {@link SimulatorState}
  * operations, and shapes answers as the appliance does: reads return `{errorcode:0, …, <type>: [...]}` (the
- * key omitted when nothing matched), `count=yes` returns `__count`, adds answer 201, updates and deletes 200.
- * Arrays are bulk writes: each record is applied in turn; with `X-NITRO-ONERROR: continue` every record is
- * tried, with `exit` (the default) the first failure stops the rest; any failure answers 207 with errorcode
- * 1243 and one result per executed record. `POST ?action=unbind` unbinds each record of a binding type (the
- * bulk delete of the official NITRO SDKs) and answers 200.
+ * key omitted when nothing matched; `args` and `filter` select), `count=yes` returns `__count`, adds answer
+ * 201, updates and deletes 200. A binding is added by `PUT` (NITRO docs, NITRO Python SDK, Ansible
+ * collection) or `POST` (adc-nitro-go, Terraform provider, Ansible's binding modules), one object or an array.
+ * Arrays are bulk writes: each record is applied in turn; with `onerror` `continue` (header or query) every
+ * record is tried, with `exit` (the default) the first failure stops the rest; any failure answers 207 with
+ * errorcode 1243 and one result per executed record. `POST ?action=unbind` unbinds each record of a binding
+ * type (the bulk delete of the official NITRO SDKs) and answers 200; `POST servicegroup?action=enable|disable`
+ * changes a servicegroup's or a member's state. `?idempotent=yes` (adc-nitro-go on every non-binding add)
+ * makes an add of an existing object succeed.
  */
 import type { NitroRecord } from '../nitro-types.js';
 import { NitroFault, nitroFaults } from './nitro-fault.js';
@@ -24,6 +28,13 @@ export interface RoutedRequest {
   readonly records: readonly NitroRecord[];
   readonly bulk: boolean;
   readonly onError: string | undefined;
+  readonly settings: RouterSettings;
+}
+
+/** Behaviours chosen when the simulator starts (see `NitroSimulatorOptions`). */
+export interface RouterSettings {
+  readonly serverIpConflict: 'reuse' | 'refuse';
+  readonly bulkBindingAdds: 'accept' | 'refuse';
 }
 
 /** An answer. */
@@ -62,12 +73,25 @@ function read(state: SimulatorState, req: RoutedRequest): NitroRecord[] {
       if (req.query.bulkbindings !== 'yes') throw nitroFaults.invalidArgument('name');
       return [...state.vserverBindings.keys()].flatMap((vs) => state.vserverBindingRecords(vs));
     }
+    case 'servicegroupbindings':
+      if (name === undefined) throw nitroFaults.invalidArgument('servicegroupname');
+      return state.servicegroupBindingRecords(name);
+    case 'servicegroup_lbmonitor_binding':
+      if (name === undefined) throw nitroFaults.invalidArgument('servicegroupname');
+      return state.monitorBindingRecords(name);
+    case 'lbmonitor': {
+      if (name === undefined) return [...state.lbmonitors.values()];
+      const one = state.lbmonitors.get(name);
+      if (one === undefined) throw nitroFaults.noSuchResource(name);
+      return [one];
+    }
     default:
       throw nitroFaults.invalidArgument(`unsupported type ${type}`);
   }
 }
 
-function write(state: SimulatorState, method: string, type: string, record: NitroRecord): void {
+function write(state: SimulatorState, req: RoutedRequest, record: NitroRecord): void {
+  const { method, type } = req;
   const op = `${method} ${type}`;
   switch (op) {
     case 'POST lbvserver':
@@ -79,11 +103,20 @@ function write(state: SimulatorState, method: string, type: string, record: Nitr
     case 'POST server':
       state.addServer(record);
       return;
+    case 'POST lbmonitor':
+      state.addLbmonitor(record);
+      return;
     case 'POST servicegroup_servicegroupmember_binding':
-      state.bindMember(record);
+    case 'PUT servicegroup_servicegroupmember_binding':
+      state.bindMember(record, req.settings.serverIpConflict);
       return;
     case 'POST lbvserver_servicegroup_binding':
+    case 'PUT lbvserver_servicegroup_binding':
       state.bindServicegroup(record);
+      return;
+    case 'POST lbmonitor_servicegroup_binding':
+    case 'PUT lbmonitor_servicegroup_binding':
+      state.bindMonitor(record);
       return;
     case 'PUT servicegroup':
       state.updateServicegroup(record);
@@ -115,6 +148,9 @@ function unbind(state: SimulatorState, type: string, record: NitroRecord): void 
     case 'lbvserver_servicegroup_binding':
       state.unbindServicegroup(text(record.name) ?? '', text(record.servicegroupname));
       return;
+    case 'lbmonitor_servicegroup_binding':
+      state.unbindMonitor(text(record.monitorname) ?? '', text(record.servicegroupname));
+      return;
     default:
       throw nitroFaults.invalidArgument(`unsupported action unbind on ${type}`);
   }
@@ -139,9 +175,35 @@ function remove(state: SimulatorState, req: RoutedRequest): void {
     case 'lbvserver_servicegroup_binding':
       state.unbindServicegroup(name, args.servicegroupname);
       return;
+    case 'lbmonitor_servicegroup_binding':
+      state.unbindMonitor(name, args.servicegroupname);
+      return;
     default:
       throw nitroFaults.invalidArgument(`unsupported type ${type}`);
   }
+}
+
+/** The record operation of a write: add/update, `unbind`, or `enable`/`disable` of a servicegroup. */
+function operation(state: SimulatorState, req: RoutedRequest): (record: NitroRecord) => void {
+  const action = req.query.action;
+  if (action === undefined) {
+    if (req.method === 'POST' && req.query.idempotent === 'yes') {
+      return (record) => {
+        try {
+          write(state, req, record);
+        } catch (error) {
+          if (!(error instanceof NitroFault && error.errorcode === 273)) throw error;
+        }
+      };
+    }
+    return (record) => write(state, req, record);
+  }
+  if (req.method !== 'POST') throw nitroFaults.invalidArgument(`unsupported action ${action}`);
+  if (action === 'unbind') return (record) => unbind(state, req.type, record);
+  if ((action === 'enable' || action === 'disable') && req.type === 'servicegroup') {
+    return (record) => state.setServicegroupState(record, action === 'enable' ? 'ENABLED' : 'DISABLED');
+  }
+  throw nitroFaults.invalidArgument(`unsupported action ${action}`);
 }
 
 function failure(error: unknown): NitroFault {
@@ -153,7 +215,8 @@ function failure(error: unknown): NitroFault {
 export function route(state: SimulatorState, faults: SimulatorFaults, req: RoutedRequest): RoutedAnswer {
   try {
     if (req.method === 'GET') {
-      const records = selectRecords(read(state, req), req.filter, req.query.attrs?.split(','));
+      const select = req.query.args === undefined ? req.filter : { ...req.args, ...req.filter };
+      const records = selectRecords(read(state, req), select, req.query.attrs?.split(','));
       if (req.query.count === 'yes') return { status: 200, body: { ...done, [req.type]: [{ __count: records.length }] } };
       return { status: 200, body: records.length === 0 ? { ...done } : { ...done, [req.type]: records } };
     }
@@ -163,15 +226,12 @@ export function route(state: SimulatorState, faults: SimulatorFaults, req: Route
     }
     if (req.method !== 'POST' && req.method !== 'PUT') throw new NitroFault(278, 'Invalid argument [method]', 405);
     const action = req.query.action;
-    if (action !== undefined && (action !== 'unbind' || req.method !== 'POST')) {
-      throw nitroFaults.invalidArgument(`unsupported action ${action}`);
-    }
+    const apply = operation(state, req);
     if (req.records.length === 0) throw nitroFaults.invalidArgument(req.type);
+    if (req.bulk && action === undefined && req.type.endsWith('_binding') && req.settings.bulkBindingAdds === 'refuse') {
+      throw nitroFaults.invalidArgument('bulk binding add');
+    }
     const success = req.method === 'POST' && action === undefined ? 201 : 200;
-    const apply = (record: NitroRecord): void => {
-      if (action === 'unbind') unbind(state, req.type, record);
-      else write(state, req.method, req.type, record);
-    };
     if (!req.bulk) {
       const record = req.records[0] as NitroRecord;
       const fault = faults.takeItemFault(req.type, record);

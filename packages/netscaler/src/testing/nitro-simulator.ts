@@ -1,7 +1,8 @@
 /**
  * A NITRO simulator over HTTP (or HTTPS) on loopback, for tests and demos of anything that drives a
  * NetScaler. It authenticates like the appliance (login sessions with an idle timeout on an injectable
- * clock, the `NITRO_AUTH_TOKEN` cookie, or `X-NITRO-USER`/`X-NITRO-PASS` headers), holds the load-balancing
+ * clock, the session token in any form Citrix's clients send it — see {@link decodeRequest} — or
+ * `X-NITRO-USER`/`X-NITRO-PASS` headers), answers with the appliance's status lines, holds the load-balancing
  * configuration in {@link SimulatorState}, records every request in a {@link RequestLog} and lets a test
  * inject faults through {@link SimulatorFaults}.
  */
@@ -11,10 +12,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type Clock, ConfigError, systemClock } from '@nitrox/core';
 import type { NitroRecord } from '../nitro-types.js';
-import { parseParams } from '../nitro-query.js';
-import { NitroFault, nitroFaults } from './nitro-fault.js';
-import { type RoutedAnswer, route } from './nitro-router.js';
-import { RequestLog } from './request-log.js';
+import { type NitroFault, nitroFaults } from './nitro-fault.js';
+import { type RoutedAnswer, type RouterSettings, route } from './nitro-router.js';
+import { decodeRequest, parsePairs } from './request-decode.js';
+import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { SimulatorFaults } from './simulator-faults.js';
 import { SimulatorState } from './simulator-state.js';
 
@@ -34,7 +35,23 @@ export interface NitroSimulatorOptions {
   readonly maxSessions?: number;
   /** Serve HTTPS with this PEM key and certificate. */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * Binding a member by an IP address that a differently named `server` already holds: `reuse` binds that
+   * server (the member's `servername` is its name), `refuse` answers 273. Which one a real appliance does is
+   * not recorded in any reference we found (docs/netscaler.md, "Open question"), so tests cover both.
+   * @defaultValue `'reuse'`
+   */
+  readonly serverIpConflict?: 'reuse' | 'refuse';
+  /**
+   * `refuse`: answer an array add of a binding type (`PUT`/`POST` of `[…]`) with 400/278, as firmware that
+   * does not take bulk binding adds would, to test a client's per-item fallback.
+   * @defaultValue `'accept'`
+   */
+  readonly bulkBindingAdds?: 'accept' | 'refuse';
 }
+
+/** HTTP reason phrases the appliance uses where Node's differ (adc-nitro-go matches on the full status line). */
+const reasonPhrases: Readonly<Record<number, string>> = { 207: 'Multi Status', 599: 'Netscaler specific error' };
 
 interface Session {
   readonly username: string;
@@ -53,6 +70,7 @@ export class NitroSimulator {
   readonly #options: NitroSimulatorOptions;
   readonly #clock: Clock;
   readonly #sessions = new Map<string, Session>();
+  readonly #settings: RouterSettings;
   #server: Server | undefined;
   #url = '';
   #inFlight = 0;
@@ -67,6 +85,7 @@ export class NitroSimulator {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.faults = new SimulatorFaults(() => this.#sessions.clear());
+    this.#settings = { serverIpConflict: options.serverIpConflict ?? 'reuse', bulkBindingAdds: options.bulkBindingAdds ?? 'accept' };
   }
 
   /** Base URL, e.g. `http://127.0.0.1:41234` (empty before start). */
@@ -117,7 +136,10 @@ export class NitroSimulator {
       const text = await readBody(req);
       if (this.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
       const { answer, headers } = this.#answer(req, text);
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...headers });
+      const reason = reasonPhrases[answer.status];
+      const head = { 'content-type': 'application/json', ...headers };
+      if (reason === undefined) res.writeHead(answer.status, head);
+      else res.writeHead(answer.status, reason, head);
       res.end(JSON.stringify(answer.body));
     } catch {
       if (!res.headersSent) res.writeHead(500);
@@ -128,16 +150,12 @@ export class NitroSimulator {
   }
 
   #answer(req: IncomingMessage, text: string): { answer: RoutedAnswer; headers: Record<string, string> } {
-    const method = req.method ?? 'GET';
-    const [rawPath = '', rawQuery = ''] = (req.url ?? '').split('?', 2) as [string, string?];
-    const match = /^\/nitro\/v1\/config\/([A-Za-z0-9_]+)(?:\/([^/]+))?\/?$/.exec(rawPath);
-    const query = parseQuery(rawQuery);
-    const type = match?.[1] ?? '';
-    const name = match?.[2] === undefined ? undefined : decodeTwice(match[2]);
-    const onError = header(req, 'x-nitro-onerror');
+    const decoded = decodeRequest(req, text);
+    const { method, type, name, query, payload, onError } = decoded;
     let records: NitroRecord[] = [];
     let bulk = false;
-    let auth: 'session' | 'headers' | 'none' = 'none';
+    let auth: RequestLogEntry['auth'] = 'none';
+    let credentials: RequestLogEntry['credentials'];
     const headers: Record<string, string> = {};
     const finish = (answer: RoutedAnswer) => {
       const isAuth = type === 'login' || type === 'logout';
@@ -152,46 +170,42 @@ export class NitroSimulator {
         records: isAuth || method === 'GET' ? undefined : records,
         onError,
         auth,
+        credentials,
+        bulk,
         write: method !== 'GET' && !isAuth,
       });
       return { answer, headers };
     };
     const fail = (fault: NitroFault) => finish({ status: fault.status, body: fault.toBody() });
-    if (match === null) return fail(new NitroFault(258, 'No such resource [path]', 404));
-    let payload: unknown;
-    if (text.trim() !== '') {
-      try {
-        payload = JSON.parse(text);
-      } catch {
-        return fail(nitroFaults.invalidArgument('JSON'));
-      }
-    }
+    if (decoded.fault !== undefined) return fail(decoded.fault);
     if (type === 'login' && method === 'POST') return finish(this.#login(payload, headers));
     this.faults.applySessionKill(method, type);
-    // Authentication.
-    const user = header(req, 'x-nitro-user');
+    // Authentication: X-NITRO-USER/PASS, else a session token from any of the forms the clients use.
+    const user = req.headers['x-nitro-user'];
     if (user !== undefined) {
       auth = 'headers';
-      if (user !== this.#options.username || header(req, 'x-nitro-pass') !== this.#options.password) {
+      credentials = 'headers';
+      if (user !== this.#options.username || req.headers['x-nitro-pass'] !== this.#options.password) {
         return fail(nitroFaults.invalidCredentials());
       }
     } else {
-      const token = /(?:^|;\s*)NITRO_AUTH_TOKEN=([^;]+)/.exec(header(req, 'cookie') ?? '')?.[1];
-      if (token === undefined) return fail(new NitroFault(354, 'Not logged in', 401));
+      const token = decoded.token;
+      if (token === undefined) return fail(nitroFaults.notLoggedIn());
       auth = 'session';
+      credentials = token.from;
       this.#expireSessions();
-      const session = this.#sessions.get(token);
+      const session = this.#sessions.get(token.id);
       if (session === undefined) return fail(nitroFaults.sessionExpired());
       session.lastUsed = this.#clock.now();
       if (type === 'logout') {
-        this.#sessions.delete(token);
+        this.#sessions.delete(token.id);
         return finish({ status: 201, body: { errorcode: 0, message: 'Done', severity: 'NONE' } });
       }
     }
     const injected = this.faults.takeRequestFault(method, type);
     if (injected !== undefined) return fail(injected);
     if (method === 'POST' || method === 'PUT') {
-      const value = (payload as Record<string, unknown> | undefined)?.[type];
+      const value = payload?.[type];
       bulk = Array.isArray(value);
       records = (bulk ? (value as unknown[]) : value === undefined ? [] : [value]).filter(
         (r): r is NitroRecord => typeof r === 'object' && r !== null,
@@ -203,11 +217,12 @@ export class NitroSimulator {
         type,
         name,
         query,
-        args: parseParams(query.args ?? ''),
-        filter: query.filter === undefined ? undefined : parseParams(query.filter),
+        args: parsePairs(query.args ?? ''),
+        filter: query.filter === undefined ? undefined : parsePairs(query.filter),
         records,
         bulk,
         onError,
+        settings: this.#settings,
       }),
     );
   }
@@ -231,49 +246,14 @@ export class NitroSimulator {
       timeoutMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 1800) * 1000,
       lastUsed: this.#clock.now(),
     });
-    headers['set-cookie'] = `NITRO_AUTH_TOKEN=${token}; path=/nitro/v1`;
+    // The cookie carries the body's sessionid URL-encoded (`%23%23…`); clients send back either spelling.
+    headers['set-cookie'] = `NITRO_AUTH_TOKEN=${encodeURIComponent(`##${token}`)}; path=/nitro/v1`;
     return { status: 201, body: { errorcode: 0, message: 'Done', severity: 'NONE', sessionid: `##${token}` } };
   }
 
   #expireSessions(): void {
     const now = this.#clock.now();
     for (const [token, s] of this.#sessions) if (now - s.lastUsed > s.timeoutMs) this.#sessions.delete(token);
-  }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Names arrive URL-encoded twice (as the official clients send them); decoding twice is harmless for names. */
-function decodeTwice(segment: string): string {
-  try {
-    const once = decodeURIComponent(segment);
-    return once.includes('%') ? decodeURIComponent(once) : once;
-  } catch {
-    return segment;
-  }
-}
-
-/** Split a query string; `args` and `filter` keep their raw text (values are decoded by `parseParams`). */
-function parseQuery(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of raw.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? '' : part.slice(eq + 1);
-    out[key] = key === 'args' || key === 'filter' ? value : safeDecode(value);
-  }
-  return out;
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
   }
 }
 

@@ -4,6 +4,7 @@
  * Login bodies and authentication headers are never recorded.
  */
 import type { NitroRecord } from '../nitro-types.js';
+import type { TokenSource } from './request-decode.js';
 
 /** One answered request. */
 export interface RequestLogEntry {
@@ -28,6 +29,15 @@ export interface RequestLogEntry {
   readonly onError: string | undefined;
   /** How the request authenticated. */
   readonly auth: 'session' | 'headers' | 'none';
+  /**
+   * Where its credentials were: `headers` (`X-NITRO-USER`/`X-NITRO-PASS`), or the session token's place —
+   * `cookie` (`Cookie: NITRO_AUTH_TOKEN=`), `set-cookie` (a `Set-Cookie:` request header, as adc-nitro-go and
+   * the NITRO Python SDK send it), `sessionid-cookie` (`Cookie: sessionid=`, NITRO Java SDK), `body`
+   * (`sessionid` in the payload). Absent when none was given.
+   */
+  readonly credentials: TokenSource | 'headers' | undefined;
+  /** Whether the write carried an array (a bulk request). */
+  readonly bulk: boolean;
   /** True for POST/PUT/DELETE other than login/logout. */
   readonly write: boolean;
 }

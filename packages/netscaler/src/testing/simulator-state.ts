@@ -2,9 +2,12 @@
  * The configuration a simulated NetScaler holds — lbvservers, servicegroups with their members, servers and
  * lbvserver↔servicegroup bindings — and the NITRO operations on it. Each operation validates like the
  * appliance (names, ports 1–65535, weights 1–100, existence) and throws a {@link NitroFault} with the
- * documented errorcode. Binding a member by IP creates a `server` named after the IP, as NetScaler does.
+ * documented errorcode. Binding a member by IP creates a `server` named after the IP, as NetScaler does
+ * (the Terraform provider relies on it: resource_citrixadc_servicegroup_servicegroupmember_binding.go); `ip`
+ * and `servername` together answer 1092 (quoted by the Ansible collection, plugins/module_utils/common.py).
  * Tests may also read and edit this state directly (to create the administrator's lbvserver, or drift).
  */
+import { isIP } from 'node:net';
 import type { NitroRecord } from '../nitro-types.js';
 import { type NitroFault, nitroFaults } from './nitro-fault.js';
 
@@ -26,7 +29,11 @@ export interface SimServicegroup {
   autodisablegraceful: 'YES' | 'NO';
   /** Longest drain of a graceful unbind, in seconds. */
   autodisabledelay: number | undefined;
+  /** `enable`/`disable` of the whole servicegroup. */
+  state: 'ENABLED' | 'DISABLED';
   members: Map<string, SimMember>;
+  /** Names of the lbmonitors bound to it. */
+  monitors: Set<string>;
 }
 
 const namePattern = /^[A-Za-z0-9_][A-Za-z0-9_#.:@= -]{0,126}$/;
@@ -62,6 +69,7 @@ export class SimulatorState {
   readonly servers = new Map<string, { name: string; ipaddress: string }>();
   /** lbvserver name → names of the servicegroups bound to it. */
   readonly vserverBindings = new Map<string, Set<string>>();
+  readonly lbmonitors = new Map<string, NitroRecord & { monitorname: string }>();
 
   /** Create an lbvserver (the administrator's front end). */
   addLbvserver(record: NitroRecord): void {
@@ -85,8 +93,17 @@ export class SimulatorState {
       comment: str(record.comment),
       autodisablegraceful: yesNo(record.autodisablegraceful, 'autodisablegraceful') ?? 'NO',
       autodisabledelay: record.autodisabledelay === undefined ? undefined : intIn(record.autodisabledelay, 'autodisabledelay', 0, 2 ** 31 - 1),
+      state: 'ENABLED',
       members: new Map(),
+      monitors: new Set(),
     });
+  }
+
+  /** Create an lbmonitor (`monitorname`, `type`). */
+  addLbmonitor(record: NitroRecord): void {
+    const name = requireName(record, 'monitorname');
+    if (this.lbmonitors.has(name)) throw nitroFaults.alreadyExists(name);
+    this.lbmonitors.set(name, { ...record, monitorname: name });
   }
 
   /** Create a server. */
@@ -98,21 +115,29 @@ export class SimulatorState {
     this.servers.set(name, { name, ipaddress });
   }
 
-  /** Bind a member (by `ip` or by `servername`) to a servicegroup. */
-  bindMember(record: NitroRecord): void {
+  /**
+   * Bind a member (by `ip` or by `servername`) to a servicegroup. `conflict` decides what binding by an IP
+   * that a differently named server holds does (see `NitroSimulatorOptions.serverIpConflict`).
+   */
+  bindMember(record: NitroRecord, conflict: 'reuse' | 'refuse' = 'reuse'): void {
     const sg = this.#servicegroup(str(record.servicegroupname));
+    let servername = str(record.servername);
+    let ip = str(record.ip);
+    if (servername !== undefined && ip !== undefined) throw nitroFaults.bothArguments('serverName', 'IP');
     const port = intIn(record.port, 'port', 1, 65535);
     const weight = intIn(record.weight, 'weight', 1, 100, 1);
     const state = record.state === 'DISABLED' ? 'DISABLED' : 'ENABLED';
-    let servername = str(record.servername);
-    let ip = str(record.ip);
     if (servername !== undefined) {
       const server = this.servers.get(servername);
       if (server === undefined) throw nitroFaults.noSuchResource(servername);
       ip = server.ipaddress;
     } else if (ip !== undefined && ip !== '') {
-      servername = ip;
-      if (!this.servers.has(ip)) this.servers.set(ip, { name: ip, ipaddress: ip });
+      if (isIP(ip) === 0) throw nitroFaults.invalidArgument('ip');
+      const address = ip;
+      const holder = [...this.servers.values()].find((s) => s.ipaddress === address && s.name !== address);
+      if (holder !== undefined && conflict === 'refuse') throw nitroFaults.alreadyExists(`server ${holder.name} holds ${address}`);
+      servername = holder?.name ?? address;
+      if (holder === undefined && !this.servers.has(address)) this.servers.set(address, { name: address, ipaddress: address });
     } else {
       throw nitroFaults.invalidArgument('ip');
     }
@@ -121,8 +146,9 @@ export class SimulatorState {
     sg.members.set(key, { servername, ip: ip as string, port, weight, state });
   }
 
-  /** Unbind a member given `ip`+`port` or `servername`+`port`. */
-  unbindMember(servicegroupname: string, args: Record<string, string>): void {
+  /** Unbind a member given `ip`+`port` or `servername`+`port` (other arguments are ignored). */
+  unbindMember(servicegroupname: string, args: Record<string, string | undefined>): void {
+    if (args.ip !== undefined && args.servername !== undefined) throw nitroFaults.bothArguments('serverName', 'IP');
     const sg = this.#servicegroup(servicegroupname);
     const port = intIn(args.port, 'port', 1, 65535);
     const member = this.#findMember(sg, args, port);
@@ -146,6 +172,36 @@ export class SimulatorState {
     if (servicegroupname === undefined || !bound.delete(servicegroupname)) {
       throw nitroFaults.noSuchResource(servicegroupname ?? 'servicegroupname');
     }
+  }
+
+  /** Bind an lbmonitor to a servicegroup (`lbmonitor_servicegroup_binding {monitorname, servicegroupname}`). */
+  bindMonitor(record: NitroRecord): void {
+    const monitor = str(record.monitorname);
+    if (monitor === undefined || !this.lbmonitors.has(monitor)) throw nitroFaults.noSuchResource(monitor ?? 'monitorname');
+    const sg = this.#servicegroup(str(record.servicegroupname));
+    if (sg.monitors.has(monitor)) throw nitroFaults.alreadyExists(monitor);
+    sg.monitors.add(monitor);
+  }
+
+  /** Unbind an lbmonitor from a servicegroup. */
+  unbindMonitor(monitor: string, servicegroupname: string | undefined): void {
+    const sg = this.#servicegroup(servicegroupname);
+    if (!sg.monitors.delete(monitor)) throw nitroFaults.noSuchResource(monitor);
+  }
+
+  /**
+   * `enable`/`disable serviceGroup`: the whole group, or one member when `servername` (or `ip`) and `port`
+   * are given (the Terraform provider's form; `graceful`/`delay` are accepted).
+   */
+  setServicegroupState(record: NitroRecord, state: 'ENABLED' | 'DISABLED'): void {
+    const sg = this.#servicegroup(str(record.servicegroupname));
+    if (record.port !== undefined && (record.servername !== undefined || record.ip !== undefined)) {
+      if (record.servername !== undefined && record.ip !== undefined) throw nitroFaults.bothArguments('serverName', 'IP');
+      const port = intIn(record.port, 'port', 1, 65535);
+      this.#findMember(sg, { servername: str(record.servername), ip: str(record.ip) }, port).state = state;
+      return;
+    }
+    sg.state = state;
   }
 
   /** `set servicegroup`: a member's weight (when `servername`/`ip` and `port` are given) or the group's comment. */
@@ -205,10 +261,25 @@ export class SimulatorState {
     return [...this.servicegroups.values()].map((sg) => ({
       servicegroupname: sg.servicegroupname,
       servicetype: sg.servicetype,
+      state: sg.state,
       ...(sg.comment === undefined ? {} : { comment: sg.comment }),
       autodisablegraceful: sg.autodisablegraceful,
       ...(sg.autodisabledelay === undefined ? {} : { autodisabledelay: sg.autodisabledelay }),
     }));
+  }
+
+  /** `servicegroupbindings/<sg>`: the lbvservers a servicegroup is bound to (`vservername`). */
+  servicegroupBindingRecords(servicegroupname: string): NitroRecord[] {
+    const sg = this.#servicegroup(servicegroupname).servicegroupname;
+    return [...this.vserverBindings.entries()]
+      .filter(([, bound]) => bound.has(sg))
+      .map(([vservername]) => ({ servicegroupname: sg, vservername }));
+  }
+
+  /** `servicegroup_lbmonitor_binding/<sg>`: its monitors (`monitor_name`, as the Terraform provider reads). */
+  monitorBindingRecords(servicegroupname: string): NitroRecord[] {
+    const sg = this.#servicegroup(servicegroupname);
+    return [...sg.monitors].map((monitor_name) => ({ servicegroupname: sg.servicegroupname, monitor_name }));
   }
 
   /** Bindings of an lbvserver as NITRO returns them. */
