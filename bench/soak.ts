@@ -3,8 +3,8 @@
  * simulator on loopback, under sustained churn and recurring faults — 50 services on 20 nodes, each its own pool;
  * 50 endpoint changes/s; a node NotReady/Ready every 30 s; a fault every 15–25 s (dropped watches, expired
  * history, killed NITRO sessions, 5 s of NITRO 5xx, 2 s of 500 ms NITRO latency). Reports the controller's
- * heap/RSS slope (read from its own /metrics), divergence episodes of every pool by length and by the fault active
- * when they began, the final convergence after churn stops, and the shutdown.
+ * heap/RSS slope (read from its own /metrics), divergence episodes of every pool by length and by the faults active
+ * while they lasted, the final convergence after churn stops, and the shutdown.
  *
  * Run: `npm run bench -- soak` (3 minutes) or `npx tsx --conditions=@nitrox/source bench/soak.ts --minutes 20`.
  * Writes bench/results/soak.json.
@@ -163,17 +163,20 @@ function endFault(): void {
 interface Episode {
   readonly pool: string;
   readonly ms: number;
+  /** The faults active during the episode (`none`, or names joined by `+`). */
   readonly fault: string;
 }
 const episodes: Episode[] = [];
-const open = new Map<string, { since: number; fault: string }>();
+/** Pools diverged now: since when, and every fault active at some moment of the episode. */
+const open = new Map<string, { since: number; faults: Set<string> }>();
 function observe(now: number): void {
   for (const s of world.services) {
     const same = nitro.state.members(s.name).join() === world.expected(s);
     const o = open.get(s.name);
-    if (!same && o === undefined) open.set(s.name, { since: now, fault: activeFault });
+    if (!same && o === undefined) open.set(s.name, { since: now, faults: new Set(activeFault === 'none' ? [] : [activeFault]) });
+    else if (!same && o !== undefined && activeFault !== 'none') o.faults.add(activeFault);
     else if (same && o !== undefined) {
-      episodes.push({ pool: s.name, ms: now - o.since, fault: o.fault });
+      episodes.push({ pool: s.name, ms: now - o.since, fault: o.faults.size === 0 ? 'none' : [...o.faults].sort().join('+') });
       open.delete(s.name);
     }
   }
