@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { exitCodes, main } from './cli.js';
+import { main } from './cli.js';
+import { exitCodes } from './commands/cli-io.js';
 import { version } from './version.js';
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {

@@ -36,7 +36,7 @@ describe('NitroxMetrics', () => {
   });
 
   it('exports exactly the metrics docs/metrics.md lists', async () => {
-    const doc = await readFile(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    const doc = await readFile(new URL('../../../../docs/metrics.md', import.meta.url), 'utf8');
     const documented = new Set([...doc.matchAll(/^\| `(nitrox_[a-z_]+)` \|/gm)].map((m) => m[1]));
     const metrics = new NitroxMetrics();
     const exported = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);

@@ -18,11 +18,12 @@ import {
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
-import type { AdapterFactories, SinkRuntime, SourceRuntime } from './adapters.js';
-import type { Readiness } from './http-server.js';
-import type { ResolvedConfig, ResolvedMapping } from './load-config.js';
-import { errorFields } from './logger.js';
-import type { NitroxMetrics } from './metrics.js';
+import type { SinkRuntime, SourceMapping, SourceRuntime } from '@nitrox/plugin';
+import type { ResolvedConfig, ResolvedMapping } from '../config/load-config.js';
+import type { Readiness } from '../ops/http-server.js';
+import { errorFields } from '../ops/logger.js';
+import type { NitroxMetrics } from '../ops/metrics.js';
+import type { AdapterFactories } from './factories.js';
 
 /** One completed reconcile of a mapping. */
 export interface ConvergedEvent {
@@ -115,7 +116,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
         metrics.probeSink(k.name, () => k.requests());
       }
       metrics.declareMapping(mapping.name);
-      this.#mappings.push({ mapping, source, sink, view: source.view(mapping), controller: undefined });
+      this.#mappings.push({ mapping, source, sink, view: source.view(sourceMapping(mapping)), controller: undefined });
     }
     if (config.leaderElection && !options.leaseLock) {
       throw new Error('leaderElection is configured but no lease lock was supplied');
@@ -231,7 +232,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
       );
       return;
     }
-    const sink = m.sink.pool({ pool: mapping.pool, lbvserver: mapping.lbvserver, servicegroupType: mapping.servicegroupType, allowEmpty: mapping.allowEmpty });
+    const sink = m.sink.pool({ pool: mapping.pool, allowEmpty: mapping.allowEmpty, options: mapping.sinkOptions });
     try {
       const result = await sink.apply(mapping.pool, { name: mapping.pool, members }, signal);
       const durationMs = performance.now() - started;
@@ -296,4 +297,9 @@ function pickCounts(result: { added: number; updated: number; removed: number; w
 /** `hostname-pid`, unique per replica. */
 export function defaultIdentity(): string {
   return `${process.env.HOSTNAME ?? 'nitrox'}-${process.pid}`;
+}
+
+/** A mapping as its source plugin sees it. */
+export function sourceMapping(m: ResolvedMapping): SourceMapping {
+  return { name: m.name, app: m.app, pool: m.pool, options: m.sourceOptions };
 }

@@ -1,5 +1,5 @@
 /**
- * A `sources:` entry of type `kubernetes`: one API-server connection (kubeconfig, in-cluster service account,
+ * The run time of a `kubernetes` source entry (see plugin.ts): one API-server connection (kubeconfig, in-cluster service account,
  * or `server` + token) and ONE set of informers (Services, Endpoints or EndpointSlices, and Nodes when a
  * mapping uses `nodeport` mode) shared by every mapping of the entry, whatever its mode and port. The
  * `KubernetesSource` of `@nitrox/kubernetes` projects with one mode and port per source, so its own projection
@@ -7,22 +7,15 @@
  * `Projection` here whose keys are (mode, port, service) — one backend set per distinct pool shape, derived
  * with the package's `deriveBackendSet`.
  */
+import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type BackendSet, ConfigError, type Informer, Projection } from '@nitrox/core';
-import {
-  type BackendMode,
-  deriveBackendSet,
-  type EndpointsInfo,
-  KubeConnection,
-  KubernetesSource,
-  type NodeInfo,
-  type ServiceInfo,
-} from '@nitrox/kubernetes';
-import type { SourceRuntime } from './adapters.js';
-import type { KubernetesSourceConfig } from './config-schema.js';
-import { groupedSourceRuntime } from './grouped-source.js';
-import type { ResolvedMapping } from './load-config.js';
-import type { Secret } from './secret.js';
+import { groupedSourceRuntime, type PluginContext, type SourceMapping, type SourceRuntime } from '@nitrox/plugin';
+import { type BackendMode, deriveBackendSet } from './derive-backend-set.js';
+import { KubeConnection } from './kube-connection.js';
+import type { EndpointsInfo, NodeInfo, ServiceInfo } from './kube-model.js';
+import { KubernetesSource } from './kubernetes-source.js';
+import type { KubernetesEntry, KubernetesMappingOptions } from './plugin-schema.js';
 
 /** How to reach the cluster of one entry. */
 export interface KubeAccess {
@@ -37,20 +30,20 @@ export interface KubeAccess {
  * Build the `KubeConfig` of an entry: `server` (+ `tokenFrom`), else the `kubeconfig` file (+ `context`), else
  * client-node's default search ($KUBECONFIG, ~/.kube/config, in-cluster service account).
  */
-export function kubeAccess(name: string, config: KubernetesSourceConfig, secrets: ReadonlyMap<string, Secret>, baseDir: string): KubeAccess {
-  const path = `sources.${name}`;
+export function kubeAccess(config: KubernetesEntry, context: PluginContext): KubeAccess {
+  const { name, path, baseDir } = context;
   const kc = new KubeConfig();
-  const tokenFile = config.tokenFrom && 'file' in config.tokenFrom ? resolvePath(baseDir, config.tokenFrom.file) : undefined;
+  const tokenFile = config.tokenFrom && 'file' in config.tokenFrom ? resolve(baseDir, config.tokenFrom.file) : undefined;
   if (config.server) {
     if (config.kubeconfig) throw new ConfigError(`${path}.kubeconfig`, 'expected either server or kubeconfig, not both');
-    const token = tokenFile ? undefined : secrets.get(`${path}.tokenFrom`)?.reveal();
+    const token = tokenFile ? undefined : context.secrets.get('tokenFrom');
     kc.loadFromOptions({
       clusters: [
         {
           name,
           server: config.server,
           skipTLSVerify: config.insecureSkipTlsVerify || config.server.startsWith('http:'),
-          ...(config.caFile ? { caFile: resolvePath(baseDir, config.caFile) } : {}),
+          ...(config.caFile ? { caFile: resolve(baseDir, config.caFile) } : {}),
         },
       ],
       users: [{ name, ...(token ? { token } : {}) }],
@@ -60,7 +53,8 @@ export function kubeAccess(name: string, config: KubernetesSourceConfig, secrets
   } else {
     if (config.tokenFrom && !tokenFile) throw new ConfigError(`${path}.tokenFrom`, 'expected server with tokenFrom: { env } (with a kubeconfig, use the kubeconfig user)');
     try {
-      if (config.kubeconfig) kc.loadFromFile(resolvePath(baseDir, config.kubeconfig));
+      if (config.inCluster) kc.loadFromCluster();
+      else if (config.kubeconfig) kc.loadFromFile(resolve(baseDir, config.kubeconfig));
       else kc.loadFromDefault();
     } catch (err) {
       throw new ConfigError(`${path}.kubeconfig`, `expected a readable kubeconfig (${(err as Error).message.split('\n')[0]})`);
@@ -75,10 +69,6 @@ export function kubeAccess(name: string, config: KubernetesSourceConfig, secrets
   return { kubeConfig: kc, tokenFile, contextNamespace };
 }
 
-function resolvePath(baseDir: string, file: string): string {
-  return file.startsWith('/') ? file : `${baseDir}/${file}`;
-}
-
 /** `namespace/name` of a mapping's app (a bare name takes the entry's namespace). */
 export function serviceKey(app: string, defaultNamespace: string): string {
   return app.includes('/') ? app : `${defaultNamespace}/${app}`;
@@ -91,27 +81,38 @@ export function poolShapeKey(mode: BackendMode, port: string | undefined, servic
 
 type Inputs = { services: Informer<ServiceInfo>; endpoints: Informer<EndpointsInfo>; nodes: Informer<NodeInfo> };
 
+/** The connection of an entry: its cluster, token file and timeouts. */
+export function kubeConnection(config: KubernetesEntry, access: KubeAccess, context: PluginContext): KubeConnection {
+  return new KubeConnection({
+    kubeConfig: access.kubeConfig,
+    ...(access.tokenFile ? { tokenFile: access.tokenFile } : {}),
+    tokenRefreshMs: config.tokenRefreshMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    clock: context.clock,
+  });
+}
+
+type Mapping = SourceMapping<KubernetesMappingOptions>;
+
 /** Build the runtime of one `kubernetes` source entry. */
 export function kubernetesRuntime(
-  name: string,
-  config: KubernetesSourceConfig,
-  secrets: ReadonlyMap<string, Secret>,
-  baseDir: string,
-): SourceRuntime & { readonly connection: KubeConnection } {
-  const access = kubeAccess(name, config, secrets, baseDir);
-  const connection = new KubeConnection({ kubeConfig: access.kubeConfig, ...(access.tokenFile ? { tokenFile: access.tokenFile } : {}) });
+  config: KubernetesEntry,
+  context: PluginContext,
+): SourceRuntime<KubernetesMappingOptions> & { readonly connection: KubeConnection } {
+  const access = kubeAccess(config, context);
+  const connection = kubeConnection(config, access, context);
   const defaultNamespace = config.namespace ?? access.contextNamespace ?? 'default';
-  const serviceOf = (m: ResolvedMapping) => serviceKey(m.app, defaultNamespace);
-  const portOf = (m: ResolvedMapping) => (typeof m.port === 'string' ? m.port : undefined);
-  const runtime = groupedSourceRuntime(name, 'kubernetes', {
+  const serviceOf = (m: Mapping) => serviceKey(m.app, defaultNamespace);
+  const portOf = (m: Mapping) => m.options.port;
+  const runtime = groupedSourceRuntime<KubernetesMappingOptions>(context.name, 'kubernetes', {
     // One group: every mapping of the entry shares the informers.
     groupOf: () => 'all',
-    keyOf: (m) => poolShapeKey(m.mode, portOf(m), serviceOf(m)),
+    keyOf: (m) => poolShapeKey(m.options.mode, portOf(m), serviceOf(m)),
     create(mappings) {
       const shapes = new Map<string, { service: string; mode: BackendMode; port: string | undefined }>();
       const shapesOf = new Map<string, string[]>();
       for (const m of mappings) {
-        const shape = { service: serviceOf(m), mode: m.mode, port: portOf(m) };
+        const shape = { service: serviceOf(m), mode: m.options.mode, port: portOf(m) };
         const key = poolShapeKey(shape.mode, shape.port, shape.service);
         if (shapes.has(key)) continue;
         shapes.set(key, shape);
@@ -125,17 +126,26 @@ export function kubernetesRuntime(
         connection,
         namespace,
         services,
-        mode: mappings.some((m) => m.mode === 'nodeport') ? 'nodeport' : 'pod',
-        endpointsApi: config.endpoints,
+        mode: mappings.some((m) => m.options.mode === 'nodeport') ? 'nodeport' : 'pod',
+        endpointsApi: config.endpointsApi,
+        nodeAddressType: config.nodeAddressType,
+        includeNotReady: config.includeNotReady,
+        pageSize: config.pageSize,
+        resyncMs: config.resyncMs,
+        clock: context.clock,
+        ...(config.labelSelector ? { labelSelector: config.labelSelector } : {}),
+        ...(config.watchTimeoutSeconds ? { watchTimeoutSeconds: config.watchTimeoutSeconds } : {}),
+        ...(config.idleTimeoutMs ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
+        ...(config.backoff ? { backoff: definedOnly(config.backoff) } : {}),
       });
       const informers = source.informers;
-      const slices = config.endpoints === 'endpointslices';
+      const slices = config.endpointsApi === 'endpointslices';
       const affected = (service: string): readonly string[] => shapesOf.get(service) ?? [];
       const inputs: Partial<Inputs> = informers.nodes
         ? { services: informers.services, endpoints: informers.endpoints, nodes: informers.nodes }
         : { services: informers.services, endpoints: informers.endpoints };
       const projection = new Projection<BackendSet, Partial<Inputs>>({
-        name: `kubernetes source ${name}`,
+        name: `kubernetes source ${context.name}`,
         inputs,
         affects: {
           services: (item) => affected(item.key),
@@ -152,8 +162,8 @@ export function kubernetesRuntime(
           return deriveBackendSet(service, groups, (node) => caches.nodes?.get(node)?.value, {
             mode: shape.mode,
             portName: shape.port,
-            nodeAddressType: 'InternalIP',
-            includeNotReady: false,
+            nodeAddressType: config.nodeAddressType,
+            includeNotReady: config.includeNotReady,
             nameOf: () => shape.service,
           });
         },
@@ -202,4 +212,8 @@ export function kubernetesRuntime(
       await connection.close();
     },
   };
+}
+
+function definedOnly<T extends object>(o: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]-?: Exclude<T[K], undefined> };
 }

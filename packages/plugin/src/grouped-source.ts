@@ -2,14 +2,12 @@
  * A source runtime over adapter sources whose projection options are per source object, while Nitrox sets
  * them per mapping. Mappings of one `sources:` entry are grouped by those options; each group gets one adapter
  * source (created at `start()`, selecting only the group's apps), and every mapping reads its own key through a
- * {@link keyView}. Marathon groups by port index; Kubernetes and Swarm put every mapping in one group (the
- * Kubernetes runtime projects each mapping's mode and port itself over one set of informers).
+ * {@link keyView}. An adapter whose projection options differ per mapping (Marathon's port index) groups by them; one that
+ * can serve every mapping from one set of watches puts them all in one group.
  */
 import { abortReason, type BackendSet, type ListResult, type ListWatch, type Versioned, type WatchEvent } from '@nitrox/core';
-import type { SourceRuntime } from './adapters.js';
 import { keyView } from './key-view.js';
-import type { ResolvedMapping } from './load-config.js';
-import type { SourceCounters } from './metrics.js';
+import type { SourceCounters, SourceMapping, SourceRuntime } from './runtime.js';
 
 /** What the runtime needs from an adapter's source. */
 export interface BackendSource extends ListWatch<BackendSet> {
@@ -53,17 +51,17 @@ export function backendSourceOf(source: AdapterSource, counters: () => SourceCou
 }
 
 /** How a source type groups mappings and builds its sources. */
-export interface GroupingAdapter {
+export interface GroupingAdapter<Options = Record<string, unknown>> {
   /** Identity of the projection options a mapping needs (mappings with the same id share a source). */
-  groupOf(mapping: ResolvedMapping): string;
+  groupOf(mapping: SourceMapping<Options>): string;
   /** The key of the mapping's app in the source. */
-  keyOf(mapping: ResolvedMapping): string;
+  keyOf(mapping: SourceMapping<Options>): string;
   /** Build the source of a group (no I/O); `keys` are the apps its mappings read. */
-  create(mappings: readonly ResolvedMapping[], keys: ReadonlySet<string>): BackendSource;
+  create(mappings: readonly SourceMapping<Options>[], keys: ReadonlySet<string>): BackendSource;
 }
 
-interface Group {
-  readonly mappings: ResolvedMapping[];
+interface Group<Options> {
+  readonly mappings: SourceMapping<Options>[];
   readonly keys: Set<string>;
   source: BackendSource | undefined;
   readonly created: Promise<BackendSource>;
@@ -71,12 +69,12 @@ interface Group {
 }
 
 /** Build a {@link SourceRuntime} over grouped adapter sources. */
-export function groupedSourceRuntime(name: string, type: string, adapter: GroupingAdapter): SourceRuntime {
-  const groups = new Map<string, Group>();
+export function groupedSourceRuntime<Options>(name: string, type: string, adapter: GroupingAdapter<Options>): SourceRuntime<Options> {
+  const groups = new Map<string, Group<Options>>();
   let started = false;
   const errorListeners: ((error: Error) => void)[] = [];
 
-  const groupFor = (mapping: ResolvedMapping): Group => {
+  const groupFor = (mapping: SourceMapping<Options>): Group<Options> => {
     const id = adapter.groupOf(mapping);
     let group = groups.get(id);
     if (!group) {
@@ -90,7 +88,7 @@ export function groupedSourceRuntime(name: string, type: string, adapter: Groupi
     return group;
   };
 
-  const wait = async (group: Group, signal: AbortSignal): Promise<BackendSource> => {
+  const wait = async (group: Group<Options>, signal: AbortSignal): Promise<BackendSource> => {
     if (group.source) return group.source;
     return new Promise<BackendSource>((resolve, reject) => {
       const onAbort = () => reject(abortReason(signal));
@@ -106,7 +104,7 @@ export function groupedSourceRuntime(name: string, type: string, adapter: Groupi
   return {
     name,
     type,
-    view(mapping: ResolvedMapping): ListWatch<BackendSet> {
+    view(mapping: SourceMapping<Options>): ListWatch<BackendSet> {
       if (started) throw new Error(`source ${name}: view() after start()`);
       const group = groupFor(mapping);
       group.mappings.push(mapping);
@@ -121,7 +119,7 @@ export function groupedSourceRuntime(name: string, type: string, adapter: Groupi
       };
       return keyView(lazy, adapter.keyOf(mapping), { map: (set) => ({ name: mapping.pool, members: set.members }) });
     },
-    desired(mapping: ResolvedMapping): BackendSet | undefined {
+    desired(mapping: SourceMapping<Options>): BackendSet | undefined {
       const value = groupFor(mapping).source?.get(adapter.keyOf(mapping))?.value;
       return value ? { name: mapping.pool, members: value.members } : undefined;
     },

@@ -4,7 +4,7 @@
  * final log line, so that an error message quoting a peer's answer cannot leak a password either.
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import type { Secret } from './secret.js';
+import type { Secret } from '../config/secret.js';
 
 /** Paths pino replaces with `[REDACTED]`. */
 export const redactPaths = [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
-import { Secret } from './secret.js';
+import { Secret } from '../config/secret.js';
 
 describe('createLogger', () => {
   it('redacts secret fields and scrubs secret values from every line', () => {

@@ -1,10 +1,10 @@
 import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink } from '@nitrox/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AdapterFactories, SinkRuntime } from './adapters.js';
-import { groupedSourceRuntime } from './grouped-source.js';
-import { resolveConfig } from './load-config.js';
-import { NitroxMetrics } from './metrics.js';
+import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
+import { resolveConfig } from '../config/load-config.js';
+import { NitroxMetrics } from '../ops/metrics.js';
+import type { AdapterFactories } from './factories.js';
 import { NitroxRuntime } from './runtime.js';
 import { waitFor } from '@nitrox/core/testing';
 

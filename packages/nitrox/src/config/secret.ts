@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { ConfigError } from '@nitrox/core';
-import type { SecretRef } from './config-schema.js';
+import type { SecretRef } from '@nitrox/plugin';
 
 /** A secret value that refuses to be printed. */
 export class Secret {

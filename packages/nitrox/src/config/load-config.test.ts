@@ -27,13 +27,11 @@ describe('resolveConfig', () => {
     const [m] = config.mappings;
     expect(m).toMatchObject({
       pool: 'default-web',
-      mode: mappingDefaults.mode,
-      servicegroupType: 'HTTP',
       debounceMs: mappingDefaults.debounceMs,
       resyncMs: 30_000,
       allowEmpty: false,
-      port: 'http',
-      lbvserver: 'vs-web',
+      sourceOptions: { mode: 'nodeport', port: 'http' },
+      sinkOptions: { servicegroupType: 'HTTP', lbvserver: 'vs-web' },
     });
     expect(m?.name).toBe('k8s:default-web->adc:default-web');
     expect(config.listen).toBe('0.0.0.0:9090');
@@ -42,13 +40,13 @@ describe('resolveConfig', () => {
 
   it('lets the defaults section fill options a mapping leaves out', async () => {
     const config = await resolveConfig({ ...valid, defaults: { mode: 'pod', debounce: 250, allowEmpty: true } }, { env });
-    expect(config.mappings[0]).toMatchObject({ mode: 'pod', debounceMs: 250, allowEmpty: true });
+    expect(config.mappings[0]).toMatchObject({ sourceOptions: { mode: 'pod' }, debounceMs: 250, allowEmpty: true });
   });
 
   it('names the path and the expectation of a bad field', async () => {
     const err = await configError({ ...valid, mappings: [{ ...valid.mappings[0], port: 70_000 }] });
     expect(err.path).toBe('mappings[0].port');
-    expect(err.message).toContain('expected a port name');
+    expect(err.message).toContain('expected the name of the service port');
     expect(err.code).toBe('NITROX_CONFIG');
     expect(isNitroxError(err)).toBe(true);
   });
@@ -57,7 +55,7 @@ describe('resolveConfig', () => {
     expect((await configError({ ...valid, sources: { k8s: { type: 'nomad' } } })).path).toBe('sources.k8s.type');
     const err = await configError({ ...valid, sinks: { adc: { ...valid.sinks.adc, passwrd: 'x' } } });
     expect(err.path).toBe('sinks.adc');
-    expect(err.message).toContain('unknown key "passwrd": expected only type, url, username, usernameFrom, passwordFrom');
+    expect(err.message).toContain('unknown key "passwrd": expected only url, username, usernameFrom, passwordFrom');
   });
 
   it('refuses inline secrets', async () => {
@@ -81,6 +79,37 @@ describe('resolveConfig', () => {
     const err = await configError(valid, { env: {} });
     expect(err.path).toBe('sinks.adc.passwordFrom.env');
     expect(err.message).toContain('NS_PASS');
+  });
+
+  it('reports maxWait below debounce where it was set: defaults or the mapping', async () => {
+    const fromDefaults = await configError({ ...valid, defaults: { debounce: '2s', maxWait: '1s' } });
+    expect(fromDefaults.path).toBe('defaults.maxWait');
+    const fromMapping = await configError({ ...valid, defaults: { debounce: '2s' }, mappings: [{ ...valid.mappings[0], maxWait: '1s' }] });
+    expect(fromMapping.path).toBe('mappings[0].maxWait');
+    const debounceOnly = await configError({ ...valid, mappings: [{ ...valid.mappings[0], debounce: '5s' }] });
+    expect(debounceOnly.path).toBe('mappings[0].debounce');
+  });
+
+  it('reports a bad plugin option under defaults at defaults, once', async () => {
+    const err = await configError({ ...valid, defaults: { mode: 'bridge' }, mappings: [valid.mappings[0], { source: 'k8s', app: 'default/api', sink: 'adc' }] });
+    expect(err.path).toBe('defaults.mode');
+    expect(err.message.match(/defaults\.mode/g) ?? []).toHaveLength(1);
+    const unknown = await configError({ ...valid, defaults: { lbvserverr: 'x' } });
+    expect(unknown.path).toBe('defaults.lbvserverr');
+  });
+
+  it('refuses credentials inside a URL, naming the path', async () => {
+    const err = await configError({ ...valid, sinks: { adc: { ...valid.sinks.adc, url: 'https://nsroot:pw@10.0.0.1' } } });
+    expect([err.path, err.message]).toEqual(['sinks.adc.url', expect.stringContaining('without credentials')]);
+    expect(err.message).not.toContain('pw@');
+    const marathon = await configError({ ...valid, sources: { k8s: { type: 'marathon', url: ['http://m1:8080', 'http://u:p@m2:8080'] } } });
+    expect(marathon.path).toBe('sources.k8s.url[1]');
+  });
+
+  it('names the loaded types when a type has no plugin', async () => {
+    const err = await configError({ ...valid, sources: { k8s: { type: 'nomad' } } });
+    expect(err.message).toContain('(kubernetes, marathon, swarm)');
+    expect(err.message).toContain('plugins:');
   });
 
   it('rejects bad durations with the accepted forms', async () => {
@@ -136,7 +165,7 @@ describe('settings that exclude or need each other', () => {
       [{ sources: { k8s: { type: 'kubernetes', tokenFrom: { env: 'T' } } } }, 'sources.k8s.tokenFrom', 'expected server'],
       [{ sources: { k8s: { type: 'marathon', url: 'http://m:8080', username: 'ops' } } }, 'sources.k8s.passwordFrom', 'together'],
       [{ sources: { k8s: { type: 'marathon', url: 'http://m:8080', passwordFrom: { env: 'P' } } } }, 'sources.k8s.username', 'together'],
-      [{ sources: { k8s: { type: 'swarm', socketPath: '/s', url: 'http://d:2375' } } }, 'sources.k8s.url', 'not both'],
+      [{ sources: { k8s: { type: 'swarm', connection: { socketPath: '/s', host: 'd' } } } }, 'sources.k8s.connection.host', 'not both'],
       [{ sinks: { adc: { ...sink, usernameFrom: { env: 'U' } } } }, 'sinks.adc.usernameFrom', 'not both'],
     ];
     for (const [patch, path, expected] of cases) {

@@ -3,16 +3,14 @@
  * then shut down gracefully — stop watching, let in-flight applies finish, log out of the sinks — and exit 0.
  * A second signal during shutdown exits at once with code 1.
  */
-import { ConfigError } from '@nitrox/core';
-import type { LevelWithSilent } from 'pino';
-import type { CliIo } from './cli.js';
-import { exitCodes } from './cli.js';
-import { OpsServer } from './http-server.js';
-import { loadConfig } from './load-config.js';
-import { createLogger, errorFields } from './logger.js';
-import { NitroxMetrics } from './metrics.js';
-import { NitroxRuntime } from './runtime.js';
-import { version } from './version.js';
+import { loadConfig } from '../config/load-config.js';
+import { OpsServer } from '../ops/http-server.js';
+import { createLogger, errorFields } from '../ops/logger.js';
+import { NitroxMetrics } from '../ops/metrics.js';
+import { createFactories, createLeaseLock } from '../runtime/factories.js';
+import { NitroxRuntime } from '../runtime/runtime.js';
+import { version } from '../version.js';
+import { type CliIo, checkLogLevel, exitCodes } from './cli-io.js';
 
 /** Options of `nitrox run`. */
 export interface RunCommandOptions {
@@ -25,27 +23,17 @@ export interface RunCommandOptions {
   readonly until?: Promise<unknown>;
 }
 
-const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
-/** Check a `--log-level` value. */
-export function checkLogLevel(level: string | undefined): LevelWithSilent | undefined {
-  if (level !== undefined && !levels.includes(level)) {
-    throw new ConfigError('--log-level', `expected one of ${levels.join('|')}, got "${level}"`);
-  }
-  return level as LevelWithSilent | undefined;
-}
-
 /** Run until a signal; returns the exit code. */
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
   const level = checkLogLevel(options.logLevel);
   const config = await loadConfig(options.configFile, { env: io.env });
   const logger = createLogger({ level: level ?? config.logLevel, secrets: config.secrets.values() });
   const metrics = new NitroxMetrics();
-  const { createFactories, createLeaseLock } = await import('./factories.js');
-  const lease = config.leaderElection ? await createLeaseLock(config, config.leaderElection) : undefined;
+  const lease = config.leaderElection ? await createLeaseLock(config, config.leaderElection, logger) : undefined;
+  const shutdown = new AbortController();
   const runtime = new NitroxRuntime({
     config,
-    factories: await createFactories(config, logger),
+    factories: await createFactories(config, logger, { signal: shutdown.signal }),
     logger,
     metrics,
     ...(lease ? { leaseLock: lease.lock } : {}),
@@ -86,6 +74,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
   const signal = await stopRequested;
   shuttingDown = true;
   synced.abort();
+  shutdown.abort();
   logger.info({ signal }, 'shutting down: stopping watches, finishing in-flight applies, logging out of sinks');
   try {
     await runtime.stop();

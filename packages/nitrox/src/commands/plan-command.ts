@@ -4,14 +4,13 @@
  * or re-weight.
  */
 import { backendKey, ConfigError } from '@nitrox/core';
-import type { AdapterFactories } from './adapters.js';
-import type { CliIo } from './cli.js';
-import { exitCodes } from './cli.js';
-import { parseDuration } from './duration.js';
-import { loadConfig, type ResolvedConfig } from './load-config.js';
-import { createLogger, errorFields } from './logger.js';
-import { isEmptyDiff, poolDiff } from './pool-diff.js';
-import { checkLogLevel } from './run-command.js';
+import { parseDuration } from '@nitrox/plugin';
+import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
+import { createLogger, errorFields } from '../ops/logger.js';
+import { type AdapterFactories, createFactories } from '../runtime/factories.js';
+import { isEmptyDiff, poolDiff } from '../runtime/pool-diff.js';
+import { sourceMapping } from '../runtime/runtime.js';
+import { type CliIo, checkLogLevel, exitCodes } from './cli-io.js';
 
 /** Options of `nitrox plan`. */
 export interface PlanCommandOptions {
@@ -30,10 +29,10 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   const level = checkLogLevel(options.logLevel) ?? 'warn';
   const config = await loadConfig(options.configFile, { env: io.env });
   const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
-  const factories = options.factories?.(config) ?? (await (await import('./factories.js')).createFactories(config, logger));
+  const factories = options.factories?.(config) ?? (await createFactories(config, logger));
   const sources = new Map(config.mappings.map((m) => [m.source, factories.source(m.source)]));
   const sinks = new Map(config.mappings.map((m) => [m.sink, factories.sink(m.sink)]));
-  for (const m of config.mappings) sources.get(m.source)?.view(m);
+  for (const m of config.mappings) sources.get(m.source)?.view(sourceMapping(m));
   for (const source of sources.values()) {
     source.onError((err) => logger.warn({ source: source.name, ...errorFields(err) }, 'source error; retrying'));
   }
@@ -56,11 +55,11 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
       const source = sources.get(m.source);
       const sink = sinks.get(m.sink);
       if (!source || !sink) continue;
-      const desired = source.desired(m) ?? { name: m.pool, members: [] };
-      io.stdout.write(`pool ${m.pool} on ${m.sink} (${m.source} ${m.app})${m.lbvserver ? `, bound to ${m.lbvserver}` : ''}\n`);
+      const desired = source.desired(sourceMapping(m)) ?? { name: m.pool, members: [] };
+      io.stdout.write(`pool ${m.pool} on ${m.sink} (${m.source} ${m.app})${optionsText(m.sinkOptions)}\n`);
       let actual: Awaited<ReturnType<ReturnType<typeof sink.pool>['observe']>>;
       try {
-        actual = await sink.pool({ pool: m.pool, lbvserver: m.lbvserver, servicegroupType: m.servicegroupType, allowEmpty: m.allowEmpty }).observe(m.pool, deadline);
+        actual = await sink.pool({ pool: m.pool, allowEmpty: m.allowEmpty, options: m.sinkOptions }).observe(m.pool, deadline);
       } catch (err) {
         failed = true;
         io.stdout.write(`  ! cannot read the pool: ${String(errorFields(err).err)}\n`);
@@ -71,7 +70,7 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
         continue;
       }
       if (actual === undefined) {
-        io.stdout.write(`  + servicegroup ${m.pool} (${m.servicegroupType}) would be created (it is absent, or exists but is not Nitrox's: then run refuses it)\n`);
+        io.stdout.write(`  + pool ${m.pool} would be created (it is absent, or exists but is not Nitrox's: then run refuses it)\n`);
       }
       const diff = poolDiff(actual, desired);
       for (const b of diff.add) io.stdout.write(`  + ${backendKey(b)}${b.weight !== undefined ? ` weight ${b.weight}` : ''}\n`);
@@ -90,4 +89,12 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     await Promise.all([...sinks.values()].map((s) => s.close().catch(() => undefined)));
   }
   return failed ? exitCodes.failure : exitCodes.ok;
+}
+
+/** A mapping's plugin options for people: `, lbvserver vs-web, servicegroupType HTTP`. */
+export function optionsText(options: Readonly<Record<string, unknown>>): string {
+  return Object.entries(options)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `, ${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('');
 }

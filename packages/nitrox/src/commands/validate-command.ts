@@ -2,9 +2,9 @@
  * `nitrox validate`: load the configuration and read its secrets, without touching the network, and print
  * a summary of what `run` would do. Exit 2 with the offending path when anything is wrong.
  */
-import type { CliIo } from './cli.js';
-import { exitCodes } from './cli.js';
-import { loadConfig } from './load-config.js';
+import { loadConfig } from '../config/load-config.js';
+import { type CliIo, exitCodes } from './cli-io.js';
+import { optionsText } from './plan-command.js';
 
 /** Options of `nitrox validate`. */
 export interface ValidateCommandOptions {
@@ -19,7 +19,7 @@ export async function validateCommand(options: ValidateCommandOptions, io: CliIo
   io.stdout.write(`configuration ok: sources ${sources.join(', ')}; sinks ${sinks.join(', ')}\n`);
   for (const m of config.mappings) {
     io.stdout.write(
-      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (${config.sources[m.source]?.type === 'kubernetes' ? `mode ${m.mode}, ` : ''}debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''})\n`,
+      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''}${optionsText(m.sourceOptions)}${optionsText(m.sinkOptions)})\n`,
     );
   }
   if (config.leaderElection) {
