@@ -29,7 +29,7 @@ export const hostMappingKeys = {
   name: name.optional().describe('Name in logs and metrics (default: <source>:<app>-><sink>:<pool>).'),
   source: name.describe('Name of a source entry.'),
   app: z
-    .string({ error: 'expected the application in the source (Kubernetes "namespace/service", Marathon "/app", Swarm service name)' })
+    .string({ error: 'expected the application in the source (its key there, as the source plugin documents)' })
     .min(1)
     .describe('The application in the source.'),
   sink: name.describe('Name of a sink entry.'),
@@ -39,7 +39,7 @@ export const hostMappingKeys = {
 
 /** Leader election over a lease that a source's plugin offers, so that only one replica writes to the sinks. */
 export const leaderElectionConfig = entrySchema({
-  source: name.describe('A source whose plugin offers a lease (kubernetes: a Lease in that cluster).'),
+  source: name.describe('A source whose plugin offers a lease (see nitrox plugins).'),
   namespace: z.string().min(1).default('default').describe('Namespace of the lease.'),
   name: z.string().min(1).default('nitrox').describe('Name of the lease.'),
   identity: z.string().min(1).optional().describe("This replica's identity in the lease (default: $HOSTNAME-<pid>)."),
