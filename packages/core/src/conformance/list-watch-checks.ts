@@ -47,7 +47,7 @@ async function listed<T>(s: ListWatchSubject<T>, keys: readonly string[], absent
       const have = new Set(result.items.map((i) => i.key));
       return keys.every((k) => have.has(k)) && absent.every((k) => !have.has(k)) ? result : undefined;
     },
-    { timeoutMs, message: `list to show ${keys.join(', ') || 'nothing'}${absent.length ? ` without ${absent.join(', ')}` : ''}` },
+    { timeoutMs, what: `list to show ${keys.join(', ') || 'nothing'}${absent.length ? ` without ${absent.join(', ')}` : ''}` },
   );
 }
 

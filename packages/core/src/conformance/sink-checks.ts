@@ -17,7 +17,7 @@ export interface SinkSubject {
   readonly key: string;
   /** Write requests the peer has received so far. */
   writes(): number | Promise<number>;
-  /** Put into the peer something the sink does not own (a foreign member, a foreign pool). */
+  /** Put into the peer something the sink does not own (a foreign member of the pool `key`, which exists then; a foreign pool). */
   addForeign(): Promise<void>;
   /** Whether what `addForeign` put there is unchanged. */
   foreignIntact(): Promise<boolean>;
@@ -76,8 +76,8 @@ export function sinkChecks(harness: SinkHarness): Check[] {
     {
       name: 'what the sink does not own is never touched',
       run: run(true, async (s) => {
-        await s.addForeign();
         await s.sink.apply(s.key, set(s.key, a, b));
+        await s.addForeign();
         await s.sink.apply(s.key, set(s.key, c));
         await s.sink.apply(s.key, set(s.key));
         await s.sink.apply(s.key, undefined);
