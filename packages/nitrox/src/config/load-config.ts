@@ -13,20 +13,10 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import { type ConfigIssue, configErrorOf, issuesOf } from './config-issues.js';
 import { type ResolvedEntry, resolveEntries } from './resolve-entries.js';
-import { defaultMappingName, defaultPoolName, type LeaderElectionConfig, type NitroxConfigParsed, nitroxConfig } from './schema.js';
-import { resolveSecret, type Secret, type SecretEnvironment } from './secret.js';
+import { defaultMappingName, defaultPoolName, type LeaderElectionConfig, mappingDefaults, type NitroxConfigParsed, nitroxConfig } from './schema.js';
 
-/** Built-in defaults of the host's mapping options, used where neither the mapping nor `defaults` says otherwise. */
-export const mappingDefaults = {
-  /** Long enough to fold a rolling update's burst of endpoint changes into one apply, short enough to feel instant. */
-  debounceMs: 100,
-  /** Under constant churn, still apply at least once a second. */
-  maxWaitMs: 1_000,
-  /** Repairs hand-made drift within five minutes without loading the load balancer. */
-  resyncMs: 300_000,
-  /** An empty desired set is more often a broken source than a real intent: hold the pool unless told otherwise. */
-  allowEmpty: false,
-} as const;
+export { mappingDefaults };
+import { resolveSecret, type Secret, type SecretEnvironment } from './secret.js';
 
 /** A mapping with every option resolved. */
 export interface ResolvedMapping {

@@ -5,8 +5,20 @@
  * declares no adapter option: a mapping's adapter-specific keys (`port`, `lbvserver`, …) pass through to the
  * plugins' mapping schemas. Every rule carries a message saying what was expected.
  */
-import { duration, entrySchema } from '@nitrox/plugin';
+import { duration, entrySchema, formatDuration } from '@nitrox/plugin';
 import { z } from 'zod';
+
+/** Built-in defaults of the host's mapping options, used where neither the mapping nor `defaults` says otherwise. */
+export const mappingDefaults = {
+  /** Long enough to fold a rolling update's burst of endpoint changes into one apply, short enough to feel instant. */
+  debounceMs: 100,
+  /** Under constant churn, still apply at least once a second. */
+  maxWaitMs: 1_000,
+  /** Repairs hand-made drift within five minutes without loading the load balancer. */
+  resyncMs: 300_000,
+  /** An empty desired set is more often a broken source than a real intent: hold the pool unless told otherwise. */
+  allowEmpty: false,
+} as const;
 
 /** A name of a source, sink, mapping or pool. */
 export const name = z
@@ -18,15 +30,22 @@ const entry = z.looseObject({ type: z.string({ error: 'expected type: the plugin
 
 /** Mapping options of the host, that may also be set once under `defaults`. */
 export const hostMappingOptions = {
-  debounce: duration.optional().describe('Coalesce a burst of changes for this long before applying.'),
-  maxWait: duration.optional().describe('Apply at least this often under a constant stream of changes (at least debounce).'),
-  resync: duration.optional().describe('Re-apply the complete desired set this often, repairing drift made by hand (0 = off).'),
-  allowEmpty: z.boolean({ error: 'expected true or false' }).optional().describe('Let an empty desired set empty the pool (otherwise it is held and logged).'),
+  debounce: duration.optional().describe(`Coalesce a burst of changes for this long before applying (default ${formatDuration(mappingDefaults.debounceMs)}).`),
+  maxWait: duration
+    .optional()
+    .describe(`Apply at least this often under a constant stream of changes; at least debounce (default ${formatDuration(mappingDefaults.maxWaitMs)}).`),
+  resync: duration
+    .optional()
+    .describe(`Re-apply the complete desired set this often, repairing drift made by hand; 0 = off (default ${formatDuration(mappingDefaults.resyncMs)}).`),
+  allowEmpty: z
+    .boolean({ error: 'expected true or false' })
+    .optional()
+    .describe(`Let an empty desired set empty the pool; otherwise it is held and logged (default ${mappingDefaults.allowEmpty}).`),
 };
 
 /** The host's keys of a mapping; any other key belongs to the source's or the sink's plugin. */
 export const hostMappingKeys = {
-  name: name.optional().describe('Name in logs and metrics (default: <source>:<app>-><sink>:<pool>).'),
+  name: name.optional().describe('Name in logs and metrics (default: source:app->sink:pool, the app written as in pool).'),
   source: name.describe('Name of a source entry.'),
   app: z
     .string({ error: 'expected the application in the source (its key there, as the source plugin documents)' })
@@ -42,7 +61,7 @@ export const leaderElectionConfig = entrySchema({
   source: name.describe('A source whose plugin offers a lease (see nitrox plugins).'),
   namespace: z.string().min(1).default('default').describe('Namespace of the lease.'),
   name: z.string().min(1).default('nitrox').describe('Name of the lease.'),
-  identity: z.string().min(1).optional().describe("This replica's identity in the lease (default: $HOSTNAME-<pid>)."),
+  identity: z.string().min(1).optional().describe("This replica's identity in the lease (default: $HOSTNAME-pid, the pod name in a Deployment)."),
   leaseDuration: duration.default(15_000).describe('How long a lease is valid without renewal.'),
   renewDeadline: duration.default(10_000).describe('Give up leading when renewal failed for this long (< leaseDuration).'),
   retryPeriod: duration.default(2_000).describe('How often to try to acquire or renew (< renewDeadline).'),
