@@ -28,10 +28,18 @@ function describe(schema: z.ZodType): string | undefined {
   return z.globalRegistry.get(schema)?.description;
 }
 
+/** The shared building blocks, recognized by their definition (`.describe()` clones a schema but keeps its definition). */
+function known(schema: z.ZodType): string | undefined {
+  const def = defOf(schema);
+  if (def === defOf(duration)) return 'duration';
+  if (def === defOf(httpUrl)) return 'URL';
+  if (def === defOf(secretRef)) return 'secret ({ env } | { file })';
+  return undefined;
+}
+
 function typeName(schema: z.ZodType): string {
-  if (schema === duration) return 'duration';
-  if (schema === httpUrl) return 'URL';
-  if (schema === secretRef) return 'secret ({ env } | { file })';
+  const name = known(schema);
+  if (name) return name;
   const def = defOf(schema);
   switch (def.type) {
     case 'optional':
@@ -86,7 +94,7 @@ export function optionRows(schema: z.ZodType, prefix = ''): OptionRow[] {
     const path = prefix ? `${prefix}.${key}` : key;
     const { core, required, defaultValue, description } = unwrap(field);
     if (defOf(core).type === 'never') continue;
-    const nested = defOf(core).type === 'object' && core !== secretRef;
+    const nested = defOf(core).type === 'object' && known(core) === undefined;
     rows.push({
       path,
       type: typeName(core),
