@@ -64,4 +64,22 @@ describe('main', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toBe('nitrox: invalid configuration: sinks.adc.passwordFrom.env: expected environment variable NS_PW to be set and non-empty\n');
   });
+
+  it('lists the built-in plugins with their options and defaults', async () => {
+    const { code, out } = await cli(['plugins']);
+    expect(code).toBe(0);
+    for (const line of [
+      'source kubernetes (@nitrox/kubernetes, apiVersion 1)',
+      'source marathon (@nitrox/marathon, apiVersion 1)',
+      'source swarm (@nitrox/swarm, apiVersion 1)',
+      'sink netscaler (@nitrox/netscaler, apiVersion 1)',
+      'endpointsApi: "endpointslices" | "endpoints" = "endpointslices"',
+      'tokenFrom: secret ({ env } | { file })',
+      'select.labels: map of string | true',
+      'mode: "nodeport" | "pod" = "nodeport"',
+      'maxConcurrent: number = 4',
+    ]) {
+      expect(out).toContain(line);
+    }
+  });
 });
