@@ -1,5 +1,6 @@
 /**
- * The plugin as a user meets it: a configuration names the package in `plugins:` and uses `type: file`; the
+ * The plugin as a user meets it: a configuration names the package in `plugins:` and uses `type: file` (or names
+ * the package as the `type:`); the
  * `nitrox` host validates the entry with the plugin's schema, lists it, and keeps a pool file equal to a
  * Marathon app (the Marathon simulator) through scaling — with no line of host code knowing this plugin.
  */
@@ -66,6 +67,20 @@ describe('nitrox-plugin-file-sink loaded by configuration', () => {
       'mappings: [{ source: mesos, app: /web, sink: files }]',
     ]);
     expect((await cli(['validate', '-c', without.file])).err).toContain('sinks.files.type: expected a sink type of a loaded plugin (netscaler)');
+    const byType = await configFile([
+      'sources: { mesos: { type: marathon, url: "http://127.0.0.1:1" } }',
+      'sinks: { files: { type: nitrox-plugin-file-sink, directory: pools } }',
+      'mappings: [{ source: mesos, app: /web, sink: files }]',
+    ]);
+    const typed = await cli(['validate', '-c', byType.file]);
+    expect(typed.code).toBe(0);
+    expect(typed.out).toContain('sinks files (nitrox-plugin-file-sink)');
+    const wrongKind = await configFile([
+      'sources: { mesos: { type: nitrox-plugin-file-sink } }',
+      'sinks: { files: { type: file, directory: pools } }',
+      'mappings: [{ source: mesos, app: /web, sink: files }]',
+    ]);
+    expect((await cli(['validate', '-c', wrongKind.file])).err).toContain('sources.mesos.type: expected package "nitrox-plugin-file-sink" to export one source plugin, it exports none');
   });
 
   it('keeps a pool file equal to a Marathon app through scaling', async () => {

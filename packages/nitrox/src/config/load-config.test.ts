@@ -73,6 +73,8 @@ describe('resolveConfig', () => {
     expect(dup.path).toBe('mappings[1].pool');
     const le = await configError({ ...valid, leaderElection: { source: 'k8s', leaseDuration: '5s' } });
     expect(le.path).toBe('leaderElection.renewDeadline');
+    const noLease = await configError({ ...valid, sources: { ...valid.sources, mesos: { type: 'marathon', url: 'http://m:8080' } }, leaderElection: { source: 'mesos' } });
+    expect([noLease.path, noLease.message]).toEqual(['leaderElection.source', expect.stringContaining('whose plugin offers a lease (kubernetes), got "mesos"')]);
   });
 
   it('reports a missing environment variable without leaking other secrets', async () => {

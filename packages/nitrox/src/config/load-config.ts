@@ -115,7 +115,7 @@ export async function resolveConfig(document: unknown, options: ResolveOptions =
   const registry = options.registry ?? new PluginRegistry();
   for (const [i, spec] of config.plugins.entries()) await registry.load(spec, baseDir, `plugins[${i}]`);
 
-  const entries = await resolveEntries(config, registry);
+  const entries = await resolveEntries(config, registry, baseDir);
   const issues = [...entries.issues];
   const d = config.defaults;
   const mappings = config.mappings.map((m, i): ResolvedMapping => ({

@@ -4,6 +4,7 @@
  * plugin accepts merged in), and each plugin checks its mappings against its entry. Paths are exact: a value
  * that came from `defaults` is reported at `defaults.<key>`, one from a mapping at `mappings[i].<key>`.
  */
+import { ConfigError } from '@nitrox/core';
 import type { ObjectSchema, Plugin, SinkPlugin, SourcePlugin } from '@nitrox/plugin';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { type ConfigIssue, issuesOf } from './config-issues.js';
@@ -40,14 +41,27 @@ async function resolveSection<K extends 'source' | 'sink'>(
   kind: K,
   section: Record<string, { type: string } & Record<string, unknown>>,
   registry: PluginRegistry,
+  baseDir: string,
   issues: ConfigIssue[],
 ): Promise<Record<string, ResolvedEntry<K extends 'source' ? SourcePlugin : SinkPlugin>>> {
   const out: Record<string, ResolvedEntry<Plugin>> = {};
   const sectionName = `${kind}s`;
   for (const [name, { type, ...rest }] of Object.entries(section)) {
-    const plugin = kind === 'source' ? await registry.get('source', type) : await registry.get('sink', type);
+    const where = `${sectionName}.${name}.type`;
+    let plugin: Plugin | undefined;
+    try {
+      // A type no loaded plugin provides may name a package (`type: '@acme/nitrox-f5'`).
+      plugin = (kind === 'source' ? await registry.get('source', type) : await registry.get('sink', type)) ?? (await registry.fromPackage(kind, type, baseDir, where));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push({ path: err.path, message: err.message.slice(err.path.length + 2) });
+      continue;
+    }
     if (!plugin) {
-      issues.push({ path: `${sectionName}.${name}.type`, message: `expected a ${kind} type of a loaded plugin (${registry.types(kind).join(', ')}), got "${type}" (a third-party type needs its package in plugins:)` });
+      issues.push({
+        path: where,
+        message: `expected a ${kind} type of a loaded plugin (${registry.types(kind).join(', ')}) or an installed plugin package, got "${type}" (name third-party packages in plugins: or as the type)`,
+      });
       continue;
     }
     const parsed = plugin.schema.safeParse(rest);
@@ -82,10 +96,10 @@ function mappingOptionsFor(
 }
 
 /** Run the plugin stage over the host-validated configuration. */
-export async function resolveEntries(config: NitroxConfigParsed, registry: PluginRegistry): Promise<ResolvedEntries> {
+export async function resolveEntries(config: NitroxConfigParsed, registry: PluginRegistry, baseDir: string): Promise<ResolvedEntries> {
   const issues: ConfigIssue[] = [];
-  const sources = await resolveSection('source', config.sources, registry, issues);
-  const sinks = await resolveSection('sink', config.sinks, registry, issues);
+  const sources = await resolveSection('source', config.sources, registry, baseDir, issues);
+  const sinks = await resolveSection('sink', config.sinks, registry, baseDir, issues);
   const defaults = config.defaults as Record<string, unknown>;
 
   // A `defaults` key must belong to the host or to a plugin in use.

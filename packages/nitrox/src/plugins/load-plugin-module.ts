@@ -1,5 +1,5 @@
 /**
- * Importing a plugin package named in `plugins:`: a package name is imported as Node resolves it from the
+ * Importing a plugin package named in `plugins:` (or as an entry's `type:`): a package name is imported as Node resolves it from the
  * `nitrox` installation (install plugins next to nitrox), a path (`./`, `../`, `/`) relative to the configuration
  * file. A module provides its plugins as its default export (one plugin or a list), or as named exports.
  */
@@ -11,8 +11,13 @@ function looksLikePlugin(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'kind' in value && 'type' in value && 'create' in value;
 }
 
-/** The plugin objects a module exports (not yet checked against the contract). */
-export async function loadPluginModule(spec: string, baseDir: string, where: string): Promise<unknown[]> {
+/**
+ * The plugin objects a module exports (not yet checked against the contract).
+ *
+ * @param optional - return `undefined` instead of throwing when no such module is installed.
+ * @throws {@link ConfigError} at `where` when the module is missing (unless optional), fails to load, or exports no plugin.
+ */
+export async function loadPluginModule(spec: string, baseDir: string, where: string, optional = false): Promise<unknown[] | undefined> {
   const isPath = spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/');
   const target = isPath ? pathToFileURL(resolve(baseDir, spec)).href : spec;
   let module: Record<string, unknown>;
@@ -21,6 +26,7 @@ export async function loadPluginModule(spec: string, baseDir: string, where: str
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Failed to load url/.test(String((err as Error).message));
+    if (notFound && optional) return undefined;
     throw new ConfigError(
       where,
       notFound

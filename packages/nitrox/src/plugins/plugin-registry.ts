@@ -1,6 +1,7 @@
 /**
- * The plugins a host knows: the built-in ones (loaded on first use) and those a configuration's `plugins:`
- * list names, each checked against the contract version of this host. A type registered twice is an error
+ * The plugins a host knows: the built-in ones (loaded on first use), those a configuration's `plugins:`
+ * list names, and those of a package an entry's `type:` names, each checked against the contract version of
+ * this host. A module is loaded once, however often it is named. A type registered twice is an error
  * naming both origins: a third-party package cannot silently replace a built-in adapter.
  */
 import { ConfigError } from '@nitrox/core';
@@ -17,6 +18,7 @@ interface Registered {
 /** Plugins by kind and type. */
 export class PluginRegistry {
   readonly #entries = new Map<string, Registered>();
+  readonly #modules = new Map<string, Promise<readonly Plugin[] | undefined>>();
 
   /** A registry holding the built-in plugins (or `builtins`). */
   constructor(builtins: readonly BuiltinPlugin[] = builtinPlugins) {
@@ -38,10 +40,36 @@ export class PluginRegistry {
     return plugin;
   }
 
-  /** Load the package or file `spec` (relative to `baseDir`) and register every plugin it exports. */
+  /** Load the package or file `spec` (relative to `baseDir`) and register every plugin it exports, once. */
   async load(spec: string, baseDir: string, where: string): Promise<readonly Plugin[]> {
-    const exported = await loadPluginModule(spec, baseDir, where);
-    return exported.map((value) => this.register(value, spec, where));
+    return (await this.#loadOnce(spec, baseDir, where, false)) ?? [];
+  }
+
+  #loadOnce(spec: string, baseDir: string, where: string, optional: boolean): Promise<readonly Plugin[] | undefined> {
+    let loading = this.#modules.get(spec);
+    if (!loading) {
+      loading = loadPluginModule(spec, baseDir, where, optional).then((exported) => exported?.map((value) => this.register(value, spec, where)));
+      // A module that is not installed is not remembered: the next attempt may name it where it is required.
+      loading.then((plugins) => plugins ?? this.#modules.delete(spec), () => this.#modules.delete(spec));
+      this.#modules.set(spec, loading);
+    }
+    return loading;
+  }
+
+  /**
+   * The plugin of `kind` that the package (or path) `spec` exports, for an entry whose `type:` names a package;
+   * `undefined` when no such package is installed.
+   *
+   * @throws {@link ConfigError} at `where` when the package exports no plugin of that kind, or several.
+   */
+  async fromPackage(kind: 'source' | 'sink', spec: string, baseDir: string, where: string): Promise<Plugin | undefined> {
+    const plugins = await this.#loadOnce(spec, baseDir, where, true);
+    if (!plugins) return undefined;
+    const ofKind = plugins.filter((p) => p.kind === kind);
+    if (ofKind.length !== 1) {
+      throw new ConfigError(where, `expected package "${spec}" to export one ${kind} plugin, it exports ${ofKind.map((p) => p.type).join(', ') || 'none'}`);
+    }
+    return ofKind[0];
   }
 
   /** Types registered for `kind`, sorted. */
