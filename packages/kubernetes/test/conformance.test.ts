@@ -1,7 +1,7 @@
 /**
  * The ListWatch conformance kit against the Kubernetes adapter's KubeListWatch, over HTTP to the API-server
  * simulator: Services are created, labelled and deleted through the simulator's store, and its compaction
- * answers a watch from an old resourceVersion with 410 Expired.
+ * answers a watch from an old resourceVersion with 410 Expired; it sends a bookmark every 100 ms on a quiet watch.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { describeListWatchConformance } from '@nitrox/core/conformance';
@@ -42,4 +42,5 @@ describeListWatchConformance('KubeListWatch (services, API-server simulator)', {
     };
   },
   failing: () => new KubeListWatch({ connection: unreachableConnection(), resource: 'services', namespace: 'default' }),
+  bookmarks: true,
 });

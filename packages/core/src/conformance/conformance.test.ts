@@ -91,6 +91,11 @@ describe('the conformance kit', () => {
     await expect(check?.run()).rejects.toThrow(/exactly the changes after the listed revision, in order.*; got added conf-y, added conf-y/);
   });
 
+  it('fails a source that promises bookmarks and sends none', async () => {
+    const check = listWatchChecks({ ...storeHarness(), timeoutMs: 200, bookmarks: true }).find((c) => c.name.startsWith('a quiet watch receives bookmarks'));
+    await expect(check?.run()).rejects.toThrow(/expected a bookmark on a quiet watch within 200 ms/);
+  });
+
   it('fails a sink that writes on a no-op apply', async () => {
     const check = sinkChecks(mapSinkHarness(true)).find((c) => c.name.startsWith('a second identical apply'));
     await expect(check?.run()).rejects.toThrow(/0 writes for an identical apply, got 1 reported/);

@@ -34,6 +34,8 @@ export interface ListWatchHarness<T> {
   setup(): Promise<ListWatchSubject<T>>;
   /** A ListWatch of the same adapter whose peer fails or is unreachable; its errors must be `SourceError`s. */
   failing?(): ListWatch<T>;
+  /** The adapter sends bookmarks on a quiet watch (within `timeoutMs`): check them, and resuming from one. */
+  readonly bookmarks?: boolean;
   /** Longest wait for one expected change or list. @defaultValue 10_000 */
   readonly timeoutMs?: number;
 }
@@ -119,7 +121,7 @@ export function listWatchChecks<T>(harness: ListWatchHarness<T>): Check[] {
       }),
     },
     {
-      name: 'a watch resumed from the last revision seen (event or bookmark) replays nothing',
+      name: 'a watch resumed from the revision of the last event seen replays nothing',
       run: run(async (s, key) => {
         const { revision } = await listed(s, [], [], timeoutMs);
         const abort = new AbortController();
@@ -188,6 +190,41 @@ export function listWatchChecks<T>(harness: ListWatchHarness<T>): Check[] {
       }),
     },
   ];
+  if (harness.bookmarks) {
+    checks.push({
+      name: 'a quiet watch receives bookmarks, and a watch resumed from one replays nothing',
+      run: run(async (s, key) => {
+        const { revision } = await listed(s, [], [], timeoutMs);
+        const abort = new AbortController();
+        const first = s.listWatch.watch(revision, abort.signal)[Symbol.asyncIterator]();
+        let bookmark: Event | undefined;
+        try {
+          await s.create('conf-b1');
+          await changes(first, 1, timeoutMs);
+          while (!bookmark) {
+            const next = await nextWithin(first, timeoutMs, 'a bookmark on a quiet watch');
+            if (next.done) throw checkFailure('expected a bookmark before the watch ended');
+            if (next.value.type === 'bookmark') bookmark = next.value;
+            else throw checkFailure(`expected no change on a quiet watch, got ${describeEvent(next.value)}`);
+          }
+          expectThat(bookmark.revision !== '', 'a revision on the bookmark');
+        } finally {
+          abort.abort();
+          await first.return?.();
+        }
+        const again = new AbortController();
+        const second = s.listWatch.watch(bookmark.revision, again.signal)[Symbol.asyncIterator]();
+        try {
+          await s.create('conf-b2');
+          const [next] = await changes(second, 1, timeoutMs);
+          expectThat(next?.type === 'added' && next.item.key === key('conf-b2'), `only the change after the bookmark, got ${next ? describeEvent(next) : 'nothing'}`);
+        } finally {
+          again.abort();
+          await second.return?.();
+        }
+      }),
+    });
+  }
   const failing = harness.failing?.bind(harness);
   if (failing) {
     checks.push({
