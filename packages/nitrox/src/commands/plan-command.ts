@@ -11,6 +11,7 @@ import { type AdapterFactories, createFactories } from '../runtime/factories.js'
 import { isEmptyDiff, poolDiff } from '../runtime/pool-diff.js';
 import { sourceMapping } from '../runtime/runtime.js';
 import { type CliIo, checkLogLevel, exitCodes } from './cli-io.js';
+import { optionsText } from './options-text.js';
 
 /** Options of `nitrox plan`. */
 export interface PlanCommandOptions {
@@ -89,12 +90,4 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     await Promise.all([...sinks.values()].map((s) => s.close().catch(() => undefined)));
   }
   return failed ? exitCodes.failure : exitCodes.ok;
-}
-
-/** A mapping's plugin options for people: `, lbvserver vs-web, servicegroupType HTTP`. */
-export function optionsText(options: Readonly<Record<string, unknown>>): string {
-  return Object.entries(options)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `, ${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join('');
 }

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config/load-config.js';
 import { type CliIo, exitCodes } from './cli-io.js';
-import { optionsText } from './plan-command.js';
+import { optionsText } from './options-text.js';
 
 /** Options of `nitrox validate`. */
 export interface ValidateCommandOptions {
