@@ -35,4 +35,11 @@ describeListWatchConformance('MarathonSource (Marathon simulator)', {
       },
     };
   },
+  // MarathonSource retries failures itself and reports them as `error` events.
+  async reportedError() {
+    const source = new MarathonSource({ url: 'http://127.0.0.1:1', ...fast });
+    const error = new Promise<unknown>((resolve) => source.once('error', resolve));
+    source.start();
+    return { error: await error, stop: () => source.stop() };
+  },
 });

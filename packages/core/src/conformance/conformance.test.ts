@@ -96,6 +96,11 @@ describe('the conformance kit', () => {
     await expect(check?.run()).rejects.toThrow(/expected a bookmark on a quiet watch within 200 ms/);
   });
 
+  it('fails a source that reports untyped errors', async () => {
+    const checks = listWatchChecks({ ...storeHarness(), reportedError: async () => ({ error: new Error('ECONNRESET'), stop: async () => {} }) });
+    await expect(checks.find((c) => c.name.startsWith('errors it reports'))?.run()).rejects.toThrow(/a SourceError \(code NITROX_SOURCE\) reported/);
+  });
+
   it('fails a sink that writes on a no-op apply', async () => {
     const check = sinkChecks(mapSinkHarness(true)).find((c) => c.name.startsWith('a second identical apply'));
     await expect(check?.run()).rejects.toThrow(/0 writes for an identical apply, got 1 reported/);

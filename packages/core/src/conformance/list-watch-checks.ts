@@ -34,6 +34,11 @@ export interface ListWatchHarness<T> {
   setup(): Promise<ListWatchSubject<T>>;
   /** A ListWatch of the same adapter whose peer fails or is unreachable; its errors must be `SourceError`s. */
   failing?(): ListWatch<T>;
+  /**
+   * For an adapter that retries failures itself and reports them (an `error` event) instead of rejecting `list`:
+   * run one against a failing or unreachable peer and return the first error it reports.
+   */
+  reportedError?(): Promise<{ readonly error: unknown; stop(): Promise<void> }>;
   /** The adapter sends bookmarks on a quiet watch (within `timeoutMs`): check them, and resuming from one. */
   readonly bookmarks?: boolean;
   /** Longest wait for one expected change or list. @defaultValue 10_000 */
@@ -237,6 +242,22 @@ export function listWatchChecks<T>(harness: ListWatchHarness<T>): Check[] {
           );
           expectThat(isNitroxError(error) && error.code === 'NITROX_SOURCE', `a SourceError (code NITROX_SOURCE) from list against a failing peer, got ${String(error)}`);
           expectThat(typeof (error as { retryable?: unknown }).retryable === 'boolean', 'a boolean retryable on the error');
+        }),
+    });
+  }
+  const reportedError = harness.reportedError?.bind(harness);
+  if (reportedError) {
+    checks.push({
+      name: 'errors it reports while retrying are typed SourceErrors',
+      run: async () =>
+        withUnhandledRejections(async () => {
+          const { error, stop } = await reportedError();
+          try {
+            expectThat(isNitroxError(error) && error.code === 'NITROX_SOURCE', `a SourceError (code NITROX_SOURCE) reported against a failing peer, got ${String(error)}`);
+            expectThat(typeof (error as { retryable?: unknown }).retryable === 'boolean', 'a boolean retryable on the error');
+          } finally {
+            await stop();
+          }
         }),
     });
   }
