@@ -54,6 +54,13 @@ describeListWatchConformance(
         },
       };
     },
+    // SwarmSource retries failures itself and reports them as `error` events.
+    async reportedError() {
+      const source = new SwarmSource({ connection: { socketPath: '/nonexistent/docker.sock' } });
+      const error = new Promise<unknown>((resolve) => source.once('error', resolve));
+      source.start();
+      return { error: await error, stop: () => source.stop() };
+    },
   },
   { testTimeoutMs: 180_000 },
 );
