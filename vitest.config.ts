@@ -4,6 +4,6 @@ export default defineConfig({
   resolve: { conditions: ['@nitrox/source'] },
   ssr: { resolve: { conditions: ['@nitrox/source'] } },
   test: {
-    projects: ['packages/*', 'examples'],
+    projects: ['packages/*', 'examples', 'examples/plugin-file-sink'],
   },
 });

@@ -53,3 +53,5 @@ export {
   type KubernetesLeaseLockOptions,
   toMicroTime,
 } from './kubernetes-lease-lock.js';
+export { kubernetesPlugin } from './plugin.js';
+export { type KubernetesEntry, kubernetesEntrySchema, type KubernetesMappingOptions, kubernetesMappingSchema } from './plugin-schema.js';

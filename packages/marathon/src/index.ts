@@ -63,3 +63,5 @@ export type {
 } from './marathon-types.js';
 export type { Backoff, BackoffOptions } from './reconnect-backoff.js';
 export { type MarathonSourceOptions, marathonSourceDefaults } from './source-options.js';
+export { marathonAppId, marathonPlugin, marathonRuntime } from './plugin.js';
+export { type MarathonEntry, marathonEntrySchema, type MarathonMappingOptions, marathonMappingSchema, marathonSelectSchema } from './plugin-schema.js';

@@ -50,3 +50,5 @@ export {
   resolveSinkOptions,
   type StartupGuard,
 } from './sink-options.js';
+export { netscalerPlugin, netscalerRuntime } from './plugin.js';
+export { type NetscalerEntry, netscalerEntrySchema, type NetscalerMappingOptions, netscalerMappingSchema } from './plugin-schema.js';

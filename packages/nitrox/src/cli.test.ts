@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { exitCodes, main } from './cli.js';
+import { main } from './cli.js';
+import { exitCodes } from './commands/cli-io.js';
 import { version } from './version.js';
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -62,5 +63,23 @@ describe('main', () => {
     const missing = await cli(['validate', '-c', file], {});
     expect(missing.code).toBe(2);
     expect(missing.err).toBe('nitrox: invalid configuration: sinks.adc.passwordFrom.env: expected environment variable NS_PW to be set and non-empty\n');
+  });
+
+  it('lists the built-in plugins with their options and defaults', async () => {
+    const { code, out } = await cli(['plugins']);
+    expect(code).toBe(0);
+    for (const line of [
+      'source kubernetes (@nitrox/kubernetes, apiVersion 1)',
+      'source marathon (@nitrox/marathon, apiVersion 1)',
+      'source swarm (@nitrox/swarm, apiVersion 1)',
+      'sink netscaler (@nitrox/netscaler, apiVersion 1)',
+      'endpointsApi: "endpointslices" | "endpoints" = "endpointslices"',
+      'tokenFrom: secret ({ env } | { file })',
+      'select.labels: map of string | true',
+      'mode: "nodeport" | "pod" = "nodeport"',
+      'maxConcurrent: number = 4',
+    ]) {
+      expect(out).toContain(line);
+    }
   });
 });

@@ -1,22 +1,12 @@
 /**
- * The `nitrox` command line: `run`, `plan`, `validate`, `demo`, parsed with node:util `parseArgs`. `main`
+ * The `nitrox` command line: `run`, `plan`, `validate`, `plugins`, `demo`, parsed with node:util `parseArgs`. `main`
  * returns the exit code instead of exiting, so tests can call it in-process: 0 success, 1 a runtime failure
  * (or a demo that did not converge), 2 a usage or configuration error — a `ConfigError` is printed as
  * `nitrox: invalid configuration: <path>: <what was expected>`.
  */
 import { parseArgs } from 'node:util';
-import { isNitroxError } from '@nitrox/core';
+import { type CliIo, exitCodes, reportError } from './commands/cli-io.js';
 import { version } from './version.js';
-
-/** Exit codes of the command. */
-export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
-
-/** Where the command writes and what it reads from its environment. */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-}
 
 const usage = `Usage: nitrox <command> [options]
 
@@ -24,6 +14,7 @@ Commands:
   run       --config <file>   keep every mapped pool equal to its application's endpoints
   plan      --config <file>   print what run would change in each pool, change nothing
   validate  --config <file>   check the configuration (and its secrets), print a summary
+  plugins   [--config <file>] list the plugins (built-in, and those the file loads) with their options
   demo                        run the whole story against local simulators (Kubernetes, NetScaler)
 
 Options:
@@ -38,17 +29,6 @@ Options:
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 `;
-
-/** Print a failure the way users should see it; returns its exit code. */
-export function reportError(err: unknown, io: CliIo): number {
-  if (isNitroxError(err) && err.code === 'NITROX_CONFIG') {
-    io.stderr.write(`nitrox: invalid configuration: ${err.message}\n`);
-    return exitCodes.usage;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`nitrox: ${message}\n`);
-  return exitCodes.failure;
-}
 
 /**
  * Run the command line.
@@ -86,16 +66,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     switch (command) {
       case 'run': {
-        const { runCommand } = await import('./run-command.js');
+        const { runCommand } = await import('./commands/run-command.js');
         return await runCommand({ configFile: values.config as string, listen: values.listen, logLevel: values['log-level'] }, io);
       }
       case 'plan': {
-        const { planCommand } = await import('./plan-command.js');
+        const { planCommand } = await import('./commands/plan-command.js');
         return await planCommand({ configFile: values.config as string, timeout: values.timeout, logLevel: values['log-level'] }, io);
       }
       case 'validate': {
-        const { validateCommand } = await import('./validate-command.js');
+        const { validateCommand } = await import('./commands/validate-command.js');
         return await validateCommand({ configFile: values.config as string }, io);
+      }
+      case 'plugins': {
+        const { pluginsCommand } = await import('./commands/plugins-command.js');
+        return await pluginsCommand({ configFile: values.config }, io);
       }
       case 'demo': {
         const { demoCommand } = await import('./demo/demo-command.js');

@@ -1,50 +1,46 @@
 /**
- * nitrox: the controller application — configuration schema and loader, the runtime that runs one core
- * `Controller` per mapping between adapter sources and sinks, metrics, the ops HTTP server and the command
- * line (`nitrox run | plan | validate | demo`). Import it to embed the controller in your own process.
+ * nitrox: the controller application, a host of adapter plugins — the configuration (the host's schema, the
+ * plugin stage, secrets), the plugin registry (built-in plugins and packages a configuration names), the runtime
+ * that runs one core `Controller` per mapping between plugin sources and sinks, metrics, the ops HTTP server and
+ * the command line (`nitrox run | plan | validate | plugins | demo`). Import it to embed the controller in your own
+ * process; write adapters against `@nitrox/plugin`.
  */
-export type { AdapterFactories, PoolSettings, SinkRuntime, SourceRuntime } from './adapters.js';
-export { type CliIo, exitCodes, main, reportError } from './cli.js';
+export { main } from './cli.js';
+export { type CliIo, checkLogLevel, exitCodes, reportError } from './commands/cli-io.js';
+export { type ConfigIssue, configErrorFromIssues, configErrorOf, formatPath, issuesOf } from './config/config-issues.js';
 export {
-  defaultMappingName,
-  defaultPoolName,
-  type KubernetesSourceConfig,
-  type LeaderElectionConfig,
-  type MappingConfig,
-  type MarathonSourceConfig,
-  type NetScalerSinkConfig,
-  type NitroxConfigInput,
-  type NitroxConfigParsed,
-  nitroxConfig,
-  type SecretRef,
-  type SinkConfig,
-  type SourceConfig,
-  type SwarmSourceConfig,
-} from './config-schema.js';
-export { formatDuration, parseDuration } from './duration.js';
-export { createFactories, createLeaseLock, type OwnedLeaseLock } from './factories.js';
-export { type BackendSource, type GroupingAdapter, groupedSourceRuntime } from './grouped-source.js';
-export { OpsServer, type OpsServerOptions, parseListen, type Readiness } from './http-server.js';
-export { keyView, type KeyViewOptions } from './key-view.js';
-export {
-  configErrorFromIssues,
-  formatPath,
   loadConfig,
   mappingDefaults,
   parseConfigText,
+  type ResolveOptions,
   type ResolvedConfig,
   type ResolvedMapping,
   resolveConfig,
-} from './load-config.js';
-export { createLogger, errorFields, type LoggerOptions, redactPaths } from './logger.js';
-export { NitroxMetrics, type ReconcileOutcome, type SourceCounters } from './metrics.js';
-export { isEmptyDiff, type PoolDiff, poolDiff } from './pool-diff.js';
+} from './config/load-config.js';
+export type { ResolvedEntry } from './config/resolve-entries.js';
+export {
+  defaultMappingName,
+  defaultPoolName,
+  type LeaderElectionConfig,
+  type MappingConfig,
+  type NitroxConfigInput,
+  type NitroxConfigParsed,
+  nitroxConfig,
+} from './config/schema.js';
+export { resolveSecret, Secret, type SecretEnvironment } from './config/secret.js';
+export { OpsServer, type OpsServerOptions, parseListen, type Readiness } from './ops/http-server.js';
+export { createLogger, errorFields, type LoggerOptions, redactPaths } from './ops/logger.js';
+export { NitroxMetrics, type ReconcileOutcome, type SourceCounters } from './ops/metrics.js';
+export { type BuiltinPlugin, builtinPlugins } from './plugins/builtin-plugins.js';
+export { PluginRegistry } from './plugins/plugin-registry.js';
+export { type AdapterFactories, createFactories, createLeaseLock, type FactoryOptions, pluginContext } from './runtime/factories.js';
+export { isEmptyDiff, type PoolDiff, poolDiff } from './runtime/pool-diff.js';
 export {
   type ConvergedEvent,
   defaultIdentity,
   NitroxRuntime,
   type RuntimeEvents,
   type RuntimeOptions,
-} from './runtime.js';
-export { resolveSecret, Secret, type SecretEnvironment } from './secret.js';
+  sourceMapping,
+} from './runtime/runtime.js';
 export { version } from './version.js';

@@ -7,11 +7,11 @@
 import { endpointSlice, node, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { startNitroSimulator } from '@nitrox/netscaler/testing';
 import { expect, it } from 'vitest';
-import { createFactories } from '../src/factories.js';
-import { resolveConfig } from '../src/load-config.js';
-import { createLogger } from '../src/logger.js';
-import { NitroxMetrics } from '../src/metrics.js';
-import { NitroxRuntime } from '../src/runtime.js';
+import { createFactories } from '../src/runtime/factories.js';
+import { resolveConfig } from '../src/config/load-config.js';
+import { createLogger } from '../src/ops/logger.js';
+import { NitroxMetrics } from '../src/ops/metrics.js';
+import { NitroxRuntime } from '../src/runtime/runtime.js';
 import { waitFor } from './helpers.js';
 
 it('shares one set of informers among mappings of different modes and ports', async () => {

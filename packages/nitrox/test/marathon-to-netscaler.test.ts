@@ -5,11 +5,11 @@
 import { startMarathonSimulator } from '@nitrox/marathon/testing';
 import { startNitroSimulator } from '@nitrox/netscaler/testing';
 import { expect, it } from 'vitest';
-import { createFactories } from '../src/factories.js';
-import { resolveConfig } from '../src/load-config.js';
-import { createLogger } from '../src/logger.js';
-import { NitroxMetrics } from '../src/metrics.js';
-import { NitroxRuntime } from '../src/runtime.js';
+import { createFactories } from '../src/runtime/factories.js';
+import { resolveConfig } from '../src/config/load-config.js';
+import { createLogger } from '../src/ops/logger.js';
+import { NitroxMetrics } from '../src/ops/metrics.js';
+import { NitroxRuntime } from '../src/runtime/runtime.js';
 import { waitFor } from './helpers.js';
 
 it('keeps a pool equal to a Marathon app through scaling', async () => {

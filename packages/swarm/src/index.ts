@@ -41,3 +41,5 @@ export type {
   SwarmService,
   SwarmTask,
 } from './engine-types.js';
+export { swarmPlugin, swarmRuntime } from './plugin.js';
+export { swarmConnectionSchema, type SwarmEntry, swarmEntrySchema, swarmMappingSchema } from './plugin-schema.js';

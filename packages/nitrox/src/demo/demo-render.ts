@@ -3,7 +3,7 @@
  * the final summary. Colours and the live waiting line are used only on a TTY (and never with NO_COLOR), so
  * the same output reads well in a CI log.
  */
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '@nitrox/plugin';
 
 /** Result of one act. */
 export interface ActResult {

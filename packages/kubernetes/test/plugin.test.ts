@@ -1,0 +1,57 @@
+/**
+ * The kubernetes plugin as the nitrox host drives it: an entry parsed by the plugin's schema, the token through
+ * the context, a runtime whose views serve each mapping's pool shape, and the mapping check. Against the
+ * API-server simulator requiring a bearer token; `labelSelector` and `nodeAddressType` reach the library.
+ */
+import { systemClock } from '@nitrox/core';
+import { waitFor } from '@nitrox/core/testing';
+import type { PluginContext } from '@nitrox/plugin';
+import { expect, it } from 'vitest';
+import { kubernetesPlugin } from '../src/index.js';
+import { endpointSlice, node, service, startKubeSimulator } from '../src/testing/index.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function context(secrets: Record<string, string>): PluginContext {
+  return { name: 'cluster', path: 'sources.cluster', logger: silent, secrets: { get: (p) => secrets[p] }, baseDir: '/', clock: systemClock, signal: new AbortController().signal };
+}
+
+it('reaches the library options from a file: server and token, label selector, node address type', async () => {
+  const kube = await startKubeSimulator({ token: 'kube-token' });
+  kube.store.apply(node({ name: 'n1', internalIP: '10.0.0.1', externalIP: '203.0.113.1' }));
+  kube.store.apply(service({ name: 'web', labels: { expose: 'yes' }, type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] }));
+  kube.store.apply(service({ name: 'hidden', type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30081 }] }));
+  for (const name of ['web', 'hidden']) {
+    kube.store.apply(endpointSlice({ name: `${name}-1`, service: name, endpoints: [{ ip: '10.1.0.1', nodeName: 'n1' }], ports: [{ name: 'http', port: 8080 }] }));
+  }
+  const entry = kubernetesPlugin.schema.parse({ server: kube.url, tokenFrom: { env: 'KUBE_TOKEN' }, labelSelector: 'expose=yes', nodeAddressType: 'ExternalIP' });
+  expect(entry).toMatchObject({ endpointsApi: 'endpointslices', pageSize: 500, tokenRefreshMs: 60_000 });
+  const runtime = await kubernetesPlugin.create(entry, context({ tokenFrom: 'kube-token' }));
+  const web = { name: 'web', app: 'default/web', pool: 'web', options: kubernetesPlugin.mapping.parse({ port: 'http' }) };
+  const hidden = { name: 'hidden', app: 'hidden', pool: 'hidden', options: kubernetesPlugin.mapping.parse({}) };
+  expect(web.options.mode).toBe('nodeport');
+  runtime.view(web);
+  runtime.view(hidden);
+  runtime.start();
+  try {
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    const pool = await waitFor(() => runtime.desired(web), { what: 'the web pool' });
+    expect(pool).toEqual({ name: 'web', members: [{ address: '203.0.113.1', port: 30080 }] });
+    expect(runtime.desired(hidden)).toBeUndefined();
+  } finally {
+    await runtime.stop();
+    await kube.close();
+  }
+});
+
+it('checks a mapping against the entry and refuses inline secrets and credentials in URLs', () => {
+  const entry = kubernetesPlugin.schema.parse({ namespace: 'shop' });
+  const options = kubernetesPlugin.mapping.parse({});
+  expect(kubernetesPlugin.checkMapping?.(entry, { app: 'other/web', options })).toEqual([
+    { key: 'app', message: 'expected a service in namespace "shop" (the source is restricted to it), got "other/web"' },
+  ]);
+  expect(kubernetesPlugin.checkMapping?.(entry, { app: 'shop/web', options })).toEqual([]);
+  expect(kubernetesPlugin.schema.safeParse({ server: 'https://admin:pw@k8s:6443' }).error?.issues[0]?.path).toEqual(['server']);
+  expect(kubernetesPlugin.schema.safeParse({ server: 'https://k8s:6443', token: 'abc' }).error?.issues[0]?.path).toEqual(['token']);
+  expect(kubernetesPlugin.mapping.safeParse({ port: 8080 }).error?.issues[0]?.message).toContain('name of the service port');
+});

@@ -1,0 +1,57 @@
+/**
+ * The marathon plugin as the nitrox host drives it: an entry parsed by the plugin's schema, secrets through the
+ * context, a runtime whose views serve the mapped apps. Against the Marathon simulator requiring a DC/OS token,
+ * with a dead first master, and a `select` that excludes one mapped app.
+ */
+import { systemClock } from '@nitrox/core';
+import { waitFor } from '@nitrox/core/testing';
+import type { PluginContext } from '@nitrox/plugin';
+import { expect, it } from 'vitest';
+import { marathonPlugin } from '../src/index.js';
+import { startMarathonSimulator } from '../src/testing/index.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function context(secrets: Record<string, string>): PluginContext {
+  return { name: 'mesos', path: 'sources.mesos', logger: silent, secrets: { get: (p) => secrets[p] }, baseDir: '/', clock: systemClock, signal: new AbortController().signal };
+}
+
+it('reaches the library options from a file: DC/OS token, several masters, select, health rule', async () => {
+  const sim = await startMarathonSimulator({ heartbeatMs: 0, auth: { token: 'dcos-token' } });
+  sim.apps.create({ id: '/web', instances: 2, labels: { expose: 'yes' } });
+  sim.apps.create({ id: '/internal', instances: 1 });
+  const entry = marathonPlugin.schema.parse({
+    url: ['http://127.0.0.1:1', sim.url],
+    tokenFrom: { env: 'MARATHON_TOKEN' },
+    select: { labels: { expose: 'yes' } },
+    health: 'any',
+    snapshotIntervalMs: '0s',
+    debounceMs: 20,
+  });
+  expect(entry).toMatchObject({ tokenType: 'dcos', addressMode: 'auto', health: 'any', snapshotIntervalMs: 0 });
+  const runtime = await marathonPlugin.create(entry, context({ tokenFrom: 'dcos-token' }));
+  const web = { name: 'web', app: '/web', pool: 'web', options: marathonPlugin.mapping.parse({}) };
+  const internal = { name: 'internal', app: 'internal', pool: 'internal', options: marathonPlugin.mapping.parse({}) };
+  runtime.view(web);
+  runtime.view(internal);
+  runtime.start();
+  try {
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    const pool = await waitFor(() => runtime.desired(web), { what: 'the web pool' });
+    expect(pool.name).toBe('web');
+    expect(pool.members).toHaveLength(2);
+    expect(runtime.desired(internal)).toBeUndefined();
+  } finally {
+    await runtime.stop();
+    await sim.close();
+  }
+});
+
+it('refuses credentials in a URL and inline secrets, naming the option', () => {
+  const userinfo = marathonPlugin.schema.safeParse({ url: 'http://ops:secret@marathon:8080' });
+  expect(userinfo.error?.issues[0]?.path).toEqual(['url']);
+  const inline = marathonPlugin.schema.safeParse({ url: 'http://marathon:8080', token: 'abc' });
+  expect(inline.error?.issues[0]?.path).toEqual(['token']);
+  const both = marathonPlugin.schema.safeParse({ url: 'http://m:8080', username: 'ops', passwordFrom: { env: 'P' }, tokenFrom: { env: 'T' } });
+  expect(both.error?.issues[0]?.path).toEqual(['tokenFrom']);
+});

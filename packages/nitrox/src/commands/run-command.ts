@@ -1,0 +1,91 @@
+/**
+ * `nitrox run`: load the configuration, serve metrics and health, run the controllers until SIGTERM or SIGINT,
+ * then shut down gracefully — stop watching, let in-flight applies finish, log out of the sinks — and exit 0.
+ * A second signal during shutdown exits at once with code 1.
+ */
+import { loadConfig } from '../config/load-config.js';
+import { OpsServer } from '../ops/http-server.js';
+import { createLogger, errorFields } from '../ops/logger.js';
+import { NitroxMetrics } from '../ops/metrics.js';
+import { createFactories, createLeaseLock } from '../runtime/factories.js';
+import { NitroxRuntime } from '../runtime/runtime.js';
+import { version } from '../version.js';
+import { type CliIo, checkLogLevel, exitCodes } from './cli-io.js';
+
+/** Options of `nitrox run`. */
+export interface RunCommandOptions {
+  readonly configFile: string;
+  /** Overrides `http.listen`. */
+  readonly listen?: string | undefined;
+  /** Overrides `log.level`. */
+  readonly logLevel?: string | undefined;
+  /** Resolves when the command should stop (instead of SIGTERM/SIGINT), for in-process use. */
+  readonly until?: Promise<unknown>;
+}
+
+/** Run until a signal; returns the exit code. */
+export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
+  const level = checkLogLevel(options.logLevel);
+  const config = await loadConfig(options.configFile, { env: io.env });
+  const logger = createLogger({ level: level ?? config.logLevel, secrets: config.secrets.values() });
+  const metrics = new NitroxMetrics();
+  const lease = config.leaderElection ? await createLeaseLock(config, config.leaderElection, logger) : undefined;
+  const shutdown = new AbortController();
+  const runtime = new NitroxRuntime({
+    config,
+    factories: await createFactories(config, logger, { signal: shutdown.signal }),
+    logger,
+    metrics,
+    ...(lease ? { leaseLock: lease.lock } : {}),
+    ...(config.leaderElection?.identity ? { identity: config.leaderElection.identity } : {}),
+  });
+  let shuttingDown = false;
+  const server = new OpsServer({
+    listen: options.listen ?? config.listen,
+    metrics,
+    readiness: () => (shuttingDown ? { ready: false, waiting: ['shutdown'] } : runtime.readiness()),
+  });
+  const address = await server.start();
+  logger.info(
+    { version, address, mappings: config.mappings.map((m) => m.name), leaderElection: config.leaderElection !== undefined },
+    `serving /metrics, /healthz and /readyz on http://${address}`,
+  );
+
+  const stopRequested = new Promise<string>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (shuttingDown) {
+        logger.error({ signal }, 'second signal during shutdown: exiting now');
+        process.exit(exitCodes.failure);
+      }
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    options.until?.then(() => resolve('until'));
+  });
+
+  runtime.start();
+  const synced = new AbortController();
+  runtime.waitForSync(synced.signal).then(
+    () => logger.info({ sources: [...runtime.sources.keys()] }, 'all sources synced: ready'),
+    () => undefined,
+  );
+
+  const signal = await stopRequested;
+  shuttingDown = true;
+  synced.abort();
+  shutdown.abort();
+  logger.info({ signal }, 'shutting down: stopping watches, finishing in-flight applies, logging out of sinks');
+  try {
+    await runtime.stop();
+  } catch (err) {
+    logger.error(errorFields(err), 'shutdown failed');
+    await server.stop();
+    return exitCodes.failure;
+  } finally {
+    await lease?.close();
+  }
+  await server.stop();
+  logger.info({}, 'stopped');
+  return exitCodes.ok;
+}

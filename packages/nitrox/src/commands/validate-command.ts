@@ -1,0 +1,30 @@
+/**
+ * `nitrox validate`: load the configuration and read its secrets, without touching the network, and print
+ * a summary of what `run` would do. Exit 2 with the offending path when anything is wrong.
+ */
+import { loadConfig } from '../config/load-config.js';
+import { type CliIo, exitCodes } from './cli-io.js';
+import { optionsText } from './options-text.js';
+
+/** Options of `nitrox validate`. */
+export interface ValidateCommandOptions {
+  readonly configFile: string;
+}
+
+/** Check the configuration and print a summary. */
+export async function validateCommand(options: ValidateCommandOptions, io: CliIo): Promise<number> {
+  const config = await loadConfig(options.configFile, { env: io.env });
+  const sources = Object.entries(config.sources).map(([n, s]) => `${n} (${s.type})`);
+  const sinks = Object.entries(config.sinks).map(([n, s]) => `${n} (${s.type})`);
+  io.stdout.write(`configuration ok: sources ${sources.join(', ')}; sinks ${sinks.join(', ')}\n`);
+  for (const m of config.mappings) {
+    io.stdout.write(
+      `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''}${optionsText(m.sourceOptions)}${optionsText(m.sinkOptions)})\n`,
+    );
+  }
+  if (config.leaderElection) {
+    const le = config.leaderElection;
+    io.stdout.write(`  leader election: lease ${le.namespace}/${le.name} on ${le.source}\n`);
+  }
+  return exitCodes.ok;
+}

@@ -1,0 +1,243 @@
+import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink } from '@nitrox/core';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
+import { resolveConfig } from '../config/load-config.js';
+import { NitroxMetrics } from '../ops/metrics.js';
+import type { AdapterFactories } from './factories.js';
+import { NitroxRuntime } from './runtime.js';
+import { waitFor } from '@nitrox/core/testing';
+
+const set = (...ips: string[]): BackendSet => ({ name: 'ignored', members: ips.map((address) => ({ address, port: 80 })) });
+
+class FakeSink implements Sink<BackendSet> {
+  readonly pools = new Map<string, string[]>();
+  failures = 0;
+  applies = 0;
+  async observe(key: string) {
+    const members = this.pools.get(key);
+    return members ? { name: key, members: members.map((address) => ({ address, port: 80 })) } : undefined;
+  }
+  async apply(key: string, desired: BackendSet | undefined): Promise<ApplyResult> {
+    this.applies++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new SinkError('appliance said no', { status: 599, peerCode: 446 });
+    }
+    const before = this.pools.get(key) ?? [];
+    const after = (desired?.members ?? []).map((m) => m.address).sort();
+    this.pools.set(key, after);
+    const added = after.filter((m) => !before.includes(m)).length;
+    const removed = before.filter((m) => !after.includes(m)).length;
+    return { added, updated: 0, removed, writes: added + removed };
+  }
+}
+
+async function setup(allowEmpty = false) {
+  const config = await resolveConfig(
+    {
+      sources: { mem: { type: 'marathon', url: 'http://127.0.0.1:1' } },
+      sinks: { fake: { type: 'netscaler', url: 'http://127.0.0.1:1', username: 'u', passwordFrom: { env: 'P' } } },
+      defaults: { debounce: 0, maxWait: 0, resync: 0, allowEmpty },
+      mappings: [
+        { name: 'web', source: 'mem', app: '/web', sink: 'fake', pool: 'sg-web' },
+        { name: 'api', source: 'mem', app: '/api', sink: 'fake', pool: 'sg-api' },
+      ],
+    },
+    { env: { P: 'pw' } },
+  );
+  const store = new MemoryStore<BackendSet>();
+  const sink = new FakeSink();
+  let closed = 0;
+  let stopped = 0;
+  const source = groupedSourceRuntime('mem', 'memory', {
+    groupOf: () => 'all',
+    keyOf: (m) => m.app,
+    create: () => ({
+      list: (s) => store.list(s),
+      watch: (from, s) => store.watch(from, s),
+      start() {},
+      async stop() {
+        stopped++;
+      },
+      hasSynced: () => true,
+      waitForSync: async () => {},
+      get: (key) => store.get(key),
+      counters: () => ({ relists: 0 }),
+      onError() {},
+    }),
+  });
+  const sinkRuntime: SinkRuntime = {
+    name: 'fake',
+    pool: () => sink,
+    requests: () => ({ ok: sink.applies - sink.failures, error: 0 }),
+    async close() {
+      closed++;
+    },
+  };
+  const factories: AdapterFactories = { source: () => source, sink: () => sinkRuntime };
+  const metrics = new NitroxMetrics({ defaultMetrics: false });
+  const runtime = new NitroxRuntime({ config, factories, logger: pino({ level: 'silent' }), metrics });
+  return { runtime, store, sink, metrics, counts: () => ({ closed, stopped }) };
+}
+
+describe('NitroxRuntime', () => {
+  it('applies each mapping to its own pool, and stops gracefully', async () => {
+    const { runtime, store, sink, metrics, counts } = await setup();
+    store.put('/web', set('10.0.0.1', '10.0.0.2'));
+    store.put('/api', set('10.0.1.1'));
+    expect(runtime.readiness().ready).toBe(false);
+    runtime.start();
+    await waitFor(() => sink.pools.get('sg-web')?.length === 2 && sink.pools.get('sg-api')?.length === 1, { timeoutMs: 5_000, what: 'both pools' });
+    expect(runtime.readiness()).toEqual({ ready: true, waiting: [] });
+    store.put('/web', set('10.0.0.3'));
+    await waitFor(() => sink.pools.get('sg-web')?.join() === '10.0.0.3', { timeoutMs: 5_000, what: 'the change' });
+    const text = await metrics.render();
+    expect(text).toMatch(/nitrox_reconcile_total\{mapping="web",result="success"\} [2-9]/);
+    expect(text).toContain('nitrox_pool_members{mapping="web"} 1');
+    expect(text).toContain('nitrox_leader 1');
+    await runtime.stop();
+    expect(counts()).toEqual({ closed: 1, stopped: 1 });
+  });
+
+  it('holds an empty desired set unless allowEmpty', async () => {
+    const { runtime, store, sink, metrics } = await setup(false);
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the first apply' });
+    store.put('/web', set());
+    await waitFor(async () => /mapping="web",result="held-empty"\} 1/.test(await metrics.render()), { timeoutMs: 5_000, what: 'the held reconcile' });
+    expect(sink.pools.get('sg-web')).toEqual(['10.0.0.1']);
+    await runtime.stop();
+  });
+
+  it('lets an empty desired set empty the pool with allowEmpty', async () => {
+    const { runtime, store, sink } = await setup(true);
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the first apply' });
+    store.delete('/web');
+    await waitFor(() => sink.pools.get('sg-web')?.length === 0, { timeoutMs: 5_000, what: 'the emptied pool' });
+    await runtime.stop();
+  });
+
+  it('counts failed applies by code and retries until they succeed', async () => {
+    const { runtime, store, sink, metrics } = await setup();
+    sink.failures = 2;
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the retried apply' });
+    const text = await metrics.render();
+    expect(text).toContain('nitrox_reconcile_errors_total{mapping="web",code="NITROX_SINK"} 2');
+    await runtime.stop();
+  });
+});
+
+/** A sink whose apply blocks until released or aborted. */
+class BlockingSink implements Sink<BackendSet> {
+  entered = 0;
+  aborted = 0;
+  completed = 0;
+  #release: (() => void) | undefined;
+  release(): void {
+    this.#release?.();
+  }
+  async observe() {
+    return undefined;
+  }
+  async apply(_key: string, _desired: BackendSet | undefined, signal: AbortSignal): Promise<ApplyResult> {
+    this.entered++;
+    await new Promise<void>((resolve, reject) => {
+      this.#release = resolve;
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    }).catch((err: unknown) => {
+      this.aborted++;
+      throw err;
+    });
+    this.completed++;
+    return { added: 1, updated: 0, removed: 0, writes: 1 };
+  }
+}
+
+/** A lease lock whose renewals can be made to fail. */
+class FlakyLeaseLock extends MemoryLeaseLock {
+  failUpdates = false;
+  override async update(record: LeaseRecord, ifVersion: string, signal?: AbortSignal): Promise<void> {
+    if (this.failUpdates) throw new Error('API server unreachable');
+    return super.update(record, ifVersion, signal);
+  }
+}
+
+async function electionSetup() {
+  const config = await resolveConfig(
+    {
+      sources: { k8s: { type: 'kubernetes', server: 'http://127.0.0.1:1' } },
+      sinks: { fake: { type: 'netscaler', url: 'http://127.0.0.1:1', username: 'u', passwordFrom: { env: 'P' } } },
+      defaults: { debounce: 0, maxWait: 0, resync: 0 },
+      mappings: [{ name: 'web', source: 'k8s', app: 'default/web', sink: 'fake', pool: 'sg-web', mode: 'pod' }],
+      leaderElection: { source: 'k8s', leaseDuration: 2_000, renewDeadline: 1_500, retryPeriod: 100 },
+    },
+    { env: { P: 'pw' } },
+  );
+  const store = new MemoryStore<BackendSet>();
+  const sink = new BlockingSink();
+  const source = groupedSourceRuntime('k8s', 'memory', {
+    groupOf: () => 'all',
+    keyOf: (m) => m.app,
+    create: () => ({
+      list: (s) => store.list(s),
+      watch: (from, s) => store.watch(from, s),
+      start() {},
+      async stop() {},
+      hasSynced: () => true,
+      waitForSync: async () => {},
+      get: (key) => store.get(key),
+      counters: () => ({}),
+      onError() {},
+    }),
+  });
+  const sinkRuntime: SinkRuntime = { name: 'fake', pool: () => sink, requests: () => ({ ok: 0, error: 0 }), close: async () => {} };
+  const lock = new FlakyLeaseLock();
+  const runtime = new NitroxRuntime({
+    config,
+    factories: { source: () => source, sink: () => sinkRuntime },
+    logger: pino({ level: 'silent' }),
+    metrics: new NitroxMetrics({ defaultMetrics: false }),
+    leaseLock: lock,
+    identity: 'replica-a',
+  });
+  store.put('default/web', set('10.0.0.1'));
+  return { runtime, sink, lock };
+}
+
+describe('NitroxRuntime with leader election', () => {
+  it('aborts in-flight applies at once when the lease is lost', async () => {
+    const { runtime, sink, lock } = await electionSetup();
+    runtime.start();
+    await waitFor(() => sink.entered === 1, { timeoutMs: 5_000, what: 'the leader to start applying' });
+    expect(runtime.isLeader).toBe(true);
+    lock.failUpdates = true;
+    await waitFor(() => sink.aborted === 1, { timeoutMs: 5_000, what: 'the apply to be aborted' });
+    expect(runtime.isLeader).toBe(false);
+    expect(sink.completed).toBe(0);
+    lock.failUpdates = false;
+    await runtime.stop();
+  });
+
+  it('lets in-flight applies finish on shutdown, then releases the lease', async () => {
+    const { runtime, sink, lock } = await electionSetup();
+    runtime.start();
+    await waitFor(() => sink.entered === 1, { timeoutMs: 5_000, what: 'the leader to start applying' });
+    let stopped = false;
+    const stopping = runtime.stop().then(() => {
+      stopped = true;
+    });
+    await waitFor(() => !runtime.isLeader, { timeoutMs: 5_000, what: 'the controllers to stop taking work' });
+    expect(stopped).toBe(false);
+    expect(lock.record?.holderIdentity).toBe('replica-a');
+    sink.release();
+    await stopping;
+    expect([sink.completed, sink.aborted]).toEqual([1, 0]);
+    expect(lock.record?.holderIdentity).not.toBe('replica-a');
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * The controller application at run time: one source runtime per `sources:` entry (shared by its mappings),
+ * one sink runtime per `sinks:` entry, and one core `Controller` per mapping whose reconcile applies the
+ * mapping's desired pool to its sink. With leader election configured, sources run on every replica (a warm
+ * cache makes fail-over fast) but controllers run only while this replica holds the lease. `stop()` is the
+ * graceful shutdown: stop the controllers letting in-flight applies finish, stop watching, log out of sinks.
+ */
+import {
+  type BackendSet,
+  type Clock,
+  Controller,
+  type LeaseLock,
+  type ListWatch,
+  LeaderElector,
+  isNitroxError,
+  sleep,
+  systemClock,
+} from '@nitrox/core';
+import { EventEmitter } from 'eventemitter3';
+import type { Logger } from 'pino';
+import type { SinkRuntime, SourceMapping, SourceRuntime } from '@nitrox/plugin';
+import type { ResolvedConfig, ResolvedMapping } from '../config/load-config.js';
+import type { Readiness } from '../ops/http-server.js';
+import { errorFields } from '../ops/logger.js';
+import type { NitroxMetrics } from '../ops/metrics.js';
+import type { AdapterFactories } from './factories.js';
+
+/** One completed reconcile of a mapping. */
+export interface ConvergedEvent {
+  /** Mapping name. */
+  readonly mapping: string;
+  /** Pool name in the sink. */
+  readonly pool: string;
+  /** Members in the applied desired set. */
+  readonly members: number;
+  /** Members added, re-weighted and removed. */
+  readonly added: number;
+  readonly updated: number;
+  readonly removed: number;
+  /** Write requests the apply made (0 when the pool already matched). */
+  readonly writes: number;
+  /** Time the apply took. */
+  readonly durationMs: number;
+  /** Why the reconcile ran: `change`, `resync`, `retry` or `requeue`. */
+  readonly reason: string;
+}
+
+/** Events of a {@link NitroxRuntime}. */
+export interface RuntimeEvents {
+  converged: (event: ConvergedEvent) => void;
+  reconcileError: (mapping: string, error: Error) => void;
+  leading: (isLeader: boolean) => void;
+}
+
+/** Options of a {@link NitroxRuntime}. */
+export interface RuntimeOptions {
+  /** The loaded configuration. */
+  readonly config: ResolvedConfig;
+  /** Builds the source and sink runtimes (see `createFactories`). */
+  readonly factories: AdapterFactories;
+  /** Where to log. */
+  readonly logger: Logger;
+  /** Where to count. */
+  readonly metrics: NitroxMetrics;
+  /** Lease lock for leader election; required when the configuration enables it. */
+  readonly leaseLock?: LeaseLock;
+  /** Identity in the lease. @defaultValue `hostname-pid` */
+  readonly identity?: string;
+  /** Time source of controllers and election. @defaultValue systemClock */
+  readonly clock?: Clock;
+}
+
+interface MappingRuntime {
+  readonly mapping: ResolvedMapping;
+  readonly source: SourceRuntime;
+  readonly sink: SinkRuntime;
+  readonly view: ListWatch<BackendSet>;
+  controller: Controller<BackendSet> | undefined;
+}
+
+/** The running controller application. */
+export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
+  /** Source runtimes by entry name. */
+  readonly sources = new Map<string, SourceRuntime>();
+  /** Sink runtimes by entry name. */
+  readonly sinks = new Map<string, SinkRuntime>();
+  readonly #options: RuntimeOptions;
+  readonly #mappings: MappingRuntime[] = [];
+  readonly #abort = new AbortController();
+  #started = false;
+  #stopping: Promise<void> | undefined;
+  #election: Promise<void> | undefined;
+  #controllersRunning = false;
+  #shuttingDown = false;
+  #controllerChange: Promise<void> = Promise.resolve();
+
+  /** Builds the adapter runtimes (no I/O). */
+  constructor(options: RuntimeOptions) {
+    super();
+    this.#options = options;
+    const { config, factories, metrics } = options;
+    for (const mapping of config.mappings) {
+      let source = this.sources.get(mapping.source);
+      if (!source) {
+        source = factories.source(mapping.source);
+        this.sources.set(mapping.source, source);
+        const s = source;
+        metrics.probeSource(s.name, () => s.counters(), () => s.hasSynced());
+        s.onError((err) => options.logger.warn({ source: s.name, ...errorFields(err) }, 'source error; retrying with backoff'));
+      }
+      let sink = this.sinks.get(mapping.sink);
+      if (!sink) {
+        sink = factories.sink(mapping.sink);
+        this.sinks.set(mapping.sink, sink);
+        const k = sink;
+        metrics.probeSink(k.name, () => k.requests());
+      }
+      metrics.declareMapping(mapping.name);
+      this.#mappings.push({ mapping, source, sink, view: source.view(sourceMapping(mapping)), controller: undefined });
+    }
+    if (config.leaderElection && !options.leaseLock) {
+      throw new Error('leaderElection is configured but no lease lock was supplied');
+    }
+    metrics.leader.set(config.leaderElection ? 0 : 1);
+  }
+
+  /** True when this replica runs the controllers (always, without leader election). */
+  get isLeader(): boolean {
+    return this.#controllersRunning;
+  }
+
+  /** Start sources, and controllers (at once, or when this replica becomes leader). */
+  start(): void {
+    if (this.#started) throw new Error('already started');
+    this.#started = true;
+    for (const source of this.sources.values()) source.start();
+    const le = this.#options.config.leaderElection;
+    if (!le) {
+      this.#setControllers(true);
+      return;
+    }
+    const elector = new LeaderElector({
+      lock: this.#options.leaseLock as LeaseLock,
+      identity: this.#options.identity ?? defaultIdentity(),
+      leaseDurationMs: le.leaseDuration,
+      renewDeadlineMs: le.renewDeadline,
+      retryPeriodMs: le.retryPeriod,
+      clock: this.#options.clock ?? systemClock,
+    });
+    const signal = this.#abort.signal;
+    this.#election = (async () => {
+      while (!signal.aborted) {
+        try {
+          await elector.run(
+            {
+              onStartedLeading: (leaseSignal: AbortSignal) => {
+                this.#options.logger.info({ lease: `${le.namespace}/${le.name}` }, 'became leader: starting controllers');
+                this.#setControllers(true);
+                leaseSignal.addEventListener('abort', () => this.#setControllers(false), { once: true });
+              },
+              onStoppedLeading: () => {
+                if (!this.#shuttingDown) this.#options.logger.warn({}, 'lost the lease: stopping controllers');
+                this.#setControllers(false);
+              },
+            },
+            signal,
+          );
+        } catch (err) {
+          if (!signal.aborted) this.#options.logger.error(errorFields(err), 'leader election failed; retrying');
+        }
+        this.#setControllers(false);
+        if (!signal.aborted) await sleep(this.#options.clock ?? systemClock, le.retryPeriod, signal).catch(() => undefined);
+      }
+    })();
+  }
+
+  #setControllers(run: boolean): void {
+    if (run && this.#shuttingDown) return;
+    if (run === this.#controllersRunning) return;
+    this.#controllersRunning = run;
+    this.#options.metrics.leader.set(run ? 1 : 0);
+    this.emit('leading', run);
+    // Shutting down, in-flight applies finish before the lease is released. A lost lease is different: another
+    // replica may take it as soon as it expires, so in-flight applies are aborted at once (the next leader's
+    // first pass repairs whatever they left half done).
+    const drain = this.#shuttingDown;
+    this.#controllerChange = this.#controllerChange.then(() => (run ? this.#startControllers() : this.#stopControllers(drain)));
+  }
+
+  async #startControllers(): Promise<void> {
+    for (const m of this.#mappings) {
+      const controller = new Controller<BackendSet>({
+        name: m.mapping.name,
+        source: m.view,
+        reconcile: (_key, desired, ctx) => this.#reconcile(m, desired?.value, ctx.reason, ctx.signal),
+        debounceMs: m.mapping.debounceMs,
+        maxWaitMs: Math.max(m.mapping.maxWaitMs, m.mapping.debounceMs),
+        resyncMs: m.mapping.resyncMs,
+        ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      });
+      controller.on('staleDiscarded', () => this.#options.metrics.staleDiscarded.inc({ mapping: m.mapping.name }));
+      controller.on('error', (err, info) => {
+        // Source errors are logged once per source (above); reconcile errors in #reconcile.
+        if (info.phase === 'actual-keys') this.#options.logger.warn({ mapping: m.mapping.name, ...errorFields(err) }, 'controller error');
+      });
+      this.#options.metrics.probeQueue(m.mapping.name, () => controller.stats.queueDepth);
+      m.controller = controller;
+      controller.start();
+    }
+  }
+
+  async #stopControllers(drain: boolean): Promise<void> {
+    await Promise.all(
+      this.#mappings.map(async (m) => {
+        const controller = m.controller;
+        m.controller = undefined;
+        if (controller) await controller.stop({ drain });
+      }),
+    );
+  }
+
+  async #reconcile(m: MappingRuntime, desired: BackendSet | undefined, reason: string, signal: AbortSignal): Promise<void> {
+    const { mapping } = m;
+    const { logger, metrics } = this.#options;
+    const started = performance.now();
+    const members = desired?.members ?? [];
+    if (members.length === 0 && !mapping.allowEmpty) {
+      metrics.reconciled(mapping.name, 0, 'held-empty');
+      logger.warn(
+        { mapping: mapping.name, pool: mapping.pool, app: mapping.app },
+        'desired pool is empty: holding the current members (set allowEmpty: true to let it empty the pool)',
+      );
+      return;
+    }
+    const sink = m.sink.pool({ pool: mapping.pool, allowEmpty: mapping.allowEmpty, options: mapping.sinkOptions });
+    try {
+      const result = await sink.apply(mapping.pool, { name: mapping.pool, members }, signal);
+      const durationMs = performance.now() - started;
+      metrics.reconciled(mapping.name, durationMs / 1000, 'success');
+      metrics.poolMembers.set({ mapping: mapping.name }, members.length);
+      if (result.added) metrics.sinkChanges.inc({ mapping: mapping.name, change: 'added' }, result.added);
+      if (result.updated) metrics.sinkChanges.inc({ mapping: mapping.name, change: 'updated' }, result.updated);
+      if (result.removed) metrics.sinkChanges.inc({ mapping: mapping.name, change: 'removed' }, result.removed);
+      const event: ConvergedEvent = { mapping: mapping.name, pool: mapping.pool, members: members.length, ...pickCounts(result), durationMs, reason };
+      if (result.writes > 0) logger.info({ ...event, durationMs: Math.round(durationMs) }, 'pool converged');
+      else logger.debug({ mapping: mapping.name, reason }, 'pool already converged');
+      this.emit('converged', event);
+    } catch (err) {
+      if (signal.aborted) {
+        logger.info({ mapping: mapping.name, pool: mapping.pool }, 'apply aborted: this replica stopped leading');
+        throw err;
+      }
+      const durationMs = performance.now() - started;
+      const code = isNitroxError(err) ? err.code : 'UNKNOWN';
+      metrics.reconciled(mapping.name, durationMs / 1000, 'error', code);
+      logger.warn({ mapping: mapping.name, pool: mapping.pool, reason, ...errorFields(err) }, 'apply failed; will retry');
+      this.emit('reconcileError', mapping.name, err as Error);
+      throw err;
+    }
+  }
+
+  /** Ready when every source has synced. */
+  readiness(): Readiness {
+    const waiting = [...this.sources.values()].filter((s) => !s.hasSynced()).map((s) => `source ${s.name}`);
+    return { ready: this.#started && waiting.length === 0, waiting: this.#started ? waiting : ['start'] };
+  }
+
+  /** Resolve when every source has synced. */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all([...this.sources.values()].map((s) => s.waitForSync(signal)));
+  }
+
+  /** Graceful shutdown: controllers drain, sources stop, sinks log out. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      // Drain first, release the lease after: a successor must not start writing while our last apply runs.
+      this.#shuttingDown = true;
+      this.#setControllers(false);
+      await this.#controllerChange;
+      this.#abort.abort();
+      await this.#election?.catch(() => undefined);
+      await Promise.all([...this.sources.values()].map((s) => s.stop().catch(() => undefined)));
+      await Promise.all(
+        [...this.sinks.values()].map((s) =>
+          s.close().catch((err: unknown) => this.#options.logger.warn({ sink: s.name, ...errorFields(err) }, 'logout failed')),
+        ),
+      );
+    })();
+    return this.#stopping;
+  }
+}
+
+function pickCounts(result: { added: number; updated: number; removed: number; writes: number }) {
+  return { added: result.added, updated: result.updated, removed: result.removed, writes: result.writes };
+}
+
+/** `hostname-pid`, unique per replica. */
+export function defaultIdentity(): string {
+  return `${process.env.HOSTNAME ?? 'nitrox'}-${process.pid}`;
+}
+
+/** A mapping as its source plugin sees it. */
+export function sourceMapping(m: ResolvedMapping): SourceMapping {
+  return { name: m.name, app: m.app, pool: m.pool, options: m.sourceOptions };
+}

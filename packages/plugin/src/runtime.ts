@@ -1,0 +1,93 @@
+/**
+ * What a plugin's factory builds: the run-time objects the host wires into its controllers. A
+ * {@link SourceRuntime} stands for one `sources:` entry (one connection, one set of watches, shared by every
+ * mapping that reads from it); a {@link SinkRuntime} for one `sinks:` entry (one session, shared likewise). The
+ * host asks a source for one view per mapping and a sink for one `Sink` per pool; it never looks inside.
+ */
+import type { BackendSet, ListWatch, Sink } from '@nitrox/core';
+
+/** Monotonic counters a source reports for the host's metrics; every field is optional. */
+export interface SourceCounters {
+  /** Full lists (initial and relists). */
+  readonly lists?: number;
+  /** Relists after the first. */
+  readonly relists?: number;
+  /** Watch streams reopened. */
+  readonly watchRestarts?: number;
+  /** Errors of list or watch (each retried by the source). */
+  readonly errors?: number;
+  /** Objects the source skipped because they were malformed. */
+  readonly malformed?: number;
+  /** Watch events received. */
+  readonly events?: number;
+}
+
+/**
+ * One mapping as a source sees it: which application it reads and the source-specific options of the mapping
+ * (validated by the plugin's `mapping` schema, `defaults` merged in).
+ *
+ * @typeParam Options - the parsed output of the plugin's `mapping` schema.
+ */
+export interface SourceMapping<Options = Record<string, unknown>> {
+  /** Mapping name (logs, metrics). */
+  readonly name: string;
+  /** Application key in the source, as written in the mapping (`app:`). */
+  readonly app: string;
+  /** Pool name the view's value must carry. */
+  readonly pool: string;
+  /** Source-specific options of the mapping. */
+  readonly options: Options;
+}
+
+/** One `sources:` entry at run time. */
+export interface SourceRuntime<Options = Record<string, unknown>> {
+  /** Entry name. */
+  readonly name: string;
+  /** Plugin type. */
+  readonly type: string;
+  /**
+   * The desired pool of `mapping`'s app, as a `ListWatch` holding that single key, its value named after the
+   * mapping's pool. Called once per mapping, before `start()`.
+   */
+  view(mapping: SourceMapping<Options>): ListWatch<BackendSet>;
+  /** Current desired pool of `mapping` from the synced cache (for `nitrox plan`). */
+  desired(mapping: SourceMapping<Options>): BackendSet | undefined;
+  /** Start listing and watching. */
+  start(): void;
+  /** Stop watching and release connections. */
+  stop(): Promise<void>;
+  /** True once every watch has synced. */
+  hasSynced(): boolean;
+  /** Resolve once synced; reject when `signal` aborts. */
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  /** Counters summed over the source's watches. */
+  counters(): SourceCounters;
+  /** Subscribe to list/watch errors (the source retries them itself). */
+  onError(listener: (error: Error) => void): void;
+}
+
+/**
+ * One pool as a sink sees it.
+ *
+ * @typeParam Options - the parsed output of the sink plugin's `mapping` schema.
+ */
+export interface PoolSettings<Options = Record<string, unknown>> {
+  /** Pool name in the sink. */
+  readonly pool: string;
+  /** Whether an empty desired set may empty the pool. */
+  readonly allowEmpty: boolean;
+  /** Sink-specific options of the mapping. */
+  readonly options: Options;
+}
+
+/** One `sinks:` entry at run time. */
+export interface SinkRuntime<Options = Record<string, unknown>> {
+  /** Entry name. */
+  readonly name: string;
+  /** A sink for one pool; `apply(pool, set)` keeps the pool equal to `set`. */
+  pool(settings: PoolSettings<Options>): Sink<BackendSet>;
+  /** Requests made so far by result, for metrics. */
+  requests(): { readonly ok: number; readonly error: number };
+  /** Log out and close connections. */
+  close(): Promise<void>;
+}

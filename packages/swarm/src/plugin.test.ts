@@ -1,0 +1,31 @@
+import { systemClock } from '@nitrox/core';
+import type { PluginContext } from '@nitrox/plugin';
+import { describe, expect, it } from 'vitest';
+import { swarmPlugin } from './plugin.js';
+import { swarmSourceDefaults } from './swarm-source-options.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const context: PluginContext = { name: 'swarm', path: 'sources.swarm', logger: silent, secrets: { get: () => undefined }, baseDir: '/nonexistent', clock: systemClock, signal: new AbortController().signal };
+
+describe('swarm plugin', () => {
+  it('parses an entry under the library names, with the library defaults', () => {
+    const entry = swarmPlugin.schema.parse({ connection: { host: 'manager', port: 2376 }, select: { labels: { 'nitrox.enable': 'true', team: true } }, pollIntervalMs: '30s' });
+    expect(entry).toMatchObject({
+      pollIntervalMs: 30_000,
+      fallbackPollMs: swarmSourceDefaults.fallbackPollMs,
+      eventsIdleTimeoutMs: swarmSourceDefaults.eventsIdleTimeoutMs,
+      ingressNodes: 'all',
+      connection: { host: 'manager', port: 2376, apiVersion: '1.41', requestTimeoutMs: 30_000 },
+    });
+    expect(swarmPlugin.schema.safeParse({ connection: { socketPath: '/s', host: 'h' } }).error?.issues[0]?.path).toEqual(['connection', 'host']);
+    expect(swarmPlugin.mapping.safeParse({ port: 'http' }).success).toBe(false);
+  });
+
+  it('builds a runtime without I/O, and names a TLS file it cannot read', async () => {
+    const runtime = await swarmPlugin.create(swarmPlugin.schema.parse({ connection: { socketPath: '/var/run/docker.sock' } }), context);
+    expect(runtime.type).toBe('swarm');
+    expect(runtime.hasSynced()).toBe(false);
+    const tls = swarmPlugin.schema.parse({ connection: { host: 'manager', caFile: 'ca.pem', certFile: 'cert.pem', keyFile: 'key.pem' } });
+    expect(() => swarmPlugin.create(tls, context)).toThrow(/sources\.swarm\.connection\.caFile: expected a readable PEM file at \/nonexistent\/ca.pem/);
+  });
+});
