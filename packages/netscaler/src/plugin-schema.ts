@@ -27,6 +27,7 @@ export const netscalerEntrySchema = entrySchema({
   ownByPrefix: z.boolean().default(netScalerSinkDefaults.ownByPrefix).describe('Also own servicegroups whose name starts with servicegroupPrefix.'),
   graceful: z.boolean().default(netScalerSinkDefaults.graceful).describe('Unbind members gracefully, letting their connections drain.'),
   gracefulDelaySeconds: z.number().int().min(1).optional().describe('With graceful: the longest drain.'),
+  bindMethod: z.enum(['put', 'post']).default(netScalerSinkDefaults.bindMethod).describe('How members are added: put (an array with onerror continue, the NITRO docs and Python SDK form; per member if the appliance refuses the array) or post (one object per member, the adc-nitro-go/Terraform form).'),
   bulkUnbind: z.boolean().default(netScalerSinkDefaults.bulkUnbind).describe('Unbind surplus members in bulk requests.'),
   bulkSize: z.number().int().min(1).default(netScalerSinkDefaults.bulkSize).describe('Most records per bulk request.'),
   defaultWeight: z.number().int().min(1).max(100).default(netScalerSinkDefaults.defaultWeight).describe('Weight of a member that names none.'),

@@ -69,6 +69,7 @@ export function netscalerRuntime(entry: NetscalerEntry, context: PluginContext):
           ownerComment: entry.ownerComment,
           ownByPrefix: entry.ownByPrefix,
           graceful: entry.graceful,
+          bindMethod: entry.bindMethod,
           bulkUnbind: entry.bulkUnbind,
           bulkSize: entry.bulkSize,
           defaultWeight: entry.defaultWeight,
