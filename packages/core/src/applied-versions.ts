@@ -14,20 +14,36 @@ export interface AppliedRecord {
   readonly version: number;
   /** True when the applied state was "absent" (the key was deleted). */
   readonly deleted: boolean;
+  /**
+   * Only for a deletion: true when no source reported it, the controller inferred it from the key's absence
+   * (from a relist, or from the cache after a restart). It does not outrank the value of the same version.
+   */
+  readonly inferred?: boolean;
 }
 
 /** How a candidate state compares with the applied one. */
 export type AppliedComparison = 'older' | 'same' | 'newer';
 
 /**
- * Order two records: by version, and at equal versions a deletion after the value it deleted.
- * `undefined` as the applied record means nothing was applied yet: every candidate is newer.
+ * Order two records: by version, and at equal versions a deletion after the value it deleted — except that
+ * the value after an *inferred* deletion of the same version is newer too (the list that hid it may have
+ * been older than the value, so the cache, which holds the value again, is followed). Two deletions of the
+ * same version are the same state. `undefined` as the applied record means nothing was applied yet: every
+ * candidate is newer.
  */
 export function compareApplied(candidate: AppliedRecord, applied: AppliedRecord | undefined): AppliedComparison {
   if (applied === undefined) return 'newer';
   if (candidate.version !== applied.version) return candidate.version < applied.version ? 'older' : 'newer';
   if (candidate.deleted === applied.deleted) return 'same';
-  return candidate.deleted ? 'newer' : 'older';
+  if (candidate.deleted) return 'newer';
+  return applied.inferred === true ? 'newer' : 'older';
+}
+
+/** A private copy of `record`, `inferred` kept only on a deletion. */
+function copyOf(record: AppliedRecord): AppliedRecord {
+  return record.deleted && record.inferred === true
+    ? { version: record.version, deleted: true, inferred: true }
+    : { version: record.version, deleted: record.deleted };
 }
 
 /** Options of {@link AppliedVersions}. */
@@ -83,7 +99,7 @@ export class AppliedVersions {
 
   /** Remember that `record` was applied for `key`. */
   record(key: string, record: AppliedRecord): void {
-    const copy = { version: record.version, deleted: record.deleted };
+    const copy = copyOf(record);
     this.#applied.set(key, copy);
     this.attempt(key, copy);
     this.#tombstones.delete(key);
@@ -100,7 +116,7 @@ export class AppliedVersions {
   attempt(key: string, record: AppliedRecord): void {
     const sent = this.#sent.get(key);
     if (compareApplied(record, sent) !== 'newer') return;
-    this.#sent.set(key, { version: record.version, deleted: record.deleted });
+    this.#sent.set(key, copyOf(record));
     if (!record.deleted) this.#tombstones.delete(key);
   }
 

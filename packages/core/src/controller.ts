@@ -9,6 +9,13 @@
  * the thrown error carries; a change during a backoff runs at once, and if it fails too the pending retry
  * keeps its time: triggers neither escalate the backoff nor cut it short.
  * Initial-list and resync work waits in the queue's low lane so live changes are not stuck behind it.
+ *
+ * Deletions come in two strengths. One the source reported (a `deleted` watch event for version `v`) outranks
+ * the value of `v`: a late copy of that value is discarded. One the controller only inferred — a key absent
+ * from a relist (which may be an older snapshot than what was applied), or absent from the cache at start-up
+ * while the applied versions say the sink holds it — is applied, but the value of the same version, when the
+ * watch or a resync brings it back, is applied again. So whatever the cache finally holds reaches the sink
+ * within one resync, even after an older list.
  */
 import { EventEmitter } from 'eventemitter3';
 import { type AppliedRecord, AppliedVersions } from './applied-versions.js';
@@ -52,8 +59,11 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   readonly #applied: AppliedVersions;
   /** Consecutive failures per key (reset on success). */
   readonly #failures = new Map<string, number>();
-  /** Version of the last `deleted` event per key, until its deletion is applied or the key comes back. */
-  readonly #tombstones = new Map<string, number>();
+  /**
+   * The deletion to apply per key (a `deleted` event's version, or an inferred one after a relist), until it
+   * is applied or the key comes back.
+   */
+  readonly #tombstones = new Map<string, AppliedRecord>();
   readonly #lastSuccess = new Map<string, number>();
   /** Aborted by any stop: waiting for sync, reading actual keys. */
   readonly #lifecycle = new AbortController();
@@ -181,7 +191,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       this.#onChange(item.key);
     };
     const onDeleted = (item: Versioned<T>): void => {
-      this.#tombstones.set(item.key, item.version);
+      this.#tombstones.set(item.key, { version: item.version, deleted: true });
       this.#onChange(item.key);
     };
     const onResync = (item: Versioned<T>): void => void (this.#synced && this.#queue.resync(item.key));
@@ -198,9 +208,12 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   }
 
   /**
-   * A relist is a consistent snapshot: a key absent from it is gone as of now, later than anything applied.
-   * Its deletion may carry an older version than the applied one (the cache had regressed before the relist,
-   * or an earlier stale deletion was discarded), so raise its tombstone above everything sent and queue it.
+   * A relist is a consistent snapshot, but possibly an *older* one than what was applied (the ListWatch
+   * contract allows a cache, a lagging replica, a proxy). A key absent from it is therefore deleted by
+   * inference: its tombstone is raised to the highest version sent (the cache may have regressed below it, or
+   * an earlier stale deletion was discarded) so the deletion is applied, and marked inferred, so the value of
+   * that version, if a later watch event or resync brings it back, is applied again rather than discarded as
+   * stale for ever. Runs synchronously after the sweep's `deleted` events, before any worker reads them.
    */
   #afterRelist(): void {
     const cache = this.#informer.cache;
@@ -209,7 +222,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     for (const key of this.#applied.liveKeys()) if (!cache.has(key)) absent.add(key);
     for (const key of absent) {
       const sent = this.#applied.highestSent(key)?.version ?? 0;
-      this.#tombstones.set(key, Math.max(sent, this.#tombstones.get(key) ?? 0));
+      const version = Math.max(sent, this.#tombstones.get(key)?.version ?? 0);
+      this.#tombstones.set(key, { version, deleted: true, inferred: true });
       this.#onChange(key);
     }
   }
@@ -287,10 +301,15 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     const { reason, force } = work;
 
     const desired = this.#informer.cache.get(key);
+    // Absent without a tombstone (a restart's catch-up, a trigger, an orphan in the sink): an inferred deletion.
     const candidate: AppliedRecord =
       desired !== undefined
         ? { version: desired.version, deleted: false }
-        : { version: this.#tombstones.get(key) ?? this.#applied.highestSent(key)?.version ?? 0, deleted: true };
+        : (this.#tombstones.get(key) ?? {
+            version: this.#applied.highestSent(key)?.version ?? 0,
+            deleted: true,
+            inferred: true,
+          });
     const comparison = this.#applied.compare(key, candidate);
     if (comparison === 'older') {
       this.#counts.staleDiscarded++;
@@ -352,7 +371,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     }
 
     this.#applied.record(key, candidate);
-    if (candidate.deleted && this.#tombstones.get(key) === candidate.version) this.#tombstones.delete(key);
+    if (candidate.deleted && this.#tombstones.get(key) === candidate) this.#tombstones.delete(key);
     this.#failures.delete(key);
     this.#opts.rateLimiter.forget(key);
     // A deleted key's per-key entries go, so churn of short-lived keys does not grow memory (tombstones aside).

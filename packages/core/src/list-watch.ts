@@ -44,7 +44,13 @@ export type WatchEventType = WatchEvent<unknown>['type'];
  * ```
  */
 export interface ListWatch<T> {
-  /** Read every item consistently, with the revision of the read. */
+  /**
+   * Read every item consistently, with the revision of the read. The read may be *older* than what an earlier
+   * list or watch delivered (a cache, a lagging replica, a proxy may answer), as long as it is consistent and a
+   * watch from its revision sees every later change. Consumers must cope: a `Controller` treats a key
+   * absent from a list as an *inferred* deletion, which the value of the same version, brought back by the
+   * watch, overrides (see `AppliedRecord.inferred`).
+   */
   list(signal: AbortSignal): Promise<ListResult<T>>;
   /**
    * Stream every change strictly after `fromRevision`. The iterable ends when the server closes the watch
