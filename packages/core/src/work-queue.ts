@@ -23,7 +23,11 @@ export interface AddOptions {
 
 /** Options of {@link WorkQueue.shutDown}. */
 export interface ShutDownOptions {
-  /** Wait until every key handed out has been marked `done`. @defaultValue false */
+  /**
+   * Wait until every key accepted before the shutdown has been handed out and marked `done` (keys that waited,
+   * and keys added again while they were processed). Keep consumers calling `get` until it returns `undefined`.
+   * @defaultValue false
+   */
   drain?: boolean;
 }
 
@@ -125,7 +129,7 @@ export class WorkQueue<K> {
     return this.#delayed.size;
   }
 
-  /** True once {@link WorkQueue.shutDown} was called: adds are ignored, gets drain what is left. */
+  /** True once {@link WorkQueue.shutDown} was called: adds are ignored, gets drain what was accepted before. */
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }
@@ -175,22 +179,29 @@ export class WorkQueue<K> {
   }
 
   /**
-   * Wait for the next key; `undefined` means the queue is shut down and empty. A key is never handed to
-   * two callers at once; the caller must call `done(key)` when finished.
+   * Wait for the next key; `undefined` means the queue is shut down and has nothing more to hand out: nothing
+   * waits, and no key being processed was added again (such a key is handed out once more after its `done`,
+   * so after a shutdown a caller may wait for it). A key is never handed to two callers at once; the caller
+   * must call `done(key)` when finished.
    */
   get(): Promise<K | undefined> {
     const key = this.tryGet();
-    if (key !== undefined || this.#shuttingDown) return Promise.resolve(key);
+    if (key !== undefined || this.#finished()) return Promise.resolve(key);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** Mark `key` as processed; if it was added meanwhile it waits again. Unknown keys are ignored. */
+  /**
+   * Mark `key` as processed; if it was added meanwhile it waits again — also after {@link WorkQueue.shutDown}:
+   * the add was accepted before the shutdown, so the key is drained, not dropped (as in client-go). Unknown keys
+   * are ignored.
+   */
   done(key: K): void {
     if (key === this.#lastTaken && this.#dirtyProcessing === 0 && key !== undefined) {
       // Being processed and, as no processing key was added again, not added again: it leaves the queue.
       this.#lastTaken = undefined;
       this.#state.delete(key);
-      if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
+      this.#processing--;
+      this.#checkDrained();
       return;
     }
     const value = this.#state.get(key);
@@ -199,7 +210,8 @@ export class WorkQueue<K> {
     const again = value >= 0 || value === DIRECT ? 0 : -value;
     if (again === 0) {
       this.#state.delete(key);
-      if (--this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
+      this.#processing--;
+      this.#checkDrained();
       return;
     }
     this.#dirtyProcessing--;
@@ -208,27 +220,42 @@ export class WorkQueue<K> {
       this.#state.set(key, DIRECT);
       this.#lastTaken = key;
       waiter(key);
+      // Shutting down, waiters stayed only for keys like this one: with none left, they are done.
+      if (this.#finished()) this.#releaseWaiters();
       return;
     }
     this.#processing--;
     this.#enqueue(key, again);
-    if (this.#processing === 0 && this.#drained.length > 0) this.#notifyDrained();
   }
 
   /**
-   * Stop accepting adds and cancel delayed ones; consumers still get the keys that wait, then `undefined`.
-   * With `drain`, resolves once every key handed out has been marked `done`.
+   * Stop accepting adds and cancel delayed ones. Everything accepted before is still handed out: the keys that
+   * wait, and a key being processed that was added again (it waits again at its `done`); then `get` returns
+   * `undefined`. With `drain`, resolves once all of it has been handed out and marked `done`.
    */
   async shutDown(options: ShutDownOptions = {}): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
       this.#delayed.clear();
-      // Waiters exist only while nothing waits, so they all get `undefined`.
-      for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) waiter(undefined);
+      if (this.#finished()) this.#releaseWaiters();
     }
-    if (options.drain === true && this.#processing > 0) {
+    if (options.drain === true && (this.#processing > 0 || this.length > 0)) {
       await new Promise<void>((resolve) => this.#drained.push(resolve));
     }
+  }
+
+  /** Shut down with nothing left to hand out, now or after a `done`. */
+  #finished(): boolean {
+    return this.#shuttingDown && this.#dirtyProcessing === 0 && this.length === 0;
+  }
+
+  /** Resolve every waiting consumer with `undefined` (waiters exist only while nothing waits). */
+  #releaseWaiters(): void {
+    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) waiter(undefined);
+  }
+
+  #checkDrained(): void {
+    if (this.#drained.length > 0 && this.#processing === 0 && this.length === 0) this.#notifyDrained();
   }
 
   #add(key: K, lane: number): void {
