@@ -59,6 +59,24 @@ describe('AppliedVersions', () => {
   });
 });
 
+describe('AppliedVersions epochs', () => {
+  it('demotes every record below the new numbering when the epoch changes, keeping the keys', () => {
+    const applied = new AppliedVersions();
+    expect(applied.useEpoch('e1')).toBe(false); // nothing recorded yet: just bound
+    applied.record('a', { version: 9, deleted: false });
+    applied.record('b', { version: 4, deleted: true });
+    expect(applied.useEpoch('e1')).toBe(false);
+    expect(applied.compare('a', { version: 1, deleted: false })).toBe('older');
+    expect(applied.useEpoch('e2')).toBe(true);
+    expect(applied.epoch).toBe('e2');
+    expect(applied.epochChanges).toBe(1);
+    expect(applied.compare('a', { version: 1, deleted: false })).toBe('newer');
+    expect(applied.compare('a', { version: 0, deleted: true, inferred: true })).toBe('newer');
+    expect(applied.compare('b', { version: 1, deleted: false })).toBe('newer');
+    expect([...applied.liveKeys()]).toEqual(['a']);
+  });
+});
+
 describe('AppliedVersions tombstone bound', () => {
   it('forgets the oldest deletions beyond maxTombstones, never live keys', () => {
     const applied = new AppliedVersions({ maxTombstones: 2 });

@@ -369,6 +369,43 @@ describe('Controller: applied versions', () => {
     await controller.stop();
   });
 
+  it('applies versions of a restarted source (new epoch) instead of refusing them against the old numbering', async () => {
+    const clock = new VirtualClock();
+    const withEpoch = (store: MemoryStore<string>, epoch: string): ListWatch<string> => ({
+      list: async (signal) => ({ ...(await store.list(signal)), epoch }),
+      watch: (from, signal) => store.watch(from, signal),
+    });
+    const seen: string[] = [];
+    const reconcile: ReconcileFn<string> = async (key, desired) => {
+      seen.push(`${key}=${desired?.value}`);
+    };
+    const first = new MemoryStore<string>();
+    for (let i = 1; i <= 5; i++) first.put('a', `old${i}`);
+    first.put('gone', 'x');
+    const before = new Controller<string>({ source: withEpoch(first, 'e1'), clock, reconcile });
+    before.start();
+    await clock.advanceUntil(() => seen.includes('a=old5') && seen.includes('gone=x'));
+    await before.stop();
+    expect(before.appliedVersions.get('a')).toEqual({ version: 5, deleted: false });
+
+    // The source restarts and numbers its keys from the start again: a@1 is newer than the a@5 applied before.
+    const second = new MemoryStore<string>();
+    second.put('a', 'new');
+    const after = new Controller<string>({
+      source: withEpoch(second, 'e2'),
+      clock,
+      reconcile,
+      appliedVersions: before.appliedVersions,
+    });
+    after.start();
+    await clock.advanceUntil(() => seen.includes('a=new') && seen.includes('gone=undefined'), 10_000);
+    expect(after.stats.staleDiscarded).toBe(0);
+    expect(after.appliedVersions.epoch).toBe('e2');
+    second.put('a', 'newer');
+    await clock.advanceUntil(() => seen.includes('a=newer'));
+    await after.stop();
+  });
+
   it('skips a redelivered applied version, but a resync pass always reaches reconcile', async () => {
     const { store, calls, controller, boot, clock } = setup({ resyncMs: 1_000 });
     const skipped: unknown[] = [];

@@ -18,7 +18,7 @@
  * within one resync, even after an older list.
  */
 import { EventEmitter } from 'eventemitter3';
-import { type AppliedRecord, AppliedVersions } from './applied-versions.js';
+import { type AppliedRecord, AppliedVersions, demote } from './applied-versions.js';
 import type { Clock, TimerHandle } from './clock.js';
 import {
   type ControllerErrorInfo,
@@ -216,6 +216,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
    * stale for ever. Runs synchronously after the sweep's `deleted` events, before any worker reads them.
    */
   #afterRelist(): void {
+    // Tombstones of the old numbering mean nothing in the new one; absent keys get inferred deletions below.
+    if (this.#applied.useEpoch(this.#informer.epoch)) this.#tombstones.clear();
     const cache = this.#informer.cache;
     const absent = new Set<string>();
     for (const key of this.#tombstones.keys()) if (!cache.has(key)) absent.add(key);
@@ -236,6 +238,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     }
     if (this.#state !== 'running') return;
     this.#synced = true;
+    // Applied versions remembered from another incarnation of the source are not comparable with its own.
+    if (this.#applied.useEpoch(this.#informer.epoch)) this.#tombstones.clear();
     // Catch up in the low lane: every cached key, and keys applied earlier that vanished meanwhile.
     for (const key of this.#informer.cache.keys()) this.#queue.change(key, 'low');
     for (const key of this.#applied.liveKeys()) if (!this.#informer.cache.has(key)) this.#queue.change(key, 'low');
@@ -331,6 +335,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     const started = this.#clock.now();
     // Before the call: a failed (or aborted) attempt may still have written, so nothing older may follow it.
     this.#applied.attempt(key, candidate);
+    const epochChanges = this.#applied.epochChanges;
     let result: unknown;
     let failure: unknown;
     let failed = false;
@@ -370,7 +375,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       return;
     }
 
-    this.#applied.record(key, candidate);
+    // A run that straddled a change of epoch applied a state of the old numbering.
+    this.#applied.record(key, this.#applied.epochChanges === epochChanges ? candidate : demote(candidate));
     if (candidate.deleted && this.#tombstones.get(key) === candidate) this.#tombstones.delete(key);
     this.#failures.delete(key);
     this.#opts.rateLimiter.forget(key);

@@ -22,6 +22,13 @@ export interface ListResult<T> {
   readonly revision: string;
   /** All items at that revision. */
   readonly items: readonly Versioned<T>[];
+  /**
+   * Identity of the version numbering: versions (and revisions) are comparable only within one epoch. A source
+   * whose numbering starts again when it restarts (a `Projection` numbers its keys anew in every process) returns
+   * a new epoch each time, so a consumer that remembers versions (`AppliedVersions`) knows to stop comparing
+   * with the old ones. Absent: the numbering never restarts (or the source cannot tell).
+   */
+  readonly epoch?: string;
 }
 
 /** One change delivered by a watch. `bookmark` carries only a newer revision, no object. */
