@@ -4,92 +4,8 @@
  * The rule under test: two candidates never lead at once, and a leader stops as soon as it can know it lost.
  */
 import { describe, expect, it } from 'vitest';
-import { type Clock, sleep, type TimerHandle, VirtualClock } from './clock.js';
-import { LeaderElector, type Leadership } from './leader-elector.js';
-import type { LeaseLock, LeaseRecord, VersionedLeaseRecord } from './lease-lock.js';
-import { MemoryLeaseLock } from './memory-lease-lock.js';
-
-/**
- * One process's view of a shared VirtualClock: while paused its timers do not run (they are held, and run in
- * order on resume, with promise callbacks settling between them, as Node runs overdue timers), but time goes on.
- */
-class ProcessClock implements Clock {
-  paused = false;
-  readonly #held: { fn: () => void; cancelled: boolean }[] = [];
-  readonly #entries = new Map<TimerHandle, { fn: () => void; cancelled: boolean }>();
-  constructor(readonly base: VirtualClock) {}
-  now(): number {
-    return this.base.now();
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const entry = { fn, cancelled: false };
-    const handle = this.base.setTimeout(() => {
-      this.#entries.delete(handle);
-      if (this.paused) this.#held.push(entry);
-      else fn();
-    }, ms);
-    this.#entries.set(handle, entry);
-    return handle;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    const entry = this.#entries.get(handle);
-    if (entry !== undefined) entry.cancelled = true;
-    this.#entries.delete(handle);
-    this.base.clearTimeout(handle);
-  }
-  async resume(): Promise<void> {
-    this.paused = false;
-    for (let entry = this.#held.shift(); entry !== undefined; entry = this.#held.shift()) {
-      if (!entry.cancelled) entry.fn();
-      await this.base.flush();
-    }
-  }
-}
-
-/**
- * A lock seen through one process's network: each request reaches the lock at once, its answer comes back after
- * `ackDelayMs` (per operation) on that process's clock, so a paused process also gets no answer. `cut` drops
- * requests (they hang until aborted), as for a crashed peer or a partition.
- */
-class ProcessLock implements LeaseLock {
-  cut = false;
-  ackDelayMs = { get: 0, update: 0 };
-  /** Called after each update reached the lock. */
-  afterUpdate: () => void = () => {};
-  constructor(
-    readonly inner: MemoryLeaseLock,
-    readonly clock: Clock,
-  ) {}
-  async #answer<T>(op: () => Promise<T>, delayMs: number, signal?: AbortSignal): Promise<T> {
-    if (this.cut) {
-      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
-    }
-    const settled = op().then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    await sleep(this.clock, delayMs);
-    const result = await settled;
-    if (!result.ok) throw result.error;
-    return result.value;
-  }
-  get(signal?: AbortSignal): Promise<VersionedLeaseRecord | undefined> {
-    return this.#answer(() => this.inner.get(), this.ackDelayMs.get, signal);
-  }
-  create(record: LeaseRecord, signal?: AbortSignal): Promise<void> {
-    return this.#answer(() => this.inner.create(record), 0, signal);
-  }
-  update(record: LeaseRecord, ifVersion: string, signal?: AbortSignal): Promise<void> {
-    return this.#answer(
-      async () => {
-        await this.inner.update(record, ifVersion);
-        this.afterUpdate();
-      },
-      this.ackDelayMs.update,
-      signal,
-    );
-  }
-}
+import { LeaderElector, type Leadership, MemoryLeaseLock, type VersionedLeaseRecord, VirtualClock } from '../src/index.js';
+import { ProcessClock, ProcessLock } from './fault-model.js';
 
 interface Candidate {
   elector: LeaderElector;
@@ -161,7 +77,7 @@ describe('LeaderElector timing', () => {
   it('counts its term from when the renewal was sent: a late acknowledgement cannot make two leaders', async () => {
     const { base, memory, a, b } = await twoCandidates();
     // The renewal at t=4 s lands at once but its answer takes 9 s; then the leader is cut off from the lock.
-    a.lock.ackDelayMs.update = 9_000;
+    a.lock.delays = (op) => ({ sendMs: 0, ackMs: op === 'update' ? 9_000 : 0 });
     a.lock.afterUpdate = () => {
       a.lock.afterUpdate = () => {};
       a.lock.cut = true;
