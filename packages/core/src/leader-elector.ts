@@ -157,8 +157,12 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   async #acquire(signal: AbortSignal | undefined): Promise<boolean> {
     for (;;) {
       if (signal?.aborted) return false;
-      // An answer that came back after the term it would open had already ended opens none.
-      if ((await this.#attempt(signal, false)) === 'won' && this.#clock.now() < this.#validUntil) return true;
+      // An attempt whose answer never comes must not block the candidate for ever: after the renew deadline it
+      // could not open a term anyway. And an answer that came back after that term had ended opens none.
+      const deadline = this.#deadline(this.#renewDeadlineMs, signal);
+      const result = await this.#attempt(deadline.signal, false);
+      deadline.dispose();
+      if (result === 'won' && this.#clock.now() < this.#validUntil) return true;
       let wait = this.#retryPeriodMs * (1 + this.#random() * JITTER);
       // Wake when the observed lease expires rather than up to a jittered period later.
       const untilExpiry = this.#observedAt + this.#observedLeaseMs - this.#clock.now();

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AppliedVersions, Controller, MemoryStore, sinkReconciler, VirtualClock } from '../src/index.js';
 import { type Faults, faultyListWatch, prng, recordingSink } from './fault-model.js';
+import { type LeaderOp, runLeadershipScenario } from './leadership-scenario.js';
 
 const KEYS = ['a', 'b', 'c'] as const;
 
@@ -55,6 +56,8 @@ const faultsArb: fc.Arbitrary<Faults> = fc.record({
 const RESYNC_MS = 1_000;
 /** At least 1,000 runs (CI); raise locally with NITROX_PROPERTY_RUNS=20000 for a deeper search. */
 const RUNS = Math.max(1_000, Number(process.env.NITROX_PROPERTY_RUNS ?? 0) || 0);
+/** Schedules of the two-elector property: 1,000 in CI, raised the same way. */
+const LEADER_RUNS = Math.max(1_000, Number(process.env.NITROX_PROPERTY_RUNS ?? 0) || 0);
 
 /** Stop while moving virtual time, so an in-flight apply that sleeps on the clock can finish draining. */
 async function stopOnVirtualTime(clock: VirtualClock, controller: Controller<number>, drain: boolean): Promise<void> {
@@ -194,4 +197,46 @@ describe('Controller convergence (property)', () => {
     const result = await runScenario(ops, faults);
     expect(result.violations).toEqual([]);
   });
+});
+
+const leaderOpArb: fc.Arbitrary<LeaderOp> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('put' as const), key: fc.nat(2) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('del' as const), key: fc.nat(2) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 8_000 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('pause' as const), who: fc.nat(1), ms: fc.integer({ min: 1, max: 30_000 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('partition' as const), who: fc.nat(1), ms: fc.integer({ min: 1, max: 25_000 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('delays' as const),
+      who: fc.nat(1),
+      sendMs: fc.constantFrom(0, 500, 3_000),
+      ackMs: fc.constantFrom(0, 1_000, 5_000, 12_000),
+    }),
+  },
+);
+
+describe('Two electors, each running a Controller over one lock (property)', () => {
+  it('never lets two replicas write in the same term window, whatever the delays and pauses, and converges', async () => {
+    let takeovers = 0;
+    let paused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(leaderOpArb, { minLength: 1, maxLength: 16 }), fc.integer(), async (ops, seed) => {
+        const result = await runLeadershipScenario(ops, seed);
+        takeovers += result.takeovers;
+        if (ops.some((op) => op.t === 'pause')) paused++;
+        expect(result.violations).toEqual([]);
+      }),
+      { numRuns: LEADER_RUNS },
+    );
+    // The fault model was exercised: leadership changed hands, processes were paused.
+    expect(takeovers).toBeGreaterThan(0);
+    expect(paused).toBeGreaterThan(0);
+  }, Math.max(60_000, LEADER_RUNS * 20));
 });
