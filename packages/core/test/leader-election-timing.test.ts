@@ -136,6 +136,28 @@ describe('LeaderElector timing', () => {
     await finish(base, a, b);
   });
 
+  it('a candidate whose request is never answered gives it up after the renew deadline and tries again', async () => {
+    const base = new VirtualClock();
+    const memory = new MemoryLeaseLock();
+    const clock = new ProcessClock(base);
+    const lock = new ProcessLock(memory, clock);
+    lock.cut = true; // the first request is lost for good (the connection died without an error)
+    const elector = new LeaderElector({ lock, identity: 'a', clock, random: () => 0 });
+    const stop = new AbortController();
+    const done = elector.run({ onStartedLeading: () => {} }, stop.signal);
+    await base.advance(1_000);
+    lock.cut = false;
+    await base.advanceUntil(() => elector.isLeader, 15_000);
+    expect(base.now()).toBeLessThanOrEqual(10_000 + 2_000 + 1);
+    stop.abort();
+    let finished = false;
+    void done.then(() => {
+      finished = true;
+    });
+    await base.advanceUntil(() => finished, 20_000);
+    expect(memory.record?.holderIdentity).toBe(''); // released
+  });
+
   it('a candidate takes an abandoned lease when it expires by its own observation, not a retry period later', async () => {
     const { base, memory, a, b } = await twoCandidates();
     a.lock.cut = true; // SIGKILL: no more renewals
