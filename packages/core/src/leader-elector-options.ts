@@ -11,11 +11,22 @@ export interface LeaderElectorOptions {
   lock: LeaseLock;
   /** This candidate's unique identity (e.g. pod name or hostname plus a random suffix). */
   identity: string;
-  /** How long a lease is valid after its last renewal; candidates wait this long before taking it over. @defaultValue 15_000 */
+  /**
+   * How long a lease is valid after its last renewal: a candidate takes it over this long after it *received* the
+   * read that showed the last renewal (so after a crash, between `leaseDurationMs − retryPeriodMs` and
+   * `leaseDurationMs + 2.2 × retryPeriodMs`). @defaultValue 15_000
+   */
   leaseDurationMs?: number;
-  /** The leader steps down when it cannot renew for this long. Must be below `leaseDurationMs`. @defaultValue 10_000 */
+  /**
+   * The leader's term ends this long after it *sent* its last successful renewal (a late answer does not extend
+   * it). Must be below `leaseDurationMs`: the difference separates the end of a term from any takeover.
+   * @defaultValue 10_000
+   */
   renewDeadlineMs?: number;
-  /** Interval between attempts to acquire or renew. Must be below `renewDeadlineMs / 1.2`. @defaultValue 2_000 */
+  /**
+   * Interval between renewals, and between attempts to acquire (jittered up to 2.2 ×, as in client-go). Must be
+   * below `renewDeadlineMs / 1.2`. @defaultValue 2_000
+   */
   retryPeriodMs?: number;
   /** Release the lease when `run` is stopped through its signal while leading. @defaultValue true */
   releaseOnCancel?: boolean;
