@@ -333,9 +333,9 @@ describe('Informer failure handling', () => {
     ];
     const source: ListWatch<string> = {
       list: async () => lists.shift() ?? { revision: '1', items: [item('a', 1, 'new')], epoch: 'e2' },
-      async *watch() {
-        throw new ExpiredError('relist');
-      },
+      watch: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new ExpiredError('relist')) }),
+      }),
     };
     const informer = make(source, { clock });
     const { log } = record(informer);
