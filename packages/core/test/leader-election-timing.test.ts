@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LeaderElector, type Leadership, MemoryLeaseLock, type VersionedLeaseRecord, VirtualClock } from '../src/index.js';
-import { ProcessClock, ProcessLock } from './fault-model.js';
+import { ProcessClock, ProcessLock, prng } from './fault-model.js';
 
 interface Candidate {
   elector: LeaderElector;
@@ -19,10 +19,10 @@ interface Candidate {
   signal?: AbortSignal;
 }
 
-function candidate(base: VirtualClock, memory: MemoryLeaseLock, identity: string): Candidate {
+function candidate(base: VirtualClock, memory: MemoryLeaseLock, identity: string, random = () => 0): Candidate {
   const clock = new ProcessClock(base);
   const lock = new ProcessLock(memory, clock);
-  const elector = new LeaderElector({ lock, identity, clock, random: () => 0, wallClock: () => base.now() });
+  const elector = new LeaderElector({ lock, identity, clock, random, wallClock: () => base.now() });
   const c: Candidate = { elector, lock, clock, stop: new AbortController(), terms: [], done: Promise.resolve() };
   c.done = elector.run(
     {
@@ -171,5 +171,40 @@ describe('LeaderElector timing', () => {
     expect(base.now() - lastRenew).toBeGreaterThanOrEqual(15_000);
     expect(base.now() - lastRenew).toBeLessThanOrEqual(15_000 + 2_000);
     await finish(base, a, b);
+  });
+
+  it('fails over within the documented bounds after a crash or a graceful stop, whatever the jitter and phase', async () => {
+    const crash: number[] = [];
+    const graceful: number[] = [];
+    for (let seed = 1; seed <= 120; seed++) {
+      const random = prng(seed);
+      const base = new VirtualClock();
+      const memory = new MemoryLeaseLock();
+      const a = candidate(base, memory, 'a', random);
+      await base.advance(0);
+      const b = candidate(base, memory, 'b', random);
+      await base.advance(5_000 + Math.floor(random() * 10_000));
+      expect(a.elector.isLeader).toBe(true);
+      let from = base.now();
+      if (seed % 2 === 0) {
+        a.stop.abort(); // graceful: releases the lease
+        let released = false;
+        void a.done.then(() => {
+          released = true;
+        });
+        await base.advanceUntil(() => released, 10_000);
+        from = base.now();
+      } else {
+        a.lock.cut = true; // SIGKILL
+      }
+      await base.advanceUntil(() => b.elector.isLeader, 60_000);
+      (seed % 2 === 0 ? graceful : crash).push(base.now() - from);
+      await finish(base, a, b);
+    }
+    // docs/operations.md: a crash is taken over between leaseDuration − retryPeriod and leaseDuration + 2.2 ×
+    // retryPeriod later; a released lease at the standby's next attempt, within 2.2 × retryPeriod.
+    expect(Math.min(...crash)).toBeGreaterThanOrEqual(15_000 - 2_000);
+    expect(Math.max(...crash)).toBeLessThanOrEqual(15_000 + 2.2 * 2_000);
+    expect(Math.max(...graceful)).toBeLessThanOrEqual(2.2 * 2_000);
   });
 });
