@@ -228,7 +228,8 @@ export class ProcessLock implements LeaseLock {
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-    await sleep(this.clock, ackMs);
+    // A timer only when needed (each costs a flush of the virtual clock); a paused process waits for its resume.
+    if (ackMs > 0 || this.clock.paused) await sleep(this.clock, ackMs);
     const result = await settled;
     if (!result.ok) throw result.error;
     return result.value;
