@@ -4,7 +4,9 @@
  * processed once more after `done`. It adds delayed and rate-limited adds, and two lanes: `high` for live
  * changes and `low` for resync work, served so that neither starves the other. The hot path is a state
  * map plus two ring buffers; a waiting consumer is handed a new key directly, without timers, and
- * {@link WorkQueue.tryGet} takes a key synchronously without a promise.
+ * {@link WorkQueue.tryGet} takes a key synchronously without a promise. A key that leaves the queue may stay in
+ * the state map as an idle entry (a number), at most as many as the largest backlog ever seen and never more than
+ * 65,536, so a working set that drains and refills does not make the map shrink and regrow each time.
  */
 import { type Clock, systemClock } from './clock.js';
 import { DelayQueue } from './delay-queue.js';
