@@ -9,7 +9,8 @@
  * de-duplicates; batch 40,000 reproduces client-go's run (250,000 gets for 1,000,000 adds) and is the
  * like-for-like row. Each (batch, workload) runs in its own Node process, so one cannot skew another's
  * heap or JIT state. Throughput is reported for the median and the fastest round (wall clock), and per CPU
- * second of the process (steadier when other processes share the cores; it includes GC threads).
+ * second of the process (steadier when other processes share the cores; it includes GC threads); every row
+ * prints its min–max over the rounds.
  * Usage: `npx tsx bench/work-queue.ts [--batch 40000] [--rounds 7]` (default: batches 1,000, 10,000, 40,000).
  */
 import { spawnSync } from 'node:child_process';
@@ -94,6 +95,9 @@ function summarise(workload: Workload, runs: Run[]) {
   const ops = ADDS + 2 * gets;
   const wall = median(runs.map((r) => r.seconds));
   const best = Math.min(...runs.map((r) => r.seconds));
+  const worst = Math.max(...runs.map((r) => r.seconds));
+  const cpuBest = Math.min(...runs.map((r) => r.cpuSeconds));
+  const cpuWorst = Math.max(...runs.map((r) => r.cpuSeconds));
   const cpu = median(runs.map((r) => r.cpuSeconds));
   const reference = clientGo[workload];
   return {
@@ -105,8 +109,10 @@ function summarise(workload: Workload, runs: Run[]) {
     addsPerSec: Math.round(ADDS / wall),
     opsPerSec: Math.round(ops / wall),
     bestAddsPerSec: Math.round(ADDS / best),
+    worstAddsPerSec: Math.round(ADDS / worst),
     bestOpsPerSec: Math.round(ops / best),
     addsPerCpuSec: Math.round(ADDS / cpu),
+    addsPerCpuSecRange: [Math.round(ADDS / cpuWorst), Math.round(ADDS / cpuBest)],
     opsPerCpuSec: Math.round(ops / cpu),
     clientGo: reference,
     vsClientGo: {
@@ -133,9 +139,10 @@ async function parent(): Promise<void> {
       const result = summarise(workload, JSON.parse(child.stdout) as Run[]);
       results[`batch ${batch}`] = { ...results[`batch ${batch}`], [workload]: result };
       console.log(
-        `batch ${batch} ${workload} (gets ${result.gets}): median ${m(result.addsPerSec)} adds/s ${m(result.opsPerSec)} ops/s, ` +
-          `best ${m(result.bestAddsPerSec)} adds/s ${m(result.bestOpsPerSec)} ops/s, ` +
-          `per CPU s ${m(result.addsPerCpuSec)} adds ${m(result.opsPerCpuSec)} ops ` +
+        `batch ${batch} ${workload} (gets ${result.gets}): median ${m(result.addsPerSec)} adds/s ` +
+          `[${m(result.worstAddsPerSec)}–${m(result.bestAddsPerSec)}] ${m(result.opsPerSec)} ops/s, ` +
+          `per CPU s ${m(result.addsPerCpuSec)} adds [${m(result.addsPerCpuSecRange[0] as number)}–` +
+          `${m(result.addsPerCpuSecRange[1] as number)}] ${m(result.opsPerCpuSec)} ops ` +
           `— client-go ${m(result.clientGo.addsPerSec)} adds/s ${m(result.clientGo.opsPerSec)} ops/s`,
       );
     }

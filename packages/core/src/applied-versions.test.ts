@@ -12,6 +12,22 @@ describe('compareApplied', () => {
     expect(compareApplied({ version: 3, deleted: false }, { version: 3, deleted: true })).toBe('older');
     expect(compareApplied({ version: 3, deleted: true }, { version: 3, deleted: true })).toBe('same');
   });
+
+  it('lets the value of a version come back after a deletion of that version that was only inferred', () => {
+    const inferred = { version: 3, deleted: true, inferred: true };
+    expect(compareApplied({ version: 3, deleted: false }, inferred)).toBe('newer');
+    expect(compareApplied({ version: 2, deleted: false }, inferred)).toBe('older');
+    expect(compareApplied(inferred, { version: 3, deleted: false })).toBe('newer');
+    expect(compareApplied(inferred, { version: 3, deleted: true })).toBe('same');
+    expect(compareApplied({ version: 3, deleted: true }, inferred)).toBe('same');
+    const applied = new AppliedVersions();
+    applied.record('a', { version: 3, deleted: false });
+    applied.record('a', inferred);
+    expect(applied.get('a')).toEqual(inferred);
+    expect(applied.compare('a', { version: 3, deleted: false })).toBe('newer');
+    applied.record('a', { version: 4, deleted: false, inferred: true }); // `inferred` means nothing on a value
+    expect(applied.get('a')).toEqual({ version: 4, deleted: false });
+  });
 });
 
 describe('AppliedVersions', () => {
@@ -40,6 +56,24 @@ describe('AppliedVersions', () => {
     applied.forget('live');
     expect(applied.get('live')).toBeUndefined();
     expect(applied.size).toBe(3);
+  });
+});
+
+describe('AppliedVersions epochs', () => {
+  it('demotes every record below the new numbering when the epoch changes, keeping the keys', () => {
+    const applied = new AppliedVersions();
+    expect(applied.useEpoch('e1')).toBe(false); // nothing recorded yet: just bound
+    applied.record('a', { version: 9, deleted: false });
+    applied.record('b', { version: 4, deleted: true });
+    expect(applied.useEpoch('e1')).toBe(false);
+    expect(applied.compare('a', { version: 1, deleted: false })).toBe('older');
+    expect(applied.useEpoch('e2')).toBe(true);
+    expect(applied.epoch).toBe('e2');
+    expect(applied.epochChanges).toBe(1);
+    expect(applied.compare('a', { version: 1, deleted: false })).toBe('newer');
+    expect(applied.compare('a', { version: 0, deleted: true, inferred: true })).toBe('newer');
+    expect(applied.compare('b', { version: 1, deleted: false })).toBe('newer');
+    expect([...applied.liveKeys()]).toEqual(['a']);
   });
 });
 

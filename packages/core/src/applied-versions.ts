@@ -3,8 +3,16 @@
  * orders a candidate against that record so the controller can discard a state older than the applied one
  * (a regressed cache, a late duplicate, a restart reading a lagging source), skip a redelivered copy of it,
  * and go ahead otherwise. A deletion of version `v` counts as newer than the value of version `v`, because a
- * source reports a deletion with the last state it held (MemoryStore, Kubernetes). Share one instance across
- * a controller restart (or persist it) so the new controller keeps refusing older versions.
+ * source reports a deletion with the last state it held (MemoryStore, Kubernetes). A deletion the controller
+ * only *inferred* (the key was absent from a list, or from the cache after a restart) is weaker: a list may be
+ * an older snapshot than the value applied (a cache, a lagging replica, a proxy), so the value of the same
+ * version that comes back afterwards is newer than the inferred deletion and is applied again. Share one
+ * instance across a controller restart so the new controller keeps refusing older versions.
+ *
+ * Versions are comparable only within one numbering of the source (its `epoch`, see `ListResult.epoch`): the
+ * records are per source incarnation. When the controller sees a new epoch it calls
+ * {@link AppliedVersions.useEpoch}, which keeps every key but ranks every record below any version of the new
+ * numbering, so each key is applied once more instead of being refused for ever.
  */
 import { ConfigError } from './errors.js';
 
@@ -14,20 +22,39 @@ export interface AppliedRecord {
   readonly version: number;
   /** True when the applied state was "absent" (the key was deleted). */
   readonly deleted: boolean;
+  /**
+   * Only for a deletion: true when no source reported it, the controller inferred it from the key's absence
+   * (from a relist, or from the cache after a restart). It does not outrank the value of the same version.
+   */
+  readonly inferred?: boolean;
 }
 
 /** How a candidate state compares with the applied one. */
 export type AppliedComparison = 'older' | 'same' | 'newer';
 
 /**
- * Order two records: by version, and at equal versions a deletion after the value it deleted.
- * `undefined` as the applied record means nothing was applied yet: every candidate is newer.
+ * Order two records: by version, and at equal versions a deletion after the value it deleted — except that
+ * the value after an *inferred* deletion of the same version is newer too (the list that hid it may have
+ * been older than the value, so the cache, which holds the value again, is followed). Two deletions of the
+ * same version are the same state. `undefined` as the applied record means nothing was applied yet: every
+ * candidate is newer.
  */
 export function compareApplied(candidate: AppliedRecord, applied: AppliedRecord | undefined): AppliedComparison {
   if (applied === undefined) return 'newer';
   if (candidate.version !== applied.version) return candidate.version < applied.version ? 'older' : 'newer';
   if (candidate.deleted === applied.deleted) return 'same';
-  return candidate.deleted ? 'newer' : 'older';
+  if (candidate.deleted) return 'newer';
+  return applied.inferred === true ? 'newer' : 'older';
+}
+
+/** The version a record from a previous epoch is demoted to: below every version of the new numbering. */
+export const previousEpochVersion = Number.MIN_SAFE_INTEGER;
+
+/** A private copy of `record`, `inferred` kept only on a deletion. */
+function copyOf(record: AppliedRecord): AppliedRecord {
+  return record.deleted && record.inferred === true
+    ? { version: record.version, deleted: true, inferred: true }
+    : { version: record.version, deleted: record.deleted };
 }
 
 /** Options of {@link AppliedVersions}. */
@@ -61,6 +88,8 @@ export class AppliedVersions {
   /** Keys whose applied and sent states are deletions, oldest first. */
   readonly #tombstones = new Set<string>();
   readonly #maxTombstones: number;
+  #epoch: string | undefined;
+  #epochChanges = 0;
 
   /** @throws ConfigError when `maxTombstones` is not a non-negative integer. */
   constructor(options: AppliedVersionsOptions = {}) {
@@ -69,6 +98,33 @@ export class AppliedVersions {
       throw new ConfigError('maxTombstones', `must be an integer >= 0, got ${String(max)}`);
     }
     this.#maxTombstones = max;
+  }
+
+  /** The epoch the records belong to (the last one passed to {@link AppliedVersions.useEpoch}). */
+  get epoch(): string | undefined {
+    return this.#epoch;
+  }
+
+  /** How many times {@link AppliedVersions.useEpoch} demoted the records. */
+  get epochChanges(): number {
+    return this.#epochChanges;
+  }
+
+  /**
+   * Bind the records to the source's version numbering `epoch`. When it differs from the current one and records
+   * exist, every record is demoted to {@link previousEpochVersion} (deletions as inferred), so any state of the
+   * new numbering is newer, while {@link AppliedVersions.liveKeys} still names what the sink may hold.
+   * @returns true when the records were demoted.
+   */
+  useEpoch(epoch: string | undefined): boolean {
+    if (epoch === this.#epoch) return false;
+    this.#epoch = epoch;
+    if (this.#sent.size === 0) return false;
+    this.#epochChanges++;
+    for (const map of [this.#applied, this.#sent]) {
+      for (const [key, record] of map) map.set(key, demote(record));
+    }
+    return true;
   }
 
   /** The last applied record of `key`, or `undefined` when nothing was applied for it. */
@@ -83,7 +139,7 @@ export class AppliedVersions {
 
   /** Remember that `record` was applied for `key`. */
   record(key: string, record: AppliedRecord): void {
-    const copy = { version: record.version, deleted: record.deleted };
+    const copy = copyOf(record);
     this.#applied.set(key, copy);
     this.attempt(key, copy);
     this.#tombstones.delete(key);
@@ -100,7 +156,7 @@ export class AppliedVersions {
   attempt(key: string, record: AppliedRecord): void {
     const sent = this.#sent.get(key);
     if (compareApplied(record, sent) !== 'newer') return;
-    this.#sent.set(key, { version: record.version, deleted: record.deleted });
+    this.#sent.set(key, copyOf(record));
     if (!record.deleted) this.#tombstones.delete(key);
   }
 
@@ -131,4 +187,11 @@ export class AppliedVersions {
   get size(): number {
     return this.#sent.size;
   }
+}
+
+/** `record` as a record of a previous epoch: below every version of the new numbering, a deletion as inferred. */
+export function demote(record: AppliedRecord): AppliedRecord {
+  return record.deleted
+    ? { version: previousEpochVersion, deleted: true, inferred: true }
+    : { version: previousEpochVersion, deleted: false };
 }

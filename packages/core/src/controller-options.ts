@@ -71,9 +71,11 @@ export interface ControllerOptions<T> {
   /** Least share of work given to the low-priority lane (resync, initial list), passed to the WorkQueue. */
   lowPriorityShare?: number;
   /**
-   * Memory of the last applied version per key. Pass the previous controller's instance (or a persisted copy)
-   * on restart so versions older than those already applied are never applied again, and keys it applied
-   * but that vanished from the source meanwhile get their deletion reconciled.
+   * Memory of the last applied version per key. Pass the previous controller's instance on restart so versions
+   * older than those already applied are never applied again, and keys it applied but that vanished from the
+   * source meanwhile get their deletion reconciled. The records are per source incarnation: when the source's
+   * lists carry another `epoch` (a new `Projection` numbers its versions anew), they are demoted and every key
+   * is applied once more. A source whose numbering restarts without an epoch must not share them.
    * @defaultValue a new, empty AppliedVersions
    */
   appliedVersions?: AppliedVersions;

@@ -5,7 +5,7 @@ import { Controller } from './controller.js';
 import type { ControllerOptions, ReconcileContext, ReconcileFn } from './controller-options.js';
 import { ConfigError, ExpiredError, MalformedEventError, SinkError } from './errors.js';
 import { Informer } from './informer.js';
-import type { ListWatch, Versioned, WatchEvent } from './list-watch.js';
+import type { ListResult, ListWatch, Versioned, WatchEvent } from './list-watch.js';
 import { MemoryStore } from './memory-store.js';
 import { exponentialBackoff } from './rate-limiter.js';
 import { RequeueError, withRequeueAfter } from './requeue-error.js';
@@ -66,9 +66,14 @@ function scripted() {
   let dropping = 0;
   let open: AbortController | undefined;
   let expireNext = false;
+  let olderList: ListResult<string> | undefined;
   const source: ListWatch<string> & { log: WatchEvent<string>[] } = {
     log,
-    list: (signal) => store.list(signal),
+    list: async (signal) => {
+      const older = olderList;
+      olderList = undefined;
+      return older ?? store.list(signal);
+    },
     async *watch(from, signal) {
       if (expireNext) {
         expireNext = false;
@@ -93,7 +98,11 @@ function scripted() {
     if (open !== undefined && !open.signal.aborted) open.abort(new ExpiredError('forced relist'));
     else expireNext = true;
   };
-  return { store, source, inject, relist, drop: (n: number) => (dropping = n) };
+  /** The next list answers with `snapshot`: an older, consistent read (a cache, a lagging replica). */
+  const listOnce = (snapshot: ListResult<string>): void => {
+    olderList = snapshot;
+  };
+  return { store, source, inject, relist, listOnce, drop: (n: number) => (dropping = n) };
 }
 
 /** A started controller over `source` recording `key=value` per reconcile. */
@@ -326,6 +335,75 @@ describe('Controller: applied versions', () => {
     await clock.advanceUntil(() => seen.includes('a=undefined'));
     expect(seen.filter((s) => s.startsWith('a='))).toEqual(['a=v1', 'a=v2', 'a=undefined']);
     await controller.stop();
+  });
+
+  it('re-applies a value that an older relist hid: an inferred deletion does not outrank it', async () => {
+    const { store, source, relist, listOnce } = scripted();
+    const beforeA = await store.list(new AbortController().signal); // a consistent snapshot without 'a'
+    const { controller, seen, clock } = await over(source);
+    store.put('a', 'A');
+    await clock.advanceUntil(() => seen.includes('a=A'));
+    listOnce(beforeA);
+    relist(); // the relist answers with the older snapshot: 'a' looks deleted, and is removed from the sink
+    await clock.advanceUntil(() => seen.includes('a=undefined'));
+    // The watch from the older revision brings a@1 back: the same version as the inferred deletion.
+    await clock.advanceUntil(() => seen.filter((s) => s === 'a=A').length === 2, 10_000);
+    expect(seen.filter((s) => s.startsWith('a='))).toEqual(['a=A', 'a=undefined', 'a=A']);
+    expect(controller.informer.cache.get('a')?.version).toBe(1);
+    expect(controller.stats.staleDiscarded).toBe(0);
+    await controller.stop();
+  });
+
+  it('still refuses a value after a deletion the source reported for the same version', async () => {
+    const { store, source, inject } = scripted();
+    const { controller, seen, clock } = await over(source);
+    store.put('a', 'A');
+    await clock.flush();
+    store.delete('a');
+    await clock.flush();
+    inject.push(source.log[0] as WatchEvent<string>); // a late copy of 'added a@1' after its reported deletion
+    store.put('tick', 'x');
+    await clock.flush();
+    expect(seen.filter((s) => s.startsWith('a='))).toEqual(['a=A', 'a=undefined']);
+    expect(controller.stats.staleDiscarded).toBe(1);
+    await controller.stop();
+  });
+
+  it('applies versions of a restarted source (new epoch) instead of refusing them against the old numbering', async () => {
+    const clock = new VirtualClock();
+    const withEpoch = (store: MemoryStore<string>, epoch: string): ListWatch<string> => ({
+      list: async (signal) => ({ ...(await store.list(signal)), epoch }),
+      watch: (from, signal) => store.watch(from, signal),
+    });
+    const seen: string[] = [];
+    const reconcile: ReconcileFn<string> = async (key, desired) => {
+      seen.push(`${key}=${desired?.value}`);
+    };
+    const first = new MemoryStore<string>();
+    for (let i = 1; i <= 5; i++) first.put('a', `old${i}`);
+    first.put('gone', 'x');
+    const before = new Controller<string>({ source: withEpoch(first, 'e1'), clock, reconcile });
+    before.start();
+    await clock.advanceUntil(() => seen.includes('a=old5') && seen.includes('gone=x'));
+    await before.stop();
+    expect(before.appliedVersions.get('a')).toEqual({ version: 5, deleted: false });
+
+    // The source restarts and numbers its keys from the start again: a@1 is newer than the a@5 applied before.
+    const second = new MemoryStore<string>();
+    second.put('a', 'new');
+    const after = new Controller<string>({
+      source: withEpoch(second, 'e2'),
+      clock,
+      reconcile,
+      appliedVersions: before.appliedVersions,
+    });
+    after.start();
+    await clock.advanceUntil(() => seen.includes('a=new') && seen.includes('gone=undefined'), 10_000);
+    expect(after.stats.staleDiscarded).toBe(0);
+    expect(after.appliedVersions.epoch).toBe('e2');
+    second.put('a', 'newer');
+    await clock.advanceUntil(() => seen.includes('a=newer'));
+    await after.stop();
   });
 
   it('skips a redelivered applied version, but a resync pass always reaches reconcile', async () => {

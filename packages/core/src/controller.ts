@@ -9,9 +9,16 @@
  * the thrown error carries; a change during a backoff runs at once, and if it fails too the pending retry
  * keeps its time: triggers neither escalate the backoff nor cut it short.
  * Initial-list and resync work waits in the queue's low lane so live changes are not stuck behind it.
+ *
+ * Deletions come in two strengths ({@link PendingDeletions}). One the source reported (a `deleted` watch event
+ * for version `v`) outranks the value of `v`: a late copy of that value is discarded. One the controller only
+ * inferred — a key absent from a relist (which may be an older snapshot than what was applied), or absent from
+ * the cache at start-up while the applied versions say the sink holds it — is applied, but the value of the same
+ * version, when the watch or a resync brings it back, is applied again. So whatever the cache finally holds
+ * reaches the sink within one resync, even after an older list.
  */
 import { EventEmitter } from 'eventemitter3';
-import { type AppliedRecord, AppliedVersions } from './applied-versions.js';
+import { type AppliedRecord, AppliedVersions, demote } from './applied-versions.js';
 import type { Clock, TimerHandle } from './clock.js';
 import {
   type ControllerErrorInfo,
@@ -26,6 +33,7 @@ import { ShutdownError } from './errors.js';
 import { Informer } from './informer.js';
 import type { InformerEvents } from './informer-options.js';
 import type { ListWatch, Versioned } from './list-watch.js';
+import { PendingDeletions } from './pending-deletions.js';
 import { ReconcileQueue, type TakenWork } from './reconcile-queue.js';
 import { requeueAfterOf } from './requeue-error.js';
 
@@ -52,8 +60,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   readonly #applied: AppliedVersions;
   /** Consecutive failures per key (reset on success). */
   readonly #failures = new Map<string, number>();
-  /** Version of the last `deleted` event per key, until its deletion is applied or the key comes back. */
-  readonly #tombstones = new Map<string, number>();
+  /** Deletions still to apply, reported or inferred, until applied or the key comes back. */
+  readonly #deletions = new PendingDeletions();
   readonly #lastSuccess = new Map<string, number>();
   /** Aborted by any stop: waiting for sync, reading actual keys. */
   readonly #lifecycle = new AbortController();
@@ -177,11 +185,11 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   #subscribe(): void {
     const informer = this.#informer;
     const onChange = (item: Versioned<T>): void => {
-      this.#tombstones.delete(item.key);
+      this.#deletions.cancel(item.key);
       this.#onChange(item.key);
     };
     const onDeleted = (item: Versioned<T>): void => {
-      this.#tombstones.set(item.key, item.version);
+      this.#deletions.reported(item.key, item.version);
       this.#onChange(item.key);
     };
     const onResync = (item: Versioned<T>): void => void (this.#synced && this.#queue.resync(item.key));
@@ -198,20 +206,16 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
   }
 
   /**
-   * A relist is a consistent snapshot: a key absent from it is gone as of now, later than anything applied.
-   * Its deletion may carry an older version than the applied one (the cache had regressed before the relist,
-   * or an earlier stale deletion was discarded), so raise its tombstone above everything sent and queue it.
+   * A relist is a consistent snapshot, but possibly an *older* one than what was applied (the ListWatch
+   * contract allows a cache, a lagging replica, a proxy): a key absent from it gets an *inferred* deletion,
+   * applied, yet not outranking the value of its version should the watch bring that back. Runs synchronously
+   * after the sweep's `deleted` events, before any worker reads them.
    */
   #afterRelist(): void {
+    // Pending deletions of an old numbering mean nothing in the new one; absent keys get inferred ones below.
+    if (this.#applied.useEpoch(this.#informer.epoch)) this.#deletions.clear();
     const cache = this.#informer.cache;
-    const absent = new Set<string>();
-    for (const key of this.#tombstones.keys()) if (!cache.has(key)) absent.add(key);
-    for (const key of this.#applied.liveKeys()) if (!cache.has(key)) absent.add(key);
-    for (const key of absent) {
-      const sent = this.#applied.highestSent(key)?.version ?? 0;
-      this.#tombstones.set(key, Math.max(sent, this.#tombstones.get(key) ?? 0));
-      this.#onChange(key);
-    }
+    for (const key of this.#deletions.inferAbsent((k) => cache.has(k), this.#applied)) this.#onChange(key);
   }
 
   async #afterSync(): Promise<void> {
@@ -222,6 +226,8 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     }
     if (this.#state !== 'running') return;
     this.#synced = true;
+    // Applied versions remembered from another incarnation of the source are not comparable with its own.
+    if (this.#applied.useEpoch(this.#informer.epoch)) this.#deletions.clear();
     // Catch up in the low lane: every cached key, and keys applied earlier that vanished meanwhile.
     for (const key of this.#informer.cache.keys()) this.#queue.change(key, 'low');
     for (const key of this.#applied.liveKeys()) if (!this.#informer.cache.has(key)) this.#queue.change(key, 'low');
@@ -247,7 +253,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       const queue = this.#queue;
       for (const key of cache.keys()) queue.resync(key);
       for (const key of this.#applied.liveKeys()) if (!cache.has(key)) queue.resync(key);
-      for (const key of this.#tombstones.keys()) queue.resync(key);
+      for (const key of this.#deletions.keys()) queue.resync(key);
       this.#scheduleResync();
       void this.#enqueueActualOrphans();
     }, this.#opts.resyncMs);
@@ -290,7 +296,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     const candidate: AppliedRecord =
       desired !== undefined
         ? { version: desired.version, deleted: false }
-        : { version: this.#tombstones.get(key) ?? this.#applied.highestSent(key)?.version ?? 0, deleted: true };
+        : this.#deletions.candidate(key, this.#applied);
     const comparison = this.#applied.compare(key, candidate);
     if (comparison === 'older') {
       this.#counts.staleDiscarded++;
@@ -312,6 +318,7 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
     const started = this.#clock.now();
     // Before the call: a failed (or aborted) attempt may still have written, so nothing older may follow it.
     this.#applied.attempt(key, candidate);
+    const epochChanges = this.#applied.epochChanges;
     let result: unknown;
     let failure: unknown;
     let failed = false;
@@ -351,8 +358,9 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       return;
     }
 
-    this.#applied.record(key, candidate);
-    if (candidate.deleted && this.#tombstones.get(key) === candidate.version) this.#tombstones.delete(key);
+    // A run that straddled a change of epoch applied a state of the old numbering.
+    this.#applied.record(key, this.#applied.epochChanges === epochChanges ? candidate : demote(candidate));
+    if (candidate.deleted) this.#deletions.done(key, candidate);
     this.#failures.delete(key);
     this.#opts.rateLimiter.forget(key);
     // A deleted key's per-key entries go, so churn of short-lived keys does not grow memory (tombstones aside).

@@ -103,6 +103,7 @@ export type { LeaseLock, LeaseRecord, VersionedLeaseRecord } from './lease-lock.
 export { MemoryLeaseLock, type MemoryLeaseLockOptions } from './memory-lease-lock.js';
 export {
   type LeaderCallbacks,
+  type Leadership,
   LeaderElector,
   type LeaderElectorEvents,
   type LeaderElectorOptions,

@@ -352,6 +352,26 @@ describe('Informer failure handling', () => {
     expect(informer.stats.relists).toBe(4);
   });
 
+  it('treats every item of a list with a new epoch as renumbered: an equal version no longer means equal', async () => {
+    const clock = new VirtualClock();
+    const lists: ListResult<string>[] = [
+      { revision: '1', items: [item('a', 1, 'old')], epoch: 'e1' },
+      { revision: '1', items: [item('a', 1, 'new')], epoch: 'e2' },
+    ];
+    const source: ListWatch<string> = {
+      list: async () => lists.shift() ?? { revision: '1', items: [item('a', 1, 'new')], epoch: 'e2' },
+      watch: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new ExpiredError('relist')) }),
+      }),
+    };
+    const informer = make(source, { clock });
+    const { log } = record(informer);
+    informer.start();
+    await clock.advanceUntil(() => informer.epoch === 'e2');
+    expect(informer.cache.get('a')?.value).toBe('new');
+    expect(log.slice(0, 4)).toEqual(['added a@1', 'synced', 'updated a@1->1', 'relisted']);
+  });
+
   it('re-opens a watch that simply ends from the last revision without relisting', async () => {
     const clock = new VirtualClock();
     const source = new Scripted<number>(clock);

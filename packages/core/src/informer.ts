@@ -75,6 +75,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   readonly #equals: (a: T, b: T) => boolean;
   readonly #stats = { lists: 0, relists: 0, watchRestarts: 0, errors: 0, malformed: 0, events: 0 };
   #revision: string | undefined;
+  #epoch: string | undefined;
   #running: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #resyncTimer: TimerHandle | undefined;
@@ -128,6 +129,11 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
    */
   get disconnectedSince(): number | undefined {
     return this.#disconnectedSince;
+  }
+
+  /** The epoch of the last list (see `ListResult.epoch`); `undefined` before the first list or when the source has none. */
+  get epoch(): string | undefined {
+    return this.#epoch;
   }
 
   /** A snapshot of the counters. */
@@ -255,13 +261,15 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
 
   async #list(signal: AbortSignal): Promise<void> {
     const result: unknown = await untilAborted(this.#source.list(signal), signal);
-    const { revision, items } = (result ?? {}) as { revision?: unknown; items?: unknown };
+    const { revision, items, epoch } = (result ?? {}) as { revision?: unknown; items?: unknown; epoch?: unknown };
     if (typeof revision !== 'string' || !Array.isArray(items)) {
       throw new SourceError(`${this.#name}: list returned no revision string or no items array`);
     }
     const cache = this.cache;
     const transform = this.#transform;
     const equals = this.#equals;
+    // A new epoch renumbered every version: an equal number no longer means an equal item.
+    const renumbered = this.#sync.isOpen && (typeof epoch === 'string' ? epoch : undefined) !== this.#epoch;
     cache.beginMark();
     for (let i = 0; i < items.length; i++) {
       const raw: unknown = items[i];
@@ -278,7 +286,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
         const item = transform === undefined ? source : transform(source);
         cache.set(item);
         this.emit('added', item);
-      } else if (previous.version !== source.version) {
+      } else if (renumbered || previous.version !== source.version) {
         const item = transform === undefined ? source : transform(source);
         cache.set(item);
         if (!equals(previous.value, item.value)) this.emit('updated', item, previous);
@@ -286,6 +294,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     }
     cache.sweep((item) => this.emit('deleted', item));
     this.#revision = revision;
+    this.#epoch = typeof epoch === 'string' ? epoch : undefined;
     this.#stats.lists++;
     this.#regainedContact();
     if (this.#resyncTimer === undefined) this.#armResync();

@@ -1,71 +1,37 @@
 /**
- * Leader election over a {@link LeaseLock}, with client-go's `leaderelection` semantics: a candidate takes
- * the lease when nobody holds it, when it holds it already, or when the holder has not renewed it for
- * the holder's lease duration as measured by the candidate's own clock since it last saw the record change
- * (so clocks of different machines are never compared). The leader renews every `retryPeriodMs` and steps
- * down when it cannot renew within `renewDeadlineMs`, which is shorter than the lease, so two leaders
- * never overlap. On stop it releases the lease so a successor need not wait for expiry.
+ * Leader election over a {@link LeaseLock}, after client-go's `leaderelection`: a candidate takes the lease when
+ * nobody holds it, when it holds it already, or when the holder has not renewed it for the holder's lease
+ * duration as measured by the candidate's own clock from when it *received* the read that showed the record
+ * change (so clocks of different machines are never compared, and a slow answer only delays a takeover). The
+ * leader renews every `retryPeriodMs`, and counts its own deadline from when it *sent* its last successful write:
+ * it leads until that send time plus `renewDeadlineMs`, which is shorter than the lease, so a late
+ * acknowledgement can never stretch its leadership past what another candidate sees. It stops at once when that
+ * deadline passes (a timer, so also right after an event-loop pause) or when a read shows another holder. The
+ * lease's transition count is its fencing token. On stop it releases the lease so a successor need not wait.
  */
 import { EventEmitter } from 'eventemitter3';
 import { abortReason, type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
 import { ConfigError, ConflictError, ShutdownError, TimeoutError } from './errors.js';
+import {
+  type LeaderCallbacks,
+  type LeaderElectorEvents,
+  type LeaderElectorOptions,
+  type Leadership,
+  leaderElectorDefaults,
+} from './leader-elector-options.js';
 import type { LeaseLock, LeaseRecord } from './lease-lock.js';
 import { checkAbove } from './option-checks.js';
 
-/** Options of {@link LeaderElector}. */
-export interface LeaderElectorOptions {
-  /** The lock the candidates compete for. */
-  lock: LeaseLock;
-  /** This candidate's unique identity (e.g. pod name or hostname plus a random suffix). */
-  identity: string;
-  /** How long a lease is valid after its last renewal; candidates wait this long before taking it over. @defaultValue 15_000 */
-  leaseDurationMs?: number;
-  /** The leader steps down when it cannot renew for this long. Must be below `leaseDurationMs`. @defaultValue 10_000 */
-  renewDeadlineMs?: number;
-  /** Interval between attempts to acquire or renew. Must be below `renewDeadlineMs / 1.2`. @defaultValue 2_000 */
-  retryPeriodMs?: number;
-  /** Release the lease when `run` is stopped through its signal while leading. @defaultValue true */
-  releaseOnCancel?: boolean;
-  /** Time source for intervals and expiry. @defaultValue systemClock */
-  clock?: Clock;
-  /** Wall clock for the informational times written into the record. @defaultValue Date.now */
-  wallClock?: () => number;
-  /** Random numbers in [0, 1) for the jitter of acquire attempts. @defaultValue Math.random */
-  random?: () => number;
-}
-
-/** Defaults of {@link LeaderElectorOptions} (client-go's recommended values). */
-export const leaderElectorDefaults = {
-  leaseDurationMs: 15_000,
-  renewDeadlineMs: 10_000,
-  retryPeriodMs: 2_000,
-  releaseOnCancel: true,
-} as const;
+export {
+  type LeaderCallbacks,
+  type LeaderElectorEvents,
+  type LeaderElectorOptions,
+  type Leadership,
+  leaderElectorDefaults,
+} from './leader-elector-options.js';
 
 /** client-go's jitter factor of acquire attempts. */
 const JITTER = 1.2;
-
-/** Callbacks of {@link LeaderElector.run}. */
-export interface LeaderCallbacks {
-  /** Became leader; `signal` aborts when leadership ends. Errors are reported on the `error` event. */
-  onStartedLeading(signal: AbortSignal): void | Promise<void>;
-  /** Leadership ended; called exactly once per `run` that started leading (never if it did not lead). */
-  onStoppedLeading?(): void;
-  /** Another (or this) candidate was seen holding the lease. */
-  onNewLeader?(identity: string): void;
-}
-
-/** Events of {@link LeaderElector}. */
-export interface LeaderElectorEvents {
-  /** This candidate became leader. */
-  leading: [];
-  /** This candidate stopped leading. */
-  stoppedLeading: [];
-  /** A candidate was seen holding the lease. */
-  newLeader: [identity: string];
-  /** An attempt to acquire, renew or release failed, or `onStartedLeading` threw; the elector goes on. */
-  error: [error: Error];
-}
 
 /**
  * Competes for a lease and runs `onStartedLeading` while holding it.
@@ -89,11 +55,18 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   readonly #random: () => number;
   #observed = false;
   #observedVersion: string | undefined;
+  /** Clock time at which the last change of the record was *received* (a candidate's expiry base). */
   #observedAt = 0;
+  #observedLeaseMs = 0;
   #reportedLeader = '';
   #isLeader = false;
   #running = false;
   #callbacks: LeaderCallbacks | undefined;
+  /** Send time of this candidate's last successful write plus the renew deadline: the end of its term. */
+  #validUntil = Number.NEGATIVE_INFINITY;
+  #token = 0;
+  #leading: AbortController | undefined;
+  #lossTimer: TimerHandle | undefined;
 
   /** @throws ConfigError when an option is invalid or the durations are inconsistent. */
   constructor(options: LeaderElectorOptions) {
@@ -120,7 +93,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.#random = options.random ?? Math.random;
   }
 
-  /** True while this candidate holds the lease (between `leading` and `stoppedLeading`). */
+  /** True while this candidate leads (between `leading` and `stoppedLeading`). */
   get isLeader(): boolean {
     return this.#isLeader;
   }
@@ -130,9 +103,20 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     return this.#reportedLeader;
   }
 
+  /** The fencing token of the current term (see {@link Leadership.fencingToken}), or `undefined` when not leading. */
+  get fencingToken(): number | undefined {
+    return this.#isLeader ? this.#token : undefined;
+  }
+
+  /** True while leading and before the end of the term by this candidate's clock (see {@link Leadership.holds}). */
+  holdsLease(): boolean {
+    return this.#isLeader && this.#clock.now() < this.#validUntil;
+  }
+
   /**
-   * Try to acquire the lease until `signal` aborts; once leading, renew it until `signal` aborts or renewal
-   * fails for `renewDeadlineMs`. Resolves when this candidate stops leading or `signal` aborts (it never
+   * Try to acquire the lease until `signal` aborts; once leading, renew it until `signal` aborts, a renewal
+   * does not succeed before the term's end (send time of the last successful write plus `renewDeadlineMs`),
+   * or a read shows another holder. Resolves when this candidate stops leading or `signal` aborts (it never
    * rejects); call it again to stand for election again.
    *
    * @throws ConfigError when `run` is already running.
@@ -144,22 +128,27 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     try {
       if (!(await this.#acquire(signal))) return;
       const leading = new AbortController();
+      this.#leading = leading;
       this.#isLeader = true;
+      this.#armLoss();
       this.emit('leading');
+      const leadership: Leadership = {
+        fencingToken: this.#token,
+        holds: () => !leading.signal.aborted && this.#clock.now() < this.#validUntil,
+      };
       try {
-        const started = callbacks.onStartedLeading(leading.signal);
+        const started = callbacks.onStartedLeading(leading.signal, leadership);
         if (started instanceof Promise) started.catch((err: unknown) => this.#report(err));
       } catch (err) {
         this.#report(err);
       }
-      await this.#renew(signal);
-      this.#isLeader = false;
-      leading.abort(new ShutdownError('leadership lost'));
+      await this.#renew(signal, leading.signal);
+      this.#lose();
       if (this.#releaseOnCancel && signal?.aborted === true) await this.#release();
       this.emit('stoppedLeading');
       callbacks.onStoppedLeading?.();
     } finally {
-      this.#isLeader = false;
+      this.#lose();
       this.#running = false;
       this.#callbacks = undefined;
     }
@@ -168,8 +157,16 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   async #acquire(signal: AbortSignal | undefined): Promise<boolean> {
     for (;;) {
       if (signal?.aborted) return false;
-      if (await this.#attempt(signal)) return true;
-      const wait = this.#retryPeriodMs * (1 + this.#random() * JITTER);
+      // An attempt whose answer never comes must not block the candidate for ever: after the renew deadline it
+      // could not open a term anyway. And an answer that came back after that term had ended opens none.
+      const deadline = this.#deadline(this.#renewDeadlineMs, signal);
+      const result = await this.#attempt(deadline.signal, false);
+      deadline.dispose();
+      if (result === 'won' && this.#clock.now() < this.#validUntil) return true;
+      let wait = this.#retryPeriodMs * (1 + this.#random() * JITTER);
+      // Wake when the observed lease expires rather than up to a jittered period later.
+      const untilExpiry = this.#observedAt + this.#observedLeaseMs - this.#clock.now();
+      if (this.#reportedLeader !== this.identity && untilExpiry > 0) wait = Math.min(wait, untilExpiry);
       try {
         await sleep(this.#clock, wait, signal);
       } catch {
@@ -178,33 +175,52 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     }
   }
 
-  /** Renew until `signal` aborts or a renewal does not succeed within the renew deadline. */
-  async #renew(signal: AbortSignal | undefined): Promise<void> {
+  /** Renew every retry period until `signal` aborts or the term ends (`lost` aborts). */
+  async #renew(signal: AbortSignal | undefined, lost: AbortSignal): Promise<void> {
+    const stop = signal === undefined ? lost : AbortSignal.any([signal, lost]);
+    let wait = true;
     for (;;) {
-      const deadline = this.#deadline(this.#renewDeadlineMs, signal);
-      let renewed = false;
-      try {
-        for (;;) {
-          renewed = await this.#attempt(deadline.signal);
-          if (renewed || deadline.signal.aborted) break;
-          await sleep(this.#clock, this.#retryPeriodMs, deadline.signal);
+      if (wait) {
+        try {
+          await sleep(this.#clock, this.#retryPeriodMs, stop);
+        } catch {
+          return;
         }
-      } catch {
-        renewed = false;
-      } finally {
-        deadline.dispose();
       }
-      if (!renewed || signal?.aborted) return;
-      try {
-        await sleep(this.#clock, this.#retryPeriodMs, signal);
-      } catch {
-        return;
-      }
+      // After a pause the sleep may end after the term did, before the loss timer ran: stop first.
+      if (this.#clock.now() >= this.#validUntil) return;
+      const result = await this.#attempt(stop, true);
+      if (stop.aborted || result === 'lost') return;
+      if (result === 'won') this.#armLoss();
+      // A conflict means someone else wrote: read again at once (once) to see who holds the lease now.
+      wait = !(result === 'conflict' && wait);
     }
   }
 
-  /** One try to acquire or renew (client-go's tryAcquireOrRenew); failures are reported, not thrown. */
-  async #attempt(signal: AbortSignal | undefined): Promise<boolean> {
+  /** End the term now: abort the leading signal. Idempotent. */
+  #lose(): void {
+    this.#isLeader = false;
+    if (this.#lossTimer !== undefined) this.#clock.clearTimeout(this.#lossTimer);
+    this.#lossTimer = undefined;
+    this.#leading?.abort(new ShutdownError('leadership lost'));
+    this.#leading = undefined;
+  }
+
+  /** (Re)arm the timer that ends the term at its deadline, even while a renewal is still waiting for an answer. */
+  #armLoss(): void {
+    if (this.#lossTimer !== undefined) this.#clock.clearTimeout(this.#lossTimer);
+    this.#lossTimer = this.#clock.setTimeout(() => {
+      this.#lossTimer = undefined;
+      this.#lose();
+    }, this.#validUntil - this.#clock.now());
+  }
+
+  /**
+   * One try to acquire or renew (client-go's tryAcquireOrRenew); failures are reported, not thrown.
+   * `won`: this candidate's write landed; `held`: another holder's lease is still valid; `lost`: while leading,
+   * a read showed the record is no longer ours; `conflict`: a compare-and-swap lost a race; `failed`: an error.
+   */
+  async #attempt(signal: AbortSignal | undefined, leading: boolean): Promise<'won' | 'held' | 'lost' | 'conflict' | 'failed'> {
     const now = this.#wallClock();
     const desired: LeaseRecord = {
       holderIdentity: this.identity,
@@ -216,16 +232,19 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     try {
       const current = await this.#call(this.#lock.get(signal), signal);
       if (current === undefined) {
+        if (leading) return 'lost'; // the record was deleted under us: no term survives that
+        const sentAt = this.#clock.now();
         await this.#call(this.#lock.create(desired, signal), signal);
-        this.#observe(desired, undefined);
-        return true;
+        this.#won(desired, sentAt);
+        return 'won';
       }
       if (current.version !== this.#observedVersion || !this.#observed) {
         this.#observe(current, current.version);
       }
       const holder = current.holderIdentity;
+      if (leading && holder !== this.identity) return 'lost';
       if (holder !== '' && holder !== this.identity && this.#observedAt + current.leaseDurationMs > this.#clock.now()) {
-        return false;
+        return 'held';
       }
       if (holder === this.identity) {
         desired.acquireTime = current.acquireTime;
@@ -233,13 +252,22 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       } else {
         desired.leaderTransitions = current.leaderTransitions + 1;
       }
+      const sentAt = this.#clock.now();
       await this.#call(this.#lock.update(desired, current.version, signal), signal);
-      this.#observe(desired, undefined);
-      return true;
+      this.#won(desired, sentAt);
+      return 'won';
     } catch (err) {
-      if (!(err instanceof ConflictError) && !signal?.aborted) this.#report(err);
-      return false;
+      if (err instanceof ConflictError) return 'conflict';
+      if (!signal?.aborted) this.#report(err);
+      return 'failed';
     }
+  }
+
+  /** Our write sent at `sentAt` landed: the term lasts until `sentAt + renewDeadlineMs`, whenever the answer came. */
+  #won(record: LeaseRecord, sentAt: number): void {
+    this.#observe(record, undefined);
+    this.#token = record.leaderTransitions;
+    this.#validUntil = sentAt + this.#renewDeadlineMs;
   }
 
   /** Give the lease up (holder '' and a 1 ms lease) so a successor takes it at once. */
@@ -269,6 +297,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.#observed = true;
     this.#observedVersion = version;
     this.#observedAt = this.#clock.now();
+    this.#observedLeaseMs = record.leaseDurationMs;
     const holder = record.holderIdentity;
     if (holder !== '' && holder !== this.#reportedLeader) {
       this.#reportedLeader = holder;

@@ -22,6 +22,13 @@ export interface ListResult<T> {
   readonly revision: string;
   /** All items at that revision. */
   readonly items: readonly Versioned<T>[];
+  /**
+   * Identity of the version numbering: versions (and revisions) are comparable only within one epoch. A source
+   * whose numbering starts again when it restarts (a `Projection` numbers its keys anew in every process) returns
+   * a new epoch each time, so a consumer that remembers versions (`AppliedVersions`) knows to stop comparing
+   * with the old ones. Absent: the numbering never restarts (or the source cannot tell).
+   */
+  readonly epoch?: string;
 }
 
 /** One change delivered by a watch. `bookmark` carries only a newer revision, no object. */
@@ -44,7 +51,13 @@ export type WatchEventType = WatchEvent<unknown>['type'];
  * ```
  */
 export interface ListWatch<T> {
-  /** Read every item consistently, with the revision of the read. */
+  /**
+   * Read every item consistently, with the revision of the read. The read may be *older* than what an earlier
+   * list or watch delivered (a cache, a lagging replica, a proxy may answer), as long as it is consistent and a
+   * watch from its revision sees every later change. Consumers must cope: a `Controller` treats a key
+   * absent from a list as an *inferred* deletion, which the value of the same version, brought back by the
+   * watch, overrides (see `AppliedRecord.inferred`).
+   */
   list(signal: AbortSignal): Promise<ListResult<T>>;
   /**
    * Stream every change strictly after `fromRevision`. The iterable ends when the server closes the watch

@@ -58,6 +58,21 @@ function setup() {
 }
 
 describe('Projection', () => {
+  it('lists with an epoch of its own: a new instance numbers its versions anew', async () => {
+    const one = setup();
+    const two = setup();
+    for (const { services, endpoints, projection } of [one, two]) {
+      services.start();
+      endpoints.start();
+      projection.start();
+    }
+    const signal = new AbortController().signal;
+    const listed = await Promise.all([one.projection.list(signal), two.projection.list(signal)]);
+    expect(listed[0].epoch).toBe(one.projection.epoch);
+    expect(listed[1].epoch).toBe(two.projection.epoch);
+    expect(one.projection.epoch).not.toBe(two.projection.epoch);
+  });
+
   it('is synced only after every input synced, then holds every derived key', async () => {
     const { clock, serviceStore, endpointStore, services, endpoints, projection } = setup();
     serviceStore.put('web', { port: 80 });

@@ -4,7 +4,8 @@
  * `affects` names for the old and the new item; marked keys are re-derived once per burst (on the next turn of
  * the event loop, so a relist or a backlog of watch events touching one service a thousand times derives it once), and a key's version moves only
  * when the derived value really changed. The output lives in a {@link MemoryStore}, so a projection is itself a
- * {@link ListWatch}: a Controller, an HTTP server or another projection's informer can follow it.
+ * {@link ListWatch}: a Controller, an HTTP server or another projection's informer can follow it. Its versions
+ * are its own and start again with every instance (every process), so its lists carry a random `epoch`.
  */
 import { EventEmitter } from 'eventemitter3';
 import deepEqual from 'fast-deep-equal';
@@ -77,6 +78,12 @@ export class Projection<Out, I extends Record<string, AnyInformer> = Record<stri
   extends EventEmitter<ProjectionEvents>
   implements ListWatch<Out>
 {
+  /**
+   * A random identity of this instance's version numbering, returned with every list (`ListResult.epoch`): a
+   * new projection numbers its keys from the start again, so versions remembered from another instance must not
+   * be compared with its own.
+   */
+  readonly epoch: string = globalThis.crypto.randomUUID();
   /** Read access to the derived values. */
   readonly cache: CacheReader<Out>;
   /** Every output change. */
@@ -158,10 +165,14 @@ export class Projection<Out, I extends Record<string, AnyInformer> = Record<stri
   }
 
 
-  /** List the derived values; waits until the projection has synced, so a follower never sees a partial state. */
+  /**
+   * List the derived values; waits until the projection has synced, so a follower never sees a partial state.
+   * The result carries this projection's {@link Projection.epoch}.
+   */
   async list(signal: AbortSignal): Promise<ListResult<Out>> {
     await this.waitForSync(signal);
-    return this.#store.list(signal);
+    const { revision, items } = await this.#store.list(signal);
+    return { revision, items, epoch: this.epoch };
   }
 
   /** Watch the derived values (see {@link MemoryStore.watch}). */

@@ -216,6 +216,53 @@ describe('WorkQueue', () => {
     expect(await queue.get()).toBeUndefined();
   });
 
+  it('after shutDown, drains a key added again while it was processed: a waiting consumer gets it', async () => {
+    const queue = new WorkQueue<string>();
+    queue.add('a');
+    queue.add('b');
+    expect(queue.tryGet()).toBe('a');
+    queue.add('a'); // while 'a' is processed
+    expect(await queue.get()).toBe('b');
+    const next = queue.get(); // nothing waits now, but 'a' will after its done()
+    let drained = false;
+    const shutting = queue.shutDown({ drain: true }).then(() => {
+      drained = true;
+    });
+    queue.done('b');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    queue.done('a');
+    expect(await next).toBe('a'); // handed out again, not left behind with no consumer
+    expect(drained).toBe(false);
+    queue.done('a');
+    await shutting;
+    expect(drained).toBe(true);
+    expect(queue.length).toBe(0);
+    expect(await queue.get()).toBeUndefined();
+  });
+
+  it('after shutDown, a tryGet consumer gets the re-added key back, and drain waits for it', async () => {
+    const queue = new WorkQueue<string>();
+    queue.add('a');
+    expect(queue.tryGet()).toBe('a');
+    queue.add('a');
+    let drained = false;
+    const shutting = queue.shutDown({ drain: true }).then(() => {
+      drained = true;
+    });
+    queue.add('late'); // ignored: after the shutdown
+    queue.done('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    expect(queue.length).toBe(1);
+    expect(queue.tryGet()).toBe('a');
+    expect(queue.tryGet()).toBeUndefined();
+    queue.done('a');
+    await shutting;
+    expect(drained).toBe(true);
+    expect(await queue.get()).toBeUndefined();
+  });
+
   it('ignores done() of a key that is not being processed', () => {
     const queue = new WorkQueue<string>();
     queue.add('a');

@@ -64,7 +64,7 @@ export const leaderElectionConfig = entrySchema({
   identity: z.string().min(1).optional().describe("This replica's identity in the lease (default: $HOSTNAME-pid, the pod name in a Deployment)."),
   leaseDuration: duration.default(15_000).describe('How long a lease is valid without renewal.'),
   renewDeadline: duration.default(10_000).describe('Give up leading when renewal failed for this long (< leaseDuration).'),
-  retryPeriod: duration.default(2_000).describe('How often to try to acquire or renew (< renewDeadline).'),
+  retryPeriod: duration.default(2_000).describe('How often to try to acquire or renew (< renewDeadline / 1.2).'),
 });
 
 const listen = z
@@ -86,7 +86,7 @@ export const nitroxConfig = entrySchema({
   const le = config.leaderElection;
   if (le) {
     if (le.renewDeadline >= le.leaseDuration) ctx.addIssue({ code: 'custom', path: ['leaderElection', 'renewDeadline'], message: 'expected less than leaseDuration' });
-    if (le.retryPeriod >= le.renewDeadline) ctx.addIssue({ code: 'custom', path: ['leaderElection', 'retryPeriod'], message: 'expected less than renewDeadline' });
+    if (le.retryPeriod * 1.2 >= le.renewDeadline) ctx.addIssue({ code: 'custom', path: ['leaderElection', 'retryPeriod'], message: 'expected less than renewDeadline / 1.2 (the elector renews up to 1.2 × retryPeriod apart)' });
   }
 });
 
