@@ -3,7 +3,9 @@
  * increasing resourceVersion (as etcd's revision), with a bounded history of serialized events so watches
  * can resume from a past revision, and a floor below which revisions are "too old" (HTTP 410).
  */
-import { apiVersionOf, type KubeResource, kubeResources, objectKey, resourceOfKind } from '../resources.js';
+import { randomInt, randomUUID } from 'node:crypto';
+import { apiVersionOf, objectKey } from '../resources.js';
+import { type ServedResource, servedResource, servedResourceOfKind } from './simulator-resources.js';
 
 /** A Kubernetes object as JSON. */
 export interface KubeObject {
@@ -40,12 +42,29 @@ interface StoredObject {
   readonly json: string;
 }
 
-/** Thrown by the store when an object is missing (404) or already exists (409). */
+/** The `details` of a `kind: Status` error, as the API server fills them. */
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  /** The resource (plural), e.g. `services`. */
+  kind?: string;
+  uid?: string;
+  causes?: { reason?: string; message?: string; field?: string }[];
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Thrown by the store (and the simulator's handlers) for an answer that is a `kind: Status` error: missing (404),
+ * already exists or conflict (409), invalid (422), bad request (400), expired (410), unsupported media type (415).
+ */
 export class SimulatorStoreError extends Error {
   constructor(
-    readonly status: 404 | 409 | 422,
-    readonly reason: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid',
+    readonly status: number,
+    readonly reason: string,
     message: string,
+    readonly details?: StatusDetails,
+    /** List metadata of the Status (the inconsistent `continue` token of an expired list). */
+    readonly listMeta?: { continue?: string },
   ) {
     super(message);
   }
@@ -66,7 +85,6 @@ export class SimulatorStore {
   #historyStart = 0;
   readonly #objects = new Map<string, Map<string, StoredObject>>();
   readonly #listeners = new Set<(event: StoredEvent) => void>();
-  #uid = 0;
 
   constructor(options: SimulatorStoreOptions = {}) {
     this.#historyLimit = options.historyLimit ?? 10_000;
@@ -143,12 +161,18 @@ export class SimulatorStore {
     return this.#objects.get(plural)?.get(objectKey(namespace, name))?.object;
   }
 
-  /** Create an object; 409 when it exists. Returns the stored copy with its new resourceVersion. */
+  /**
+   * Create an object; 409 when it exists. Without `metadata.name`, a `metadata.generateName` gets five random
+   * characters appended, as the API server does. Returns the stored copy with its new resourceVersion.
+   */
   create(plural: string, object: KubeObject): KubeObject {
     const resource = this.#resource(plural);
+    if (!object?.metadata?.name && typeof object?.metadata?.generateName === 'string' && object.metadata.generateName !== '') {
+      object.metadata.name = `${object.metadata.generateName}${randomSuffix()}`;
+    }
     const key = this.#key(resource, object);
     if (this.#objects.get(plural)?.has(key)) {
-      throw new SimulatorStoreError(409, 'AlreadyExists', `${plural} "${object.metadata.name}" already exists`);
+      throw notFoundLike(409, 'AlreadyExists', resource, object.metadata.name, 'already exists');
     }
     return this.#write(resource, key, object, 'ADDED', undefined);
   }
@@ -161,21 +185,17 @@ export class SimulatorStore {
     const resource = this.#resource(plural);
     const key = this.#key(resource, object);
     const current = this.#objects.get(plural)?.get(key);
-    if (!current) throw new SimulatorStoreError(404, 'NotFound', `${plural} "${object.metadata.name}" not found`);
+    if (!current) throw notFoundLike(404, 'NotFound', resource, object.metadata.name, 'not found');
     const expected = object.metadata.resourceVersion;
     if (expected !== undefined && expected !== '' && expected !== current.object.metadata.resourceVersion) {
-      throw new SimulatorStoreError(
-        409,
-        'Conflict',
-        `Operation cannot be fulfilled on ${plural} "${object.metadata.name}": the object has been modified`,
-      );
+      throw conflict(resource, object.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
     return this.#write(resource, key, object, 'MODIFIED', current.object);
   }
 
   /** Create or replace an object of any known kind (taken from `object.kind`). */
   apply(object: KubeObject): KubeObject {
-    const resource = object.kind === undefined ? undefined : resourceOfKind(object.kind);
+    const resource = object.kind === undefined ? undefined : servedResourceOfKind(object.kind);
     if (!resource) throw new SimulatorStoreError(422, 'Invalid', `unknown kind "${object.kind}"`);
     const existing = this.get(resource.plural, object.metadata.namespace, object.metadata.name);
     const { resourceVersion: _ignored, ...metadata } = object.metadata;
@@ -183,12 +203,23 @@ export class SimulatorStore {
     return existing ? this.update(resource.plural, unconditional) : this.create(resource.plural, unconditional);
   }
 
-  /** Delete an object; 404 when it is missing. Returns its last state, at the deletion's resourceVersion. */
-  delete(plural: string, namespace: string | undefined, name: string): KubeObject {
+  /**
+   * Delete an object; 404 when it is missing, 409 when a precondition (`uid`, `resourceVersion`) does not hold.
+   * Returns its last state, at the deletion's resourceVersion.
+   */
+  delete(plural: string, namespace: string | undefined, name: string, preconditions: DeletePreconditions = {}): KubeObject {
     const resource = this.#resource(plural);
     const key = objectKey(resource.namespaced ? namespace : undefined, name);
     const current = this.#objects.get(plural)?.get(key);
-    if (!current) throw new SimulatorStoreError(404, 'NotFound', `${plural} "${name}" not found`);
+    if (!current) throw notFoundLike(404, 'NotFound', resource, name, 'not found');
+    for (const field of ['uid', 'resourceVersion'] as const) {
+      const expected = preconditions[field];
+      const actual = current.object.metadata[field] as string | undefined;
+      if (expected !== undefined && expected !== null && expected !== actual) {
+        const label = field === 'uid' ? 'UID' : 'ResourceVersion';
+        throw conflict(resource, name, `Precondition failed: ${label} in precondition: ${expected}, ${label} in object meta: ${actual}`);
+      }
+    }
     this.#objects.get(plural)?.delete(key);
     const rv = ++this.#rv;
     const object: KubeObject = {
@@ -199,20 +230,26 @@ export class SimulatorStore {
     return object;
   }
 
-  #resource(plural: string): KubeResource {
-    const resource = (kubeResources as Record<string, KubeResource>)[plural];
+  #resource(plural: string): ServedResource {
+    const resource = servedResource(plural);
     if (!resource) throw new SimulatorStoreError(404, 'NotFound', `the server could not find resource "${plural}"`);
     return resource;
   }
 
-  #key(resource: KubeResource, object: KubeObject): string {
-    if (!object?.metadata?.name) throw new SimulatorStoreError(422, 'Invalid', 'metadata.name is required');
+  #key(resource: ServedResource, object: KubeObject): string {
+    if (!object?.metadata?.name) {
+      throw new SimulatorStoreError(422, 'Invalid', `${resource.kind} is invalid: metadata.name: Required value: name or generateName is required`, {
+        kind: resource.plural,
+        ...(resource.group ? { group: resource.group } : {}),
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }],
+      });
+    }
     if (resource.namespaced && !object.metadata.namespace) object.metadata.namespace = 'default';
     return objectKey(resource.namespaced ? object.metadata.namespace : undefined, object.metadata.name);
   }
 
   #write(
-    resource: KubeResource,
+    resource: ServedResource,
     key: string,
     input: KubeObject,
     type: 'ADDED' | 'MODIFIED',
@@ -223,8 +260,8 @@ export class SimulatorStore {
     const metadata = {
       ...input.metadata,
       resourceVersion: String(rv),
-      uid: (previous?.metadata.uid as string | undefined) ?? `uid-${++this.#uid}`,
-      creationTimestamp: (previous?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString(),
+      uid: (previous?.metadata.uid as string | undefined) ?? randomUUID(),
+      creationTimestamp: (previous?.metadata.creationTimestamp as string | undefined) ?? rfc3339Now(),
     };
     const object: KubeObject = { ...input, apiVersion: apiVersionOf(resource), kind: resource.kind, metadata };
     const json = JSON.stringify(object);
@@ -239,7 +276,7 @@ export class SimulatorStore {
   }
 
   #record(
-    resource: KubeResource,
+    resource: ServedResource,
     rv: number,
     type: StoredEvent['type'],
     object: KubeObject,
@@ -271,12 +308,58 @@ export class SimulatorStore {
   }
 }
 
+/** Preconditions of a delete (`DeleteOptions.preconditions`). */
+export interface DeletePreconditions {
+  uid?: string | null;
+  resourceVersion?: string | null;
+}
+
+/** The current time as the API server writes timestamps: RFC 3339, UTC, second precision. */
+export function rfc3339Now(): string {
+  return `${new Date().toISOString().slice(0, 19)}Z`;
+}
+
+const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+function randomSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += nameAlphabet[randomInt(nameAlphabet.length)];
+  return suffix;
+}
+
+/** `services "web"` or `endpointslices.discovery.k8s.io "web"`, as the API server names an object in messages. */
+export function qualifiedName(resource: ServedResource, name: string): string {
+  return `${resource.group ? `${resource.plural}.${resource.group}` : resource.plural} "${name}"`;
+}
+
+function detailsOf(resource: ServedResource, name: string): StatusDetails {
+  return { name, ...(resource.group ? { group: resource.group } : {}), kind: resource.plural };
+}
+
+function notFoundLike(status: number, reason: string, resource: ServedResource, name: string, what: string): SimulatorStoreError {
+  return new SimulatorStoreError(status, reason, `${qualifiedName(resource, name)} ${what}`, detailsOf(resource, name));
+}
+
+/** The 404 of a missing object, with its Status details. */
+export function notFoundError(resource: ServedResource, name: string): SimulatorStoreError {
+  return notFoundLike(404, 'NotFound', resource, name, 'not found');
+}
+
+function conflict(resource: ServedResource, name: string, why: string): SimulatorStoreError {
+  return new SimulatorStoreError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(resource, name)}: ${why}`, detailsOf(resource, name));
+}
+
 /** Build the NDJSON line of a watch event from a stored object's JSON. */
 export function watchLine(type: string, json: string): string {
   return `{"type":"${type}","object":${json}}\n`;
 }
 
 /** A `kind: Status` object as the API server returns on errors. */
-export function statusObject(code: number, reason: string, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+export function statusObject(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusDetails,
+  metadata: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }

@@ -8,14 +8,15 @@ import type { ServerResponse } from 'node:http';
 import type { KubeResource } from '../resources.js';
 import { apiVersionOf } from '../resources.js';
 import type { SelectorPredicate } from '../selectors.js';
-import { type SimulatorStore, type StoredEvent, statusObject, watchLine } from './simulator-store.js';
+import type { FieldSelector } from './simulator-fields.js';
+import { type KubeObject, type SimulatorStore, type StoredEvent, statusObject, watchLine } from './simulator-store.js';
 
 /** What a watch selects. */
 export interface WatchFilter {
   readonly resource: KubeResource;
   readonly namespace: string | undefined;
   readonly labels: SelectorPredicate;
-  readonly fields: SelectorPredicate;
+  readonly fields: FieldSelector;
 }
 
 /** How a watch was asked for. */
@@ -80,7 +81,7 @@ export class SimulatorWatch {
     };
     if (this.request.fromRevision === undefined) {
       for (const { object, json } of this.store.list(this.filter.resource.plural, this.filter.namespace)) {
-        if (!this.#matches(object.metadata.labels, object.metadata.namespace, object.metadata.name)) continue;
+        if (!this.#matches(object.metadata.labels, object.metadata.namespace, object.metadata.name, () => object)) continue;
         buffer += watchLine('ADDED', json);
         if (buffer.length > chunkBytes) await flush();
       }
@@ -170,17 +171,24 @@ export class SimulatorWatch {
     this.res.write(line);
   }
 
-  #matches(labels: Readonly<Record<string, string>> | undefined, namespace: string | undefined, name: string): boolean {
+  #matches(
+    labels: Readonly<Record<string, string>> | undefined,
+    namespace: string | undefined,
+    name: string,
+    object: () => KubeObject,
+  ): boolean {
     if (this.filter.namespace && namespace !== this.filter.namespace) return false;
     if (!this.filter.labels(labels)) return false;
-    return this.filter.fields({ 'metadata.name': name, 'metadata.namespace': namespace ?? '' });
+    const fields = this.filter.fields;
+    if (fields.metadataOnly) return fields.matches({ metadata: namespace === undefined ? { name } : { name, namespace } });
+    return fields.matches(object());
   }
 
   #lineFor(event: StoredEvent): string | undefined {
     if (event.plural !== this.filter.resource.plural) return undefined;
-    const now = this.#matches(event.labels, event.namespace, event.name);
+    const now = this.#matches(event.labels, event.namespace, event.name, () => JSON.parse(event.json) as KubeObject);
     if (event.type !== 'MODIFIED') return now ? watchLine(event.type, event.json) : undefined;
-    const before = this.#matches(event.previousLabels, event.namespace, event.name);
+    const before = this.#matches(event.previousLabels, event.namespace, event.name, () => JSON.parse(event.previousJson ?? event.json) as KubeObject);
     if (now && before) return watchLine('MODIFIED', event.json);
     if (now) return watchLine('ADDED', event.json);
     if (before) return watchLine('DELETED', event.json);

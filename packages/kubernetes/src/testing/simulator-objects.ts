@@ -1,0 +1,143 @@
+/**
+ * Requests on one object (and POST on a collection) of the API-server simulator: create (with `generateName`),
+ * get, replace, PATCH in the four content types the API server accepts (JSON patch, merge patch, strategic merge
+ * patch, server-side apply) and delete with preconditions. Bodies are JSON; any other request content type
+ * (protobuf, YAML) answers 415 so that clients fall back to JSON.
+ */
+import type { IncomingMessage } from 'node:http';
+import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './simulator-patch.js';
+import { QueryError, type Route } from './simulator-request.js';
+import { type DeletePreconditions, type KubeObject, notFoundError, type SimulatorStore, SimulatorStoreError } from './simulator-store.js';
+
+/** An answer: HTTP status and body. */
+export interface ObjectAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const patchTypes = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
+
+/** The media type of a request, without parameters. */
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function unsupported(type: string, accepted: readonly string[]): SimulatorStoreError {
+  return new SimulatorStoreError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`, {
+    causes: [{ reason: 'UnsupportedMediaType', message: `unsupported media type ${type}` }],
+  });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new QueryError(`the body could not be decoded as JSON: ${(error as Error).message}`);
+  }
+}
+
+function asObject(body: unknown): KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new QueryError('the body is not a Kubernetes object');
+  const object = body as KubeObject;
+  if (!object.metadata || typeof object.metadata !== 'object') object.metadata = { name: '' };
+  return object;
+}
+
+/** Handle a write or a get of one object. */
+export async function handleObject(store: SimulatorStore, req: IncomingMessage, route: Route, query: URLSearchParams): Promise<ObjectAnswer> {
+  const { plural } = route.resource;
+  const namespace = route.resource.namespaced ? (route.namespace ?? 'default') : undefined;
+  const method = req.method ?? 'GET';
+  const type = mediaType(req);
+  if ((method === 'POST' || method === 'PUT') && type !== 'application/json') throw unsupported(type, ['application/json']);
+  const setNamespace = (object: KubeObject): void => {
+    if (namespace === undefined) {
+      delete object.metadata.namespace;
+      return;
+    }
+    if (object.metadata.namespace && object.metadata.namespace !== namespace) {
+      throw new QueryError('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    object.metadata.namespace = namespace;
+  };
+  if (method === 'POST' && route.name === undefined) {
+    const object = asObject(await readJson(req));
+    setNamespace(object);
+    delete object.metadata.resourceVersion;
+    if (plural === 'namespaces') object.status = { phase: 'Active', ...(object.status as object | undefined) };
+    return { status: 201, body: store.create(plural, object) };
+  }
+  if (route.name === undefined) throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  const name = route.name;
+  const current = (): KubeObject => {
+    const object = store.get(plural, namespace, name);
+    if (!object) throw notFoundError(route.resource, name);
+    return object;
+  };
+  switch (method) {
+    case 'GET':
+      return { status: 200, body: current() };
+    case 'PUT': {
+      const object = asObject(await readJson(req));
+      if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
+      setNamespace(object);
+      return { status: 200, body: store.update(plural, object) };
+    }
+    case 'DELETE': {
+      const body = (await readJson(req)) as { preconditions?: DeletePreconditions } | undefined;
+      return { status: 200, body: store.delete(plural, namespace, name, body?.preconditions ?? {}) };
+    }
+    case 'PATCH':
+      return patch(store, req, route, query, namespace, type);
+    default:
+      throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+}
+
+async function patch(
+  store: SimulatorStore,
+  req: IncomingMessage,
+  route: Route,
+  query: URLSearchParams,
+  namespace: string | undefined,
+  type: string,
+): Promise<ObjectAnswer> {
+  const { plural, kind } = route.resource;
+  const name = route.name as string;
+  if (!(patchTypes as readonly string[]).includes(type)) throw unsupported(type, patchTypes);
+  const body = await readJson(req);
+  const live = store.get(plural, namespace, name);
+  if (type === 'application/apply-patch+yaml') {
+    if (!query.get('fieldManager')) throw new QueryError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    const applied = asObject(body);
+    if (applied.metadata.name && applied.metadata.name !== name) throw new QueryError(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    applied.metadata.name = name;
+    if (namespace !== undefined) applied.metadata.namespace = namespace;
+    if (!live) return { status: 201, body: store.create(plural, applied) };
+    return { status: 200, body: store.update(plural, strategicMerge(kind, '', live, applied) as KubeObject) };
+  }
+  if (!live) throw notFoundError(route.resource, name);
+  const base = live;
+  let patched: unknown;
+  try {
+    if (type === 'application/json-patch+json') patched = applyJsonPatch(base, body);
+    else if (type === 'application/merge-patch+json') patched = applyMergePatch(base, body);
+    else patched = strategicMerge(kind, '', base, body);
+  } catch (error) {
+    if (error instanceof PatchError) throw new SimulatorStoreError(422, 'Invalid', error.message);
+    throw error;
+  }
+  const object = asObject(patched);
+  if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
+  if (namespace !== undefined) object.metadata.namespace = namespace;
+  return { status: 200, body: store.update(plural, object) };
+}
