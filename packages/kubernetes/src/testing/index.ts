@@ -6,6 +6,7 @@ export {
   type KubeSimulator,
   type KubeSimulatorOptions,
   type KubeSimulatorStats,
+  type SimulatorKubeconfigOptions,
   kubeSimulatorDefaults,
   startKubeSimulator,
 } from './kube-simulator.js';
@@ -15,6 +16,8 @@ export {
   SimulatorStore,
   SimulatorStoreError,
   type SimulatorStoreOptions,
+  type StatusDetails,
+  type DeletePreconditions,
   type StoredEvent,
 } from './simulator-store.js';
 export { type EndpointSpec, endpointSlice, endpoints, node, pod, type ServicePortSpec, service } from './fixtures.js';
