@@ -162,4 +162,30 @@ describe('API-server simulator: the API as real clients use it', () => {
     expect((await fetch(`${services()}?watch=1&fieldSelector=nonsense`)).status).toBe(400);
     expect((await fetch(`${services()}?labelSelector=a%20in%20(b`)).status).toBe(400);
   });
+
+  it('answers server-side Tables for lists, single objects and watches when the Accept header asks for them', async () => {
+    sim.store.apply(service({ name: 'np', type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+    type Table = { kind: string; apiVersion: string; columnDefinitions?: { name: string; priority: number }[]; rows: { cells: unknown[]; object?: { kind: string } }[] };
+    const table = (await getJson<Table>(services(), { headers: { accept } })).body;
+    expect(table).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    expect(table.columnDefinitions?.map((c) => c.name)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
+    expect(table.rows[0]?.cells.slice(0, 5)).toEqual(['np', 'NodePort', '<none>', '<none>', '80:30080/TCP']);
+    expect(table.rows[0]?.object?.kind).toBe('PartialObjectMetadata');
+    const bare = (await getJson<Table>(`${services()}/np?includeObject=None`, { headers: { accept } })).body;
+    expect([bare.rows.length, bare.rows[0]?.object]).toEqual([1, undefined]);
+    const watched = await firstLine(`${services()}?includeObject=Object&watch=1`);
+    expect(watched).toMatchObject({ type: 'ADDED', object: { kind: 'Service' } }); // no Accept: plain objects
+    const controller = new AbortController();
+    const res = await fetch(`${services()}?watch=1`, { headers: { accept }, signal: controller.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    sim.store.apply(service({ name: 'cip', ports: [{ port: 81 }] }));
+    while (text.split('\n').length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const [first, second] = text.split('\n').map((l) => (l ? (JSON.parse(l) as { object: Table }) : undefined));
+    expect(first?.object.columnDefinitions).toHaveLength(7);
+    expect(second?.object).toMatchObject({ kind: 'Table', rows: [{ cells: ['cip', 'ClusterIP', '<none>', '<none>', '81/TCP', expect.any(String), 'app=cip'] }] });
+    expect(second?.object.columnDefinitions).toBeUndefined();
+  });
 });

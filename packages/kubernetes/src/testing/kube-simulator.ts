@@ -21,8 +21,9 @@ import { parseFieldSelector } from './simulator-fields.js';
 import { type ContinueState, labelSelectorOf, listPage } from './simulator-list.js';
 import { handleObject } from './simulator-objects.js';
 import { parseRoute, QueryError, queryFlag, queryInt, type Route } from './simulator-request.js';
-import { SimulatorStore, SimulatorStoreError, statusObject } from './simulator-store.js';
+import { type KubeObject, SimulatorStore, SimulatorStoreError, statusObject } from './simulator-store.js';
 import { generateTlsMaterial, kubeconfigDocument, type TlsMaterial } from './simulator-tls.js';
+import { type TableRequest, tableRequest, toTable } from './simulator-table.js';
 import { SimulatorWatch } from './simulator-watch.js';
 
 /** Options of {@link startKubeSimulator}. */
@@ -167,7 +168,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
   const sendStatus = (res: ServerResponse, code: number, reason: string, message: string): void =>
     sendError(res, new SimulatorStoreError(code, reason, message));
 
-  const handleWatch = async (res: ServerResponse, route: Route, query: URLSearchParams): Promise<void> => {
+  const handleWatch = async (res: ServerResponse, route: Route, query: URLSearchParams, table: TableRequest | undefined): Promise<void> => {
     stats.watches++;
     stats.lastWatchQuery = Object.fromEntries(query);
     const labels = labelSelectorOf(query);
@@ -191,6 +192,13 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         return;
       }
     }
+    let first = true;
+    const render = (json: string): string => {
+      const object = JSON.parse(json) as KubeObject;
+      const rendered = toTable(route.resource.kind, [object], table as TableRequest, { resourceVersion: object.metadata.resourceVersion }, first);
+      first = false;
+      return JSON.stringify(rendered);
+    };
     const watch = new SimulatorWatch(
       res,
       store,
@@ -201,6 +209,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         bookmarkIntervalMs: options.bookmarkIntervalMs ?? kubeSimulatorDefaults.bookmarkIntervalMs,
         timeoutSeconds: timeout > 0 ? timeout : fallback,
         sendInitialEvents: queryFlag(query, 'sendInitialEvents'),
+        render: table ? render : undefined,
       },
       (w) => watches.delete(w),
     );
@@ -236,13 +245,19 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         if (answer) return sendJson(res, 200, answer.body, { 'content-type': answer.contentType, vary: 'Accept' });
         return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
       }
+      const table = req.method === 'GET' ? tableRequest(req.headers.accept ?? '', url.searchParams) : undefined;
       if (req.method === 'GET' && route.name === undefined) {
-        if (isWatch) return await handleWatch(res, route, url.searchParams);
+        if (isWatch) return await handleWatch(res, route, url.searchParams, table);
         stats.lists++;
-        return sendJson(res, 200, listPage(store, route, url.searchParams, continueState));
+        const page = listPage(store, route, url.searchParams, continueState);
+        if (!table) return sendJson(res, 200, page);
+        const { metadata, items } = JSON.parse(page) as { metadata: Record<string, unknown>; items: KubeObject[] };
+        return sendJson(res, 200, toTable(route.resource.kind, items, table, metadata));
       }
       const answer = await handleObject(store, req, route, url.searchParams);
-      sendJson(res, answer.status, answer.body);
+      if (!table) return sendJson(res, answer.status, answer.body);
+      const object = answer.body as KubeObject;
+      sendJson(res, answer.status, toTable(route.resource.kind, [object], table, { resourceVersion: object.metadata.resourceVersion }));
     } catch (error) {
       if (res.headersSent) return void res.destroy();
       if (error instanceof SimulatorStoreError) return sendError(res, error);

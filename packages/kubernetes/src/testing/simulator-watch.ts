@@ -27,6 +27,8 @@ export interface WatchRequest {
   readonly bookmarkIntervalMs: number;
   readonly timeoutSeconds: number;
   readonly sendInitialEvents: boolean;
+  /** Re-encode each event's object (server-side Table output); `undefined` sends the stored JSON as is. */
+  readonly render?: ((json: string) => string) | undefined;
 }
 
 const chunkBytes = 256 * 1024;
@@ -82,7 +84,7 @@ export class SimulatorWatch {
     if (this.request.fromRevision === undefined) {
       for (const { object, json } of this.store.list(this.filter.resource.plural, this.filter.namespace)) {
         if (!this.#matches(object.metadata.labels, object.metadata.namespace, object.metadata.name, () => object)) continue;
-        buffer += watchLine('ADDED', json);
+        buffer += this.#line('ADDED', json);
         if (buffer.length > chunkBytes) await flush();
       }
       if (this.request.sendInitialEvents && this.request.bookmarks) {
@@ -187,12 +189,17 @@ export class SimulatorWatch {
   #lineFor(event: StoredEvent): string | undefined {
     if (event.plural !== this.filter.resource.plural) return undefined;
     const now = this.#matches(event.labels, event.namespace, event.name, () => JSON.parse(event.json) as KubeObject);
-    if (event.type !== 'MODIFIED') return now ? watchLine(event.type, event.json) : undefined;
+    if (event.type !== 'MODIFIED') return now ? this.#line(event.type, event.json) : undefined;
     const before = this.#matches(event.previousLabels, event.namespace, event.name, () => JSON.parse(event.previousJson ?? event.json) as KubeObject);
-    if (now && before) return watchLine('MODIFIED', event.json);
-    if (now) return watchLine('ADDED', event.json);
-    if (before) return watchLine('DELETED', event.json);
+    if (now && before) return this.#line('MODIFIED', event.json);
+    if (now) return this.#line('ADDED', event.json);
+    if (before) return this.#line('DELETED', event.json);
     return undefined;
+  }
+
+  #line(type: string, json: string): string {
+    const render = this.request.render;
+    return watchLine(type, render ? render(json) : json);
   }
 
   #bookmarkLine(annotations?: Record<string, string>): string {
