@@ -71,7 +71,9 @@ describe('kubectl against the simulator, over TLS (generated CA) with a token or
     expect((await json<Svc>('get', 'svc', 'web')).metadata.labels).toEqual({ app: 'web', replaced: 'yes' });
     expect(await ok('apply', '--server-side', '-f', file)).toMatch(/serverside-applied/);
     // Server-side Table output: kubectl prints the API server's columns.
-    expect(await ok('get', 'svc', 'web')).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nweb\s+NodePort\s+<none>\s+<none>\s+80\/TCP,443\/TCP\s+\d+s\n$/);
+    // Server-side Table output: kubectl prints the API server's columns (the cluster IP and node ports were
+    // allocated at create and kept through apply/replace/patch, as the API server does).
+    expect(await ok('get', 'svc', 'web')).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nweb\s+NodePort\s+10\.96\.0\.1\s+<none>\s+80:30000\/TCP,443:30001\/TCP\s+\d+s\n$/);
 
     sim.store.apply(service({ name: 'other', ports: [{ port: 80 }] }));
     expect(await ok('get', 'svc', '-l', 'replaced=yes', '-o', 'name')).toBe('service/web\n');

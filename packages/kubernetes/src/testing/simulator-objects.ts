@@ -5,6 +5,7 @@
  * (protobuf, YAML) answers 415 so that clients fall back to JSON.
  */
 import type { IncomingMessage } from 'node:http';
+import { ServiceAllocator } from './simulator-defaults.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './simulator-patch.js';
 import { QueryError, type Route } from './simulator-request.js';
 import { type DeletePreconditions, type KubeObject, notFoundError, type SimulatorStore, SimulatorStoreError } from './simulator-store.js';
@@ -52,8 +53,14 @@ function asObject(body: unknown): KubeObject {
   return object;
 }
 
-/** Handle a write or a get of one object. */
-export async function handleObject(store: SimulatorStore, req: IncomingMessage, route: Route, query: URLSearchParams): Promise<ObjectAnswer> {
+/** Handle a write or a get of one object; Services written get the API server's defaults from `services`. */
+export async function handleObject(
+  store: SimulatorStore,
+  services: ServiceAllocator,
+  req: IncomingMessage,
+  route: Route,
+  query: URLSearchParams,
+): Promise<ObjectAnswer> {
   const { plural } = route.resource;
   const namespace = route.resource.namespaced ? (route.namespace ?? 'default') : undefined;
   const method = req.method ?? 'GET';
@@ -74,6 +81,7 @@ export async function handleObject(store: SimulatorStore, req: IncomingMessage, 
     setNamespace(object);
     delete object.metadata.resourceVersion;
     if (plural === 'namespaces') object.status = { phase: 'Active', ...(object.status as object | undefined) };
+    if (plural === 'services') services.prepare(object, undefined);
     return { status: 201, body: store.create(plural, object) };
   }
   if (route.name === undefined) throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -90,6 +98,7 @@ export async function handleObject(store: SimulatorStore, req: IncomingMessage, 
       const object = asObject(await readJson(req));
       if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
       setNamespace(object);
+      if (plural === 'services') services.prepare(object, store.get(plural, namespace, name));
       return { status: 200, body: store.update(plural, object) };
     }
     case 'DELETE': {
@@ -97,7 +106,7 @@ export async function handleObject(store: SimulatorStore, req: IncomingMessage, 
       return { status: 200, body: store.delete(plural, namespace, name, body?.preconditions ?? {}) };
     }
     case 'PATCH':
-      return patch(store, req, route, query, namespace, type);
+      return patch(store, services, req, route, query, namespace, type);
     default:
       throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
@@ -105,6 +114,7 @@ export async function handleObject(store: SimulatorStore, req: IncomingMessage, 
 
 async function patch(
   store: SimulatorStore,
+  services: ServiceAllocator,
   req: IncomingMessage,
   route: Route,
   query: URLSearchParams,
@@ -122,8 +132,9 @@ async function patch(
     if (applied.metadata.name && applied.metadata.name !== name) throw new QueryError(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     if (namespace !== undefined) applied.metadata.namespace = namespace;
-    if (!live) return { status: 201, body: store.create(plural, applied) };
-    return { status: 200, body: store.update(plural, strategicMerge(kind, '', live, applied) as KubeObject) };
+    const merged = live ? (strategicMerge(kind, '', live, applied) as KubeObject) : applied;
+    if (plural === 'services') services.prepare(merged, live);
+    return live ? { status: 200, body: store.update(plural, merged) } : { status: 201, body: store.create(plural, merged) };
   }
   if (!live) throw notFoundError(route.resource, name);
   const base = live;
@@ -139,5 +150,6 @@ async function patch(
   const object = asObject(patched);
   if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
   if (namespace !== undefined) object.metadata.namespace = namespace;
+  if (plural === 'services') services.prepare(object, base);
   return { status: 200, body: store.update(plural, object) };
 }
