@@ -16,7 +16,8 @@ export class ServiceAllocator {
 
   /** Default and allocate a Service's spec in place; `live` is the stored object on an update. */
   prepare(object: KubeObject, live: KubeObject | undefined): void {
-    const spec = ((object.spec ??= {}) as ServiceSpec);
+    if (object.spec === undefined || object.spec === null || typeof object.spec !== 'object') object.spec = {};
+    const spec = object.spec as ServiceSpec;
     const before = (live?.spec ?? {}) as ServiceSpec;
     spec.type ??= 'ClusterIP';
     spec.sessionAffinity ??= 'None';

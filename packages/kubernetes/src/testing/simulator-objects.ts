@@ -5,7 +5,7 @@
  * (protobuf, YAML) answers 415 so that clients fall back to JSON.
  */
 import type { IncomingMessage } from 'node:http';
-import { ServiceAllocator } from './simulator-defaults.js';
+import type { ServiceAllocator } from './simulator-defaults.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './simulator-patch.js';
 import { QueryError, type Route } from './simulator-request.js';
 import { type DeletePreconditions, type KubeObject, notFoundError, type SimulatorStore, SimulatorStoreError } from './simulator-store.js';
