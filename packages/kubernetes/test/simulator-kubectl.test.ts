@@ -80,6 +80,14 @@ describe('kubectl against the simulator, over TLS (generated CA) with a token or
     expect(await ok('get', 'svc', '--field-selector', 'spec.type=NodePort', '-o', 'name')).toBe('service/web\n');
     const bad = await kubectl('get', 'svc', '--field-selector', 'spec.nodeName=x');
     expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/BadRequest.*field label not supported: spec\.nodeName/)]);
+    // kubectl's typed clients POST protobuf (create namespace, create service): decoded for these kinds.
+    expect(await ok('create', 'namespace', 'shop')).toMatch(/namespace\/shop created/);
+    expect(await ok('create', 'service', 'nodeport', 'np', '--tcp=80:8080', '--tcp=443:https', '-n', 'shop')).toMatch(/service\/np created/);
+    type Port = { name: string; port: number; nodePort: number; targetPort: number | string };
+    const np = await json<{ spec: { type: string; selector: Record<string, string>; ports: Port[] } }>('get', 'svc', 'np', '-n', 'shop');
+    expect(np.spec).toMatchObject({ type: 'NodePort', selector: { app: 'np' } });
+    expect(np.spec.ports.map((p) => [p.name, p.port, p.targetPort, p.nodePort])).toEqual([['80-8080', 80, 8080, 30002], ['443-https', 443, 'https', 30003]]);
+    expect(sim.store.get('namespaces', undefined, 'shop')).toMatchObject({ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
     expect(await ok('get', 'namespaces', '-o', 'name')).toContain('namespace/kube-system');
     expect(await ok('delete', 'svc', 'web')).toMatch(/service "web" deleted/);
     expect(await ok('get', 'svc', '-o', 'name')).toBe('service/other\n');

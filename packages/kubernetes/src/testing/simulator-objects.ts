@@ -1,11 +1,12 @@
 /**
  * Requests on one object (and POST on a collection) of the API-server simulator: create (with `generateName`),
  * get, replace, PATCH in the four content types the API server accepts (JSON patch, merge patch, strategic merge
- * patch, server-side apply) and delete with preconditions. Bodies are JSON; any other request content type
- * (protobuf, YAML) answers 415 so that clients fall back to JSON.
+ * patch, server-side apply) and delete with preconditions. Bodies are JSON, or protobuf for the Namespace and
+ * Service bodies that kubectl's typed clients send; anything else (YAML, other protobuf kinds) answers 415.
  */
 import type { IncomingMessage } from 'node:http';
 import type { ServiceAllocator } from './simulator-defaults.js';
+import { decodeProtobufObject } from './simulator-protobuf.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './simulator-patch.js';
 import { QueryError, type Route } from './simulator-request.js';
 import { type DeletePreconditions, type KubeObject, notFoundError, type SimulatorStore, SimulatorStoreError } from './simulator-store.js';
@@ -34,10 +35,24 @@ function unsupported(type: string, accepted: readonly string[]): SimulatorStoreE
   });
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+const protobufType = 'application/vnd.kubernetes.protobuf';
+
+/** The body of a POST or PUT: JSON, or protobuf for the kinds {@link decodeProtobufObject} knows (else 415). */
+async function readObjectBody(req: IncomingMessage, type: string): Promise<unknown> {
+  if (type !== protobufType) return readJson(req);
+  const object = decodeProtobufObject(await readBytes(req));
+  if (!object) throw unsupported(type, ['application/json']);
+  return object;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBytes(req)).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -65,7 +80,7 @@ export async function handleObject(
   const namespace = route.resource.namespaced ? (route.namespace ?? 'default') : undefined;
   const method = req.method ?? 'GET';
   const type = mediaType(req);
-  if ((method === 'POST' || method === 'PUT') && type !== 'application/json') throw unsupported(type, ['application/json']);
+  if ((method === 'POST' || method === 'PUT') && type !== 'application/json' && type !== protobufType) throw unsupported(type, ['application/json', protobufType]);
   const setNamespace = (object: KubeObject): void => {
     if (namespace === undefined) {
       delete object.metadata.namespace;
@@ -77,10 +92,13 @@ export async function handleObject(
     object.metadata.namespace = namespace;
   };
   if (method === 'POST' && route.name === undefined) {
-    const object = asObject(await readJson(req));
+    const object = asObject(await readObjectBody(req, type));
     setNamespace(object);
     delete object.metadata.resourceVersion;
-    if (plural === 'namespaces') object.status = { phase: 'Active', ...(object.status as object | undefined) };
+    if (plural === 'namespaces') {
+      object.spec = { finalizers: ['kubernetes'], ...(object.spec as object | undefined) };
+      object.status = { phase: 'Active', ...(object.status as object | undefined) };
+    }
     if (plural === 'services') services.prepare(object, undefined);
     return { status: 201, body: store.create(plural, object) };
   }
@@ -95,7 +113,7 @@ export async function handleObject(
     case 'GET':
       return { status: 200, body: current() };
     case 'PUT': {
-      const object = asObject(await readJson(req));
+      const object = asObject(await readObjectBody(req, type));
       if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
       setNamespace(object);
       if (plural === 'services') services.prepare(object, store.get(plural, namespace, name));
