@@ -188,4 +188,30 @@ describe('API-server simulator: the API as real clients use it', () => {
     expect(second?.object).toMatchObject({ kind: 'Table', rows: [{ cells: ['cip', 'ClusterIP', '<none>', '<none>', '81/TCP', expect.any(String), 'app=cip'] }] });
     expect(second?.object.columnDefinitions).toBeUndefined();
   });
+
+  it('computes writes with dryRun=All without storing them', async () => {
+    const post = (query: string) =>
+      getJson<{ metadata: { name: string; uid?: string; resourceVersion?: string } }>(`${services()}${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(service({ name: 'dry', ports: [{ port: 80 }] })),
+      });
+    const revision = sim.store.revision;
+    const created = await post('?dryRun=All');
+    expect(created.status).toBe(201);
+    expect(created.body.metadata).toMatchObject({ name: 'dry', uid: expect.any(String) });
+    expect(created.body.metadata.resourceVersion).toBeUndefined();
+    expect([sim.store.get('services', 'default', 'dry'), sim.store.revision]).toEqual([undefined, revision]);
+    expect((await post('?dryRun=Some')).status).toBe(400);
+    await post('');
+    const stored = sim.store.get('services', 'default', 'dry');
+    const patched = await getJson<{ metadata: { labels: Record<string, string> } }>(`${services()}/dry?dryRun=All`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { x: 'y' } } }),
+    });
+    expect(patched.body.metadata.labels).toMatchObject({ x: 'y' });
+    expect((await fetch(`${services()}/dry?dryRun=All`, { method: 'DELETE' })).status).toBe(200);
+    expect(sim.store.get('services', 'default', 'dry')).toBe(stored);
+  });
 });

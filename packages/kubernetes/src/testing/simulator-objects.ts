@@ -9,7 +9,8 @@ import type { ServiceAllocator } from './simulator-defaults.js';
 import { decodeProtobufObject } from './simulator-protobuf.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './simulator-patch.js';
 import { QueryError, type Route } from './simulator-request.js';
-import { type DeletePreconditions, type KubeObject, notFoundError, type SimulatorStore, SimulatorStoreError } from './simulator-store.js';
+import type { DeletePreconditions, KubeObject, SimulatorStore, WriteOptions } from './simulator-store.js';
+import { notFoundError, SimulatorStoreError } from './simulator-status.js';
 
 /** An answer: HTTP status and body. */
 export interface ObjectAnswer {
@@ -80,6 +81,7 @@ export async function handleObject(
   const namespace = route.resource.namespaced ? (route.namespace ?? 'default') : undefined;
   const method = req.method ?? 'GET';
   const type = mediaType(req);
+  const write = writeOptions(query);
   if ((method === 'POST' || method === 'PUT') && type !== 'application/json' && type !== protobufType) throw unsupported(type, ['application/json', protobufType]);
   const setNamespace = (object: KubeObject): void => {
     if (namespace === undefined) {
@@ -100,7 +102,7 @@ export async function handleObject(
       object.status = { phase: 'Active', ...(object.status as object | undefined) };
     }
     if (plural === 'services') services.prepare(object, undefined);
-    return { status: 201, body: store.create(plural, object) };
+    return { status: 201, body: store.create(plural, object, write) };
   }
   if (route.name === undefined) throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   const name = route.name;
@@ -117,11 +119,11 @@ export async function handleObject(
       if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
       setNamespace(object);
       if (plural === 'services') services.prepare(object, store.get(plural, namespace, name));
-      return { status: 200, body: store.update(plural, object) };
+      return { status: 200, body: store.update(plural, object, write) };
     }
     case 'DELETE': {
       const body = (await readJson(req)) as { preconditions?: DeletePreconditions } | undefined;
-      return { status: 200, body: store.delete(plural, namespace, name, body?.preconditions ?? {}) };
+      return { status: 200, body: store.delete(plural, namespace, name, body?.preconditions ?? {}, write) };
     }
     case 'PATCH':
       return patch(store, services, req, route, query, namespace, type);
@@ -152,7 +154,8 @@ async function patch(
     if (namespace !== undefined) applied.metadata.namespace = namespace;
     const merged = live ? (strategicMerge(kind, '', live, applied) as KubeObject) : applied;
     if (plural === 'services') services.prepare(merged, live);
-    return live ? { status: 200, body: store.update(plural, merged) } : { status: 201, body: store.create(plural, merged) };
+    const write = writeOptions(query);
+    return live ? { status: 200, body: store.update(plural, merged, write) } : { status: 201, body: store.create(plural, merged, write) };
   }
   if (!live) throw notFoundError(route.resource, name);
   const base = live;
@@ -169,5 +172,12 @@ async function patch(
   if (object.metadata.name !== name) throw new QueryError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
   if (namespace !== undefined) object.metadata.namespace = namespace;
   if (plural === 'services') services.prepare(object, base);
-  return { status: 200, body: store.update(plural, object) };
+  return { status: 200, body: store.update(plural, object, writeOptions(query)) };
+}
+
+/** `?dryRun=All` (the only value the API server accepts). */
+function writeOptions(query: URLSearchParams): WriteOptions {
+  const values = query.getAll('dryRun');
+  if (values.some((v) => v !== 'All')) throw new QueryError(`Unsupported value: "${values.find((v) => v !== 'All')}": supported values: "All"`);
+  return values.length > 0 ? { dryRun: true } : {};
 }

@@ -6,6 +6,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { apiVersionOf, objectKey } from '../resources.js';
 import { type ServedResource, servedResource, servedResourceOfKind } from './simulator-resources.js';
+import { conflict, notFoundLike, SimulatorStoreError } from './simulator-status.js';
+
+export { notFoundError, qualifiedName, SimulatorStoreError, type StatusDetails, statusObject } from './simulator-status.js';
 
 /** A Kubernetes object as JSON. */
 export interface KubeObject {
@@ -40,34 +43,6 @@ export interface StoredEvent {
 interface StoredObject {
   readonly object: KubeObject;
   readonly json: string;
-}
-
-/** The `details` of a `kind: Status` error, as the API server fills them. */
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  /** The resource (plural), e.g. `services`. */
-  kind?: string;
-  uid?: string;
-  causes?: { reason?: string; message?: string; field?: string }[];
-  retryAfterSeconds?: number;
-}
-
-/**
- * Thrown by the store (and the simulator's handlers) for an answer that is a `kind: Status` error: missing (404),
- * already exists or conflict (409), invalid (422), bad request (400), expired (410), unsupported media type (415).
- */
-export class SimulatorStoreError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    readonly details?: StatusDetails,
-    /** List metadata of the Status (the inconsistent `continue` token of an expired list). */
-    readonly listMeta?: { continue?: string },
-  ) {
-    super(message);
-  }
 }
 
 /** Options of {@link SimulatorStore}. */
@@ -165,7 +140,7 @@ export class SimulatorStore {
    * Create an object; 409 when it exists. Without `metadata.name`, a `metadata.generateName` gets five random
    * characters appended, as the API server does. Returns the stored copy with its new resourceVersion.
    */
-  create(plural: string, object: KubeObject): KubeObject {
+  create(plural: string, object: KubeObject, options: WriteOptions = {}): KubeObject {
     const resource = this.#resource(plural);
     if (!object?.metadata?.name && typeof object?.metadata?.generateName === 'string' && object.metadata.generateName !== '') {
       object.metadata.name = `${object.metadata.generateName}${randomSuffix()}`;
@@ -174,14 +149,14 @@ export class SimulatorStore {
     if (this.#objects.get(plural)?.has(key)) {
       throw notFoundLike(409, 'AlreadyExists', resource, object.metadata.name, 'already exists');
     }
-    return this.#write(resource, key, object, 'ADDED', undefined);
+    return this.#write(resource, key, object, 'ADDED', undefined, options.dryRun === true);
   }
 
   /**
    * Replace an object; 404 when it is missing, 409 when `metadata.resourceVersion` is set and is not the
    * stored one (optimistic concurrency, as the API server).
    */
-  update(plural: string, object: KubeObject): KubeObject {
+  update(plural: string, object: KubeObject, options: WriteOptions = {}): KubeObject {
     const resource = this.#resource(plural);
     const key = this.#key(resource, object);
     const current = this.#objects.get(plural)?.get(key);
@@ -190,7 +165,7 @@ export class SimulatorStore {
     if (expected !== undefined && expected !== '' && expected !== current.object.metadata.resourceVersion) {
       throw conflict(resource, object.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
-    return this.#write(resource, key, object, 'MODIFIED', current.object);
+    return this.#write(resource, key, object, 'MODIFIED', current.object, options.dryRun === true);
   }
 
   /** Create or replace an object of any known kind (taken from `object.kind`). */
@@ -207,7 +182,13 @@ export class SimulatorStore {
    * Delete an object; 404 when it is missing, 409 when a precondition (`uid`, `resourceVersion`) does not hold.
    * Returns its last state, at the deletion's resourceVersion.
    */
-  delete(plural: string, namespace: string | undefined, name: string, preconditions: DeletePreconditions = {}): KubeObject {
+  delete(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+    preconditions: DeletePreconditions = {},
+    options: WriteOptions = {},
+  ): KubeObject {
     const resource = this.#resource(plural);
     const key = objectKey(resource.namespaced ? namespace : undefined, name);
     const current = this.#objects.get(plural)?.get(key);
@@ -220,6 +201,7 @@ export class SimulatorStore {
         throw conflict(resource, name, `Precondition failed: ${label} in precondition: ${expected}, ${label} in object meta: ${actual}`);
       }
     }
+    if (options.dryRun) return current.object;
     this.#objects.get(plural)?.delete(key);
     const rv = ++this.#rv;
     const object: KubeObject = {
@@ -254,16 +236,20 @@ export class SimulatorStore {
     input: KubeObject,
     type: 'ADDED' | 'MODIFIED',
     previous: KubeObject | undefined,
+    dryRun: boolean,
   ): KubeObject {
     const previousJson = this.#objects.get(resource.plural)?.get(key)?.json;
-    const rv = ++this.#rv;
+    const rv = dryRun ? undefined : ++this.#rv;
+    const version = rv === undefined ? previous?.metadata.resourceVersion : String(rv);
+    const { resourceVersion: _given, ...given } = input.metadata;
     const metadata = {
-      ...input.metadata,
-      resourceVersion: String(rv),
+      ...given,
+      ...(version === undefined ? {} : { resourceVersion: version }),
       uid: (previous?.metadata.uid as string | undefined) ?? randomUUID(),
       creationTimestamp: (previous?.metadata.creationTimestamp as string | undefined) ?? rfc3339Now(),
     };
     const object: KubeObject = { ...input, apiVersion: apiVersionOf(resource), kind: resource.kind, metadata };
+    if (rv === undefined) return object;
     const json = JSON.stringify(object);
     let byKey = this.#objects.get(resource.plural);
     if (!byKey) {
@@ -308,6 +294,12 @@ export class SimulatorStore {
   }
 }
 
+/** Options of a write. */
+export interface WriteOptions {
+  /** Check and compute the result without storing it (`?dryRun=All`). @defaultValue false */
+  dryRun?: boolean;
+}
+
 /** Preconditions of a delete (`DeleteOptions.preconditions`). */
 export interface DeletePreconditions {
   uid?: string | null;
@@ -326,40 +318,7 @@ function randomSuffix(): string {
   return suffix;
 }
 
-/** `services "web"` or `endpointslices.discovery.k8s.io "web"`, as the API server names an object in messages. */
-export function qualifiedName(resource: ServedResource, name: string): string {
-  return `${resource.group ? `${resource.plural}.${resource.group}` : resource.plural} "${name}"`;
-}
-
-function detailsOf(resource: ServedResource, name: string): StatusDetails {
-  return { name, ...(resource.group ? { group: resource.group } : {}), kind: resource.plural };
-}
-
-function notFoundLike(status: number, reason: string, resource: ServedResource, name: string, what: string): SimulatorStoreError {
-  return new SimulatorStoreError(status, reason, `${qualifiedName(resource, name)} ${what}`, detailsOf(resource, name));
-}
-
-/** The 404 of a missing object, with its Status details. */
-export function notFoundError(resource: ServedResource, name: string): SimulatorStoreError {
-  return notFoundLike(404, 'NotFound', resource, name, 'not found');
-}
-
-function conflict(resource: ServedResource, name: string, why: string): SimulatorStoreError {
-  return new SimulatorStoreError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(resource, name)}: ${why}`, detailsOf(resource, name));
-}
-
 /** Build the NDJSON line of a watch event from a stored object's JSON. */
 export function watchLine(type: string, json: string): string {
   return `{"type":"${type}","object":${json}}\n`;
-}
-
-/** A `kind: Status` object as the API server returns on errors. */
-export function statusObject(
-  code: number,
-  reason: string,
-  message: string,
-  details?: StatusDetails,
-  metadata: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
