@@ -19,5 +19,6 @@ export {
   type StatusDetails,
   type DeletePreconditions,
   type StoredEvent,
+  type WriteOptions,
 } from './simulator-store.js';
 export { type EndpointSpec, endpointSlice, endpoints, node, pod, type ServicePortSpec, service } from './fixtures.js';
