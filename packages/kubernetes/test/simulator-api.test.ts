@@ -82,7 +82,14 @@ describe('API-server simulator: the API as real clients use it', () => {
     const index = (await getJson<{ paths: Record<string, { serverRelativeURL: string }> }>(`${sim.url}/openapi/v3`)).body;
     const doc = (await getJson<{ paths: Record<string, { patch: { parameters: { name: string }[] } }> }>(`${sim.url}${index.paths['api/v1']?.serverRelativeURL}`)).body;
     expect(doc.paths['/api/v1/namespaces/{namespace}/services/{name}']?.patch.parameters.map((p) => p.name)).toContain('fieldValidation');
-    expect((await fetch(`${sim.url}/openapi/v2`)).status).toBe(404);
+    const v2 = await fetch(`${sim.url}/openapi/v2`, { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    expect([v2.status, v2.headers.get('content-type')]).toEqual([200, 'application/octet-stream']);
+    const v2Text = Buffer.from(await v2.arrayBuffer()).toString('latin1');
+    expect(v2Text.startsWith('\n\x032.0')).toBe(true); // field 1 (swagger) = "2.0"
+    expect(v2Text).toContain('/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices/{name}');
+    expect(v2Text).toContain('x-kubernetes-group-version-kind');
+    expect(v2Text).toContain('fieldValidation');
+    expect((await fetch(`${sim.url}/openapi/v2`)).status).toBe(404); // protobuf only
   });
 
   it('creates with generateName, UUID uids and second-precision timestamps; deletes with preconditions (409) and Status details', async () => {

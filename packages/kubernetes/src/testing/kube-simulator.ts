@@ -158,7 +158,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
   const tls: TlsMaterial | undefined = options.tls ? await generateTlsMaterial() : undefined;
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };

@@ -5,8 +5,9 @@
  * does), and an OpenAPI v3 index with one document per group-version that declares, for each resource, the PATCH
  * operation with its `fieldValidation` parameter. With that, kubectl's `--validate=strict` (the default) relies on
  * server-side field validation instead of downloading schemas; the simulator accepts `fieldValidation` and does
- * not check fields. `/openapi/v2` answers 404, which kubectl tolerates (it falls back to its built-in types).
+ * not check fields. `/openapi/v2` (protobuf only, for kubectl before 1.29) carries the same facts.
  */
+import { openApiV2Document, openApiV2ProtobufType } from './simulator-openapi-v2.js';
 import { type ServedResource, servedGroups, servedVerbs } from './simulator-resources.js';
 
 /** The Kubernetes version the simulator claims in `/version` (kubectl warns beyond ±1 minor). */
@@ -120,6 +121,10 @@ export function discovery(pathname: string, accept: string): DiscoveryAnswer | u
     return json({ kind: 'APIGroupList', apiVersion: 'v1', groups: named.map((g) => apiGroup(g.group, g.version)) });
   }
   if (path === '/openapi/v3') return json(openApiIndex());
+  if (path === '/openapi/v2' && accept.includes(openApiV2ProtobufType)) {
+    // The API server labels this body application/octet-stream (the requested type does not parse as a media type).
+    return { contentType: 'application/octet-stream', body: Buffer.from(openApiV2Document(simulatedVersion.gitVersion)) };
+  }
   for (const { group, version, resources } of groups) {
     const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
     if (path === base) return json(resourceList(group, version, resources));
