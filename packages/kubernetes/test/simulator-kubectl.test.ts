@@ -107,7 +107,7 @@ describe('kubectl against the simulator, over TLS (generated CA) with a token or
     sim.faults.expireHistory();
     await watcher.exited;
     // kubectl get -w prints the in-stream ERROR (a Status) and ends, as against a real API server.
-    expect(watcher.lines.at(-1)).toMatch(/^Failure\s+Expired\s+too old resource version/);
+    expect(watcher.lines.at(-1)).toMatch(/^Failure\s+Expired\s+too old resource version: \d+ \(\d+\)$/);
     sim.store.delete('services', 'default', 's0');
     expect((await ok('get', 'svc', '-o', 'name')).trim().split('\n')).toHaveLength(7);
   });

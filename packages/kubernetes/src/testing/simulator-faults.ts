@@ -115,7 +115,7 @@ export class SimulatorFaults implements KubeSimulatorFaults {
     this.store.compact();
     if (options.closeWatches === false) return;
     for (const w of [...this.watches]) {
-      if (!w.stalled) w.expire(this.expiredReason, `too old resource version: (${this.store.floor})`);
+      if (!w.stalled) w.expire(this.expiredReason, this.store.floor);
     }
   }
 

@@ -41,6 +41,8 @@ export class SimulatorWatch {
   #pending: StoredEvent[] = [];
   #closed = false;
   #corruptNext = false;
+  /** The revision this watch has reached (what a client would resume from). */
+  #revision: number;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: () => void;
 
@@ -57,6 +59,7 @@ export class SimulatorWatch {
       else this.#send(event, true);
     });
     res.on('close', () => this.#finish());
+    this.#revision = request.fromRevision ?? Number(store.revision);
   }
 
   /** Start streaming. */
@@ -134,9 +137,13 @@ export class SimulatorWatch {
     }
   }
 
-  /** End with the in-stream ERROR 410, as the API server does when the revision fell out of history. */
-  expire(reason: 'Expired' | 'Gone', message: string): void {
+  /**
+   * End with the in-stream ERROR 410, as the API server does when the revision fell out of history:
+   * `too old resource version: <this watch's revision> (<floor>)`.
+   */
+  expire(reason: 'Expired' | 'Gone', floor: number): void {
     if (this.#closed) return;
+    const message = `too old resource version: ${this.#revision} (${floor})`;
     this.res.write(`${JSON.stringify({ type: 'ERROR', object: statusObject(410, reason, message) })}\n`);
     this.end();
   }
@@ -188,6 +195,7 @@ export class SimulatorWatch {
 
   #lineFor(event: StoredEvent): string | undefined {
     if (event.plural !== this.filter.resource.plural) return undefined;
+    this.#revision = event.rv;
     const now = this.#matches(event.labels, event.namespace, event.name, () => JSON.parse(event.json) as KubeObject);
     if (event.type !== 'MODIFIED') return now ? this.#line(event.type, event.json) : undefined;
     const before = this.#matches(event.previousLabels, event.namespace, event.name, () => JSON.parse(event.previousJson ?? event.json) as KubeObject);
