@@ -11,7 +11,7 @@ import { openApiV2Document, openApiV2ProtobufType } from './simulator-openapi-v2
 import { type ServedResource, servedGroups, servedVerbs } from './simulator-resources.js';
 
 /** The Kubernetes version the simulator claims in `/version` (kubectl warns beyond ±1 minor). */
-export const simulatedVersion = { major: '1', minor: '32', gitVersion: 'v1.32.0' } as const;
+const simulatedVersion = { major: '1', minor: '32', gitVersion: 'v1.32.0' } as const;
 
 /** An answer of a discovery path: status, content type and JSON body. */
 export interface DiscoveryAnswer {

@@ -6,11 +6,10 @@
  * continue token in the Status's `metadata.continue` that goes on from the same key at the latest revision.
  */
 import { ConfigError } from '@nitrox/core';
-import { objectKey } from '../resources.js';
+import { apiVersionOf, objectKey } from '../resources.js';
 import { parseSelector } from '../selectors.js';
 import { parseFieldSelector } from './simulator-fields.js';
 import { QueryError, queryInt, type Route, readVersion } from './simulator-request.js';
-import { apiVersionOf } from '../resources.js';
 import { type KubeObject, type SimulatorStore, SimulatorStoreError } from './simulator-store.js';
 
 interface ContinueToken {

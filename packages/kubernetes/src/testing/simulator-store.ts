@@ -8,7 +8,7 @@ import { apiVersionOf, objectKey } from '../resources.js';
 import { type ServedResource, servedResource, servedResourceOfKind } from './simulator-resources.js';
 import { conflict, notFoundLike, SimulatorStoreError } from './simulator-status.js';
 
-export { notFoundError, qualifiedName, SimulatorStoreError, type StatusDetails, statusObject } from './simulator-status.js';
+export { SimulatorStoreError, type StatusDetails, statusObject } from './simulator-status.js';
 
 /** A Kubernetes object as JSON. */
 export interface KubeObject {
@@ -307,7 +307,7 @@ export interface DeletePreconditions {
 }
 
 /** The current time as the API server writes timestamps: RFC 3339, UTC, second precision. */
-export function rfc3339Now(): string {
+function rfc3339Now(): string {
   return `${new Date().toISOString().slice(0, 19)}Z`;
 }
 
