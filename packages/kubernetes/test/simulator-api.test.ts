@@ -221,4 +221,16 @@ describe('API-server simulator: the API as real clients use it', () => {
     expect((await fetch(`${services()}/dry?dryRun=All`, { method: 'DELETE' })).status).toBe(200);
     expect(sim.store.get('services', 'default', 'dry')).toBe(stored);
   });
+
+  it('deletes collections by selector, and empties a deleted namespace', async () => {
+    sim.store.apply(service({ name: 'a', labels: { tier: 'web' }, ports: [{ port: 80 }] }));
+    sim.store.apply(service({ name: 'b', labels: { tier: 'db' }, ports: [{ port: 80 }] }));
+    sim.store.apply(service({ name: 'c', namespace: 'shop', labels: { tier: 'web' }, ports: [{ port: 80 }] }));
+    const deleted = await getJson<List & { kind: string }>(`${services()}?labelSelector=tier%3Dweb`, { method: 'DELETE' });
+    expect([deleted.status, deleted.body.kind, names(deleted.body)]).toEqual([200, 'ServiceList', ['a']]);
+    expect(sim.store.list('services').map((e) => e.object.metadata.name)).toEqual(['b', 'c']);
+    sim.store.create('namespaces', { metadata: { name: 'shop' } });
+    expect((await fetch(`${sim.url}/api/v1/namespaces/shop`, { method: 'DELETE' })).status).toBe(200);
+    expect(sim.store.list('services').map((e) => e.object.metadata.name)).toEqual(['b']);
+  });
 });

@@ -6,7 +6,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ServiceAllocator } from './simulator-defaults.js';
+import { apiVersionOf } from '../resources.js';
+import { parseFieldSelector } from './simulator-fields.js';
+import { labelSelectorOf } from './simulator-list.js';
 import { decodeProtobufObject } from './simulator-protobuf.js';
+import { servedResources } from './simulator-resources.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './simulator-patch.js';
 import { QueryError, type Route } from './simulator-request.js';
 import type { DeletePreconditions, KubeObject, SimulatorStore, WriteOptions } from './simulator-store.js';
@@ -104,6 +108,14 @@ export async function handleObject(
     if (plural === 'services') services.prepare(object, undefined);
     return { status: 201, body: store.create(plural, object, write) };
   }
+  if (method === 'DELETE' && route.name === undefined) {
+    // deletecollection: every object the selectors match, in the path's namespace (or all); answers their list.
+    const labels = labelSelectorOf(query);
+    const fields = parseFieldSelector(query.get('fieldSelector'), plural);
+    const matching = store.list(plural, route.namespace).filter(({ object }) => labels(object.metadata.labels) && fields.matches(object));
+    const items = matching.map(({ object }) => store.delete(plural, object.metadata.namespace, object.metadata.name, {}, write));
+    return { status: 200, body: { kind: `${route.resource.kind}List`, apiVersion: apiVersionOf(route.resource), metadata: {}, items } };
+  }
   if (route.name === undefined) throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   const name = route.name;
   const current = (): KubeObject => {
@@ -123,7 +135,14 @@ export async function handleObject(
     }
     case 'DELETE': {
       const body = (await readJson(req)) as { preconditions?: DeletePreconditions } | undefined;
-      return { status: 200, body: store.delete(plural, namespace, name, body?.preconditions ?? {}, write) };
+      const deleted = store.delete(plural, namespace, name, body?.preconditions ?? {}, write);
+      if (plural === 'namespaces' && !write.dryRun) {
+        // The API server empties a deleted namespace (asynchronously, through its finalizer); here at once.
+        for (const r of Object.values(servedResources)) {
+          if (r.namespaced) for (const { object } of store.list(r.plural, name)) store.delete(r.plural, name, object.metadata.name);
+        }
+      }
+      return { status: 200, body: deleted };
     }
     case 'PATCH':
       return patch(store, services, req, route, query, namespace, type);

@@ -26,7 +26,7 @@ export const servedResources: Readonly<Record<string, ServedResource>> = {
 };
 
 /** Verbs of every served resource (all of them support the full set). */
-export const servedVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] as const;
+export const servedVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
 /** A served resource by plural, or `undefined`. */
 export function servedResource(plural: string): ServedResource | undefined {
