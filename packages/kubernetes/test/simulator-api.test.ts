@@ -233,4 +233,18 @@ describe('API-server simulator: the API as real clients use it', () => {
     expect((await fetch(`${sim.url}/api/v1/namespaces/shop`, { method: 'DELETE' })).status).toBe(200);
     expect(sim.store.list('services').map((e) => e.object.metadata.name)).toEqual(['b']);
   });
+
+  it('server-side apply removes what the same manager applied before and left out now, and keeps other writers\' fields', async () => {
+    type Svc = { metadata: { labels?: Record<string, string> }; spec: { ports: { name: string; port: number }[] } };
+    const apply = (body: object, manager = 'tool') =>
+      getJson<Svc>(`${services()}/web?fieldManager=${manager}`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(body) });
+    const manifest = (labels: Record<string, string>, ports: { name: string; port: number }[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', labels }, spec: { ports } });
+    expect((await apply(manifest({ a: '1', b: '2' }, [{ name: 'http', port: 80 }, { name: 'https', port: 443 }]))).status).toBe(201);
+    await getJson(`${services()}/web`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { labels: { other: 'x' } } }) });
+    const second = await apply(manifest({ a: '1' }, [{ name: 'http', port: 80 }]));
+    expect(second.body.metadata.labels).toEqual({ a: '1', other: 'x' });
+    expect(second.body.spec.ports.map((p) => p.port)).toEqual([80]);
+    const byOther = await apply(manifest({ c: '3' }, [{ name: 'http', port: 80 }]), 'someone-else');
+    expect(byOther.body.metadata.labels).toEqual({ a: '1', other: 'x', c: '3' });
+  });
 });

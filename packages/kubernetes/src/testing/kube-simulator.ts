@@ -15,6 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '@nitrox/core';
+import { ApplyState } from './simulator-apply.js';
 import { ServiceAllocator } from './simulator-defaults.js';
 import { discovery } from './simulator-discovery.js';
 import { type KubeSimulatorFaults, SimulatorFaults } from './simulator-faults.js';
@@ -147,7 +148,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
       store.create('namespaces', { metadata: { name }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
     }
   }
-  const services = new ServiceAllocator();
+  const objects = { store, services: new ServiceAllocator(), applies: new ApplyState() };
   const watches = new Set<SimulatorWatch>();
   const sockets = new Set<Socket>();
   const continueState: ContinueState = { generation: 0 };
@@ -256,7 +257,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
         const { metadata, items } = JSON.parse(page) as { metadata: Record<string, unknown>; items: KubeObject[] };
         return sendJson(res, 200, toTable(route.resource.kind, items, table, metadata));
       }
-      const answer = await handleObject(store, services, req, route, url.searchParams);
+      const answer = await handleObject(objects, req, route, url.searchParams);
       if (!table) return sendJson(res, answer.status, answer.body);
       const object = answer.body as KubeObject;
       sendJson(res, answer.status, toTable(route.resource.kind, [object], table, { resourceVersion: object.metadata.resourceVersion }));

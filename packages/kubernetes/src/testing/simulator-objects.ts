@@ -5,6 +5,7 @@
  * Service bodies that kubectl's typed clients send; anything else (YAML, other protobuf kinds) answers 415.
  */
 import type { IncomingMessage } from 'node:http';
+import type { ApplyState } from './simulator-apply.js';
 import type { ServiceAllocator } from './simulator-defaults.js';
 import { apiVersionOf } from '../resources.js';
 import { parseFieldSelector } from './simulator-fields.js';
@@ -73,14 +74,18 @@ function asObject(body: unknown): KubeObject {
   return object;
 }
 
-/** Handle a write or a get of one object; Services written get the API server's defaults from `services`. */
-export async function handleObject(
-  store: SimulatorStore,
-  services: ServiceAllocator,
-  req: IncomingMessage,
-  route: Route,
-  query: URLSearchParams,
-): Promise<ObjectAnswer> {
+/** What the object handlers work on. */
+export interface ObjectContext {
+  readonly store: SimulatorStore;
+  /** Gives Services written over REST the API server's defaults. */
+  readonly services: ServiceAllocator;
+  /** What each field manager applied (server-side apply). */
+  readonly applies: ApplyState;
+}
+
+/** Handle a write or a get of one object (or a deletecollection). */
+export async function handleObject(context: ObjectContext, req: IncomingMessage, route: Route, query: URLSearchParams): Promise<ObjectAnswer> {
+  const { store, services } = context;
   const { plural } = route.resource;
   const namespace = route.resource.namespaced ? (route.namespace ?? 'default') : undefined;
   const method = req.method ?? 'GET';
@@ -145,15 +150,14 @@ export async function handleObject(
       return { status: 200, body: deleted };
     }
     case 'PATCH':
-      return patch(store, services, req, route, query, namespace, type);
+      return patch(context, req, route, query, namespace, type);
     default:
       throw new SimulatorStoreError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
 }
 
 async function patch(
-  store: SimulatorStore,
-  services: ServiceAllocator,
+  { store, services, applies }: ObjectContext,
   req: IncomingMessage,
   route: Route,
   query: URLSearchParams,
@@ -171,10 +175,13 @@ async function patch(
     if (applied.metadata.name && applied.metadata.name !== name) throw new QueryError(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     if (namespace !== undefined) applied.metadata.namespace = namespace;
-    const merged = live ? (strategicMerge(kind, '', live, applied) as KubeObject) : applied;
+    const manager = query.get('fieldManager') as string;
+    const merged = applies.merge(kind, live, structuredClone(applied), manager);
     if (plural === 'services') services.prepare(merged, live);
     const write = writeOptions(query);
-    return live ? { status: 200, body: store.update(plural, merged, write) } : { status: 201, body: store.create(plural, merged, write) };
+    const stored = live ? store.update(plural, merged, write) : store.create(plural, merged, write);
+    if (!write.dryRun) applies.remember(stored, applied, manager);
+    return { status: live ? 200 : 201, body: stored };
   }
   if (!live) throw notFoundError(route.resource, name);
   const base = live;

@@ -164,6 +164,12 @@ function strategyAt(kind: string, path: string): ListStrategy | undefined {
   return metadataLists[path] ?? strategies[kind]?.[path];
 }
 
+/** The patch merge key of the list at a path of a kind (`undefined` for atomic lists and primitive sets). */
+export function mergeKeyAt(kind: string, path: string): string | undefined {
+  const strategy = strategyAt(kind, path);
+  return typeof strategy === 'object' ? strategy.mergeKey : undefined;
+}
+
 const keyOf = (item: Json, mergeKey: string): string => JSON.stringify(isObject(item) ? item[mergeKey] : item);
 
 function mergeList(kind: string, path: string, original: Json[], patch: Json[], strategy: ListStrategy): Json[] {
