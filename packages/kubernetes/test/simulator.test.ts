@@ -128,6 +128,7 @@ describe('API-server simulator', () => {
   it('validates its options', async () => {
     await expect(startKubeSimulator({ historyLimit: 0 })).rejects.toThrow(/historyLimit/);
     await expect(startKubeSimulator({ expiryStyle: 'never' as never })).rejects.toThrow(/expiryStyle/);
+    await expect(startKubeSimulator({ tls: 'yes' as never })).rejects.toThrow(/tls/);
   });
 
   it('rejects a wrong bearer token with 401', async () => {

@@ -1,6 +1,7 @@
 /**
- * @nitrox/kubernetes/testing: an API-server simulator over HTTP on loopback, with fault injection and
- * builders of realistic objects, for testing Nitrox's Kubernetes source and your own controllers.
+ * @nitrox/kubernetes/testing: an API-server simulator over HTTP or HTTPS on loopback that kubectl, the official
+ * Python client and client-node use, with fault injection and builders of realistic objects, for testing Nitrox's
+ * Kubernetes source and your own controllers.
  */
 export {
   type KubeSimulator,

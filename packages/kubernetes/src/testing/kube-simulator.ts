@@ -30,7 +30,10 @@ import { SimulatorWatch } from './simulator-watch.js';
 
 /** Options of {@link startKubeSimulator}. */
 export interface KubeSimulatorOptions {
-  /** Bearer token required on every request; `undefined` accepts any caller. @defaultValue undefined */
+  /**
+   * Bearer token required on every request (with `tls`, a client certificate signed by the simulator's CA passes
+   * too); `undefined` accepts any caller. @defaultValue undefined
+   */
   token?: string;
   /** Events kept for resuming watches. @defaultValue 10_000 */
   historyLimit?: number;
@@ -85,6 +88,9 @@ function checkOptions(options: KubeSimulatorOptions): void {
   }
   if (options.expiryStyle !== undefined && options.expiryStyle !== 'in-stream' && options.expiryStyle !== 'http') {
     throw new ConfigError('expiryStyle', 'must be "in-stream" or "http"');
+  }
+  for (const name of ['tls', 'namespaces'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new ConfigError(name, 'must be a boolean');
   }
 }
 
