@@ -9,7 +9,9 @@ const required = {
   'docker.io': '/usr/sbin/dockerd',
   'busybox-static': '/bin/busybox',
   iproute2: '/usr/sbin/ip',
-  openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test)
+  openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test; the Kubernetes simulator's CA)
+  'kubernetes-client': '/usr/bin/kubectl', // kubectl, driven against the Kubernetes simulator (any kubectl on PATH there will do)
+  'python3-kubernetes': '/usr/lib/python3/dist-packages/kubernetes/__init__.py', // the official Python client, same tests
 };
 
 const missing = Object.entries(required)

@@ -38,6 +38,7 @@ const ipOf = (informer: Informer<KubeObjectJson>, key: string): string | undefin
 describe('KubeListWatch', () => {
   it('lists in pages, keeps resourceVersions as strings and restarts the list when a continue token expires', async () => {
     const { sim, connection } = await setup();
+    const firstVersion = Number(sim.store.revision) + 1;
     for (let i = 0; i < 1_203; i++) sim.store.apply(ep(`e${i}`, `10.0.${i >> 8}.${i & 255}`));
     let expiredOnce = false;
     const source = new KubeListWatch({
@@ -58,7 +59,7 @@ describe('KubeListWatch', () => {
     expect(revision).toBe(sim.store.revision);
     expect(sim.stats.lists - before).toBe(2 + 3); // one page, 410 on the second, then three pages
     const first = items.find((i) => i.key === 'default/e0');
-    expect(first).toMatchObject({ value: 'e0', sourceVersion: '2', version: 2 });
+    expect(first).toMatchObject({ value: 'e0', sourceVersion: String(firstVersion), version: firstVersion });
   });
 
   it('lists and watches any known resource, namespaced or cluster-scoped', async () => {

@@ -128,6 +128,7 @@ describe('API-server simulator', () => {
   it('validates its options', async () => {
     await expect(startKubeSimulator({ historyLimit: 0 })).rejects.toThrow(/historyLimit/);
     await expect(startKubeSimulator({ expiryStyle: 'never' as never })).rejects.toThrow(/expiryStyle/);
+    await expect(startKubeSimulator({ tls: 'yes' as never })).rejects.toThrow(/tls/);
   });
 
   it('rejects a wrong bearer token with 401', async () => {
@@ -171,5 +172,23 @@ describe('API-server simulator', () => {
     sim.store.apply(endpoints({ name: 'c', addresses: [{ ip: '10.0.0.3' }], ports: [{ port: 80 }] }));
     await waitFor(() => seen.includes('ADDED') && seen.includes('BOOKMARK'), { what: 'Watch callbacks' });
     controller.abort();
+  });
+
+  it('serves HTTPS with a generated CA: client-node connects with the CA and a token or the client certificate', async () => {
+    const secure = await startKubeSimulator({ tls: true, token: 'tls-token' });
+    try {
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(secure.caCert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      for (const options of [{}, { auth: 'client-cert' as const }]) {
+        const api = secure.kubeConfig(options).makeApiClient(CoreV1Api);
+        const namespaces = await api.listNamespace();
+        expect(namespaces.items.map((n) => n.metadata?.name)).toContain('default');
+      }
+      const refused = secure.kubeConfig({ token: 'wrong' }).makeApiClient(CoreV1Api);
+      await expect(refused.listNamespace()).rejects.toMatchObject({ code: 401 });
+      await expect(sim.writeKubeconfig(undefined, { auth: 'client-cert' })).rejects.toThrow(/tls: true/);
+    } finally {
+      await secure.close();
+    }
   });
 });

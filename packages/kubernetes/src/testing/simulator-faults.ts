@@ -3,6 +3,7 @@
  * connections, watches that go silent without closing (half-open TCP), history compaction (410 Expired),
  * 5xx answers, slow answers, malformed stream lines and expired continue tokens.
  */
+import type { ContinueState } from './simulator-list.js';
 import type { SimulatorStore } from './simulator-store.js';
 import type { SimulatorWatch } from './simulator-watch.js';
 
@@ -45,7 +46,10 @@ export interface KubeSimulatorFaults {
   injectWatchLine(line: string): number;
   /** Garble the next live event on every open watch (the stored history keeps the good copy). */
   corruptNextEvent(): void;
-  /** Forget every outstanding list `continue` token, so the next page answers 410. */
+  /**
+   * Expire every outstanding list `continue` token, so the next page answers 410 (with an inconsistent token
+   * that continues at the latest revision, as the API server after a compaction).
+   */
   expireContinueTokens(): void;
 }
 
@@ -65,7 +69,7 @@ export class SimulatorFaults implements KubeSimulatorFaults {
   constructor(
     private readonly store: SimulatorStore,
     private readonly watches: Set<SimulatorWatch>,
-    private readonly snapshots: Map<string, unknown>,
+    private readonly continueState: ContinueState,
     private readonly expiredReason: 'Expired' | 'Gone',
   ) {}
 
@@ -111,7 +115,7 @@ export class SimulatorFaults implements KubeSimulatorFaults {
     this.store.compact();
     if (options.closeWatches === false) return;
     for (const w of [...this.watches]) {
-      if (!w.stalled) w.expire(this.expiredReason, `too old resource version: (${this.store.floor})`);
+      if (!w.stalled) w.expire(this.expiredReason, this.store.floor);
     }
   }
 
@@ -130,6 +134,6 @@ export class SimulatorFaults implements KubeSimulatorFaults {
   }
 
   expireContinueTokens(): void {
-    this.snapshots.clear();
+    this.continueState.generation++;
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Request parsing of the API-server simulator: the route of an API path (group, version, namespace, resource,
- * name, legacy `/watch/` prefix) and the list's `resourceVersion` / `resourceVersionMatch` semantics.
+ * name, legacy `/watch/` prefix), query parameters converted as apimachinery does, and the list's
+ * `resourceVersion` / `resourceVersionMatch` semantics.
  */
-import { type KubeResource, kubeResources } from '../resources.js';
+import { type ServedResource, servedResource } from './simulator-resources.js';
 
 /** Where a request goes. */
 export interface Route {
-  resource: KubeResource;
+  resource: ServedResource;
   namespace: string | undefined;
   name: string | undefined;
   legacyWatch: boolean;
@@ -37,7 +38,7 @@ export function parseRoute(pathname: string): Route | undefined {
     rest = rest.slice(2);
   }
   if (rest.length < 1 || rest.length > 2) return undefined;
-  const resource = (kubeResources as Record<string, KubeResource>)[rest[0] as string];
+  const resource = servedResource(rest[0] as string);
   if (!resource || resource.group !== group || resource.version !== version) return undefined;
   if (!resource.namespaced && namespace !== undefined) return undefined;
   return { resource, namespace, name: rest[1], legacyWatch };
@@ -57,4 +58,27 @@ export function readVersion(query: URLSearchParams): { rv: number | undefined; e
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(rv)) return { error: `invalid resourceVersion "${text}"` };
   if (rv === 0) return match === 'Exact' ? { error: 'resourceVersionMatch "Exact" is forbidden for resourceVersion "0"' } : { rv: undefined, exact: false };
   return { rv, exact: match === 'Exact' };
+}
+
+/** A query parameter that cannot be converted: the API server answers 400 BadRequest. */
+export class QueryError extends Error {}
+
+/**
+ * A boolean query parameter as apimachinery converts it: absent → false; `0` or `false` (any case) → false;
+ * anything else, the empty string and `True` included, → true.
+ */
+export function queryFlag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null) return false;
+  return value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** An integer query parameter (int64, as apimachinery parses it), or `undefined` when absent or empty. */
+export function queryInt(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null || value === '') return undefined;
+  if (!/^[+-]?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new QueryError(`invalid value for ${name}: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  }
+  return Number(value);
 }

@@ -3,7 +3,12 @@
  * increasing resourceVersion (as etcd's revision), with a bounded history of serialized events so watches
  * can resume from a past revision, and a floor below which revisions are "too old" (HTTP 410).
  */
-import { apiVersionOf, type KubeResource, kubeResources, objectKey, resourceOfKind } from '../resources.js';
+import { randomInt, randomUUID } from 'node:crypto';
+import { apiVersionOf, objectKey } from '../resources.js';
+import { type ServedResource, servedResource, servedResourceOfKind } from './simulator-resources.js';
+import { conflict, notFoundLike, SimulatorStoreError } from './simulator-status.js';
+
+export { SimulatorStoreError, type StatusDetails, statusObject } from './simulator-status.js';
 
 /** A Kubernetes object as JSON. */
 export interface KubeObject {
@@ -40,17 +45,6 @@ interface StoredObject {
   readonly json: string;
 }
 
-/** Thrown by the store when an object is missing (404) or already exists (409). */
-export class SimulatorStoreError extends Error {
-  constructor(
-    readonly status: 404 | 409 | 422,
-    readonly reason: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Options of {@link SimulatorStore}. */
 export interface SimulatorStoreOptions {
   /** Events kept for resuming watches; older revisions answer 410. @defaultValue 10_000 */
@@ -66,7 +60,6 @@ export class SimulatorStore {
   #historyStart = 0;
   readonly #objects = new Map<string, Map<string, StoredObject>>();
   readonly #listeners = new Set<(event: StoredEvent) => void>();
-  #uid = 0;
 
   constructor(options: SimulatorStoreOptions = {}) {
     this.#historyLimit = options.historyLimit ?? 10_000;
@@ -143,39 +136,41 @@ export class SimulatorStore {
     return this.#objects.get(plural)?.get(objectKey(namespace, name))?.object;
   }
 
-  /** Create an object; 409 when it exists. Returns the stored copy with its new resourceVersion. */
-  create(plural: string, object: KubeObject): KubeObject {
+  /**
+   * Create an object; 409 when it exists. Without `metadata.name`, a `metadata.generateName` gets five random
+   * characters appended, as the API server does. Returns the stored copy with its new resourceVersion.
+   */
+  create(plural: string, object: KubeObject, options: WriteOptions = {}): KubeObject {
     const resource = this.#resource(plural);
+    if (!object?.metadata?.name && typeof object?.metadata?.generateName === 'string' && object.metadata.generateName !== '') {
+      object.metadata.name = `${object.metadata.generateName}${randomSuffix()}`;
+    }
     const key = this.#key(resource, object);
     if (this.#objects.get(plural)?.has(key)) {
-      throw new SimulatorStoreError(409, 'AlreadyExists', `${plural} "${object.metadata.name}" already exists`);
+      throw notFoundLike(409, 'AlreadyExists', resource, object.metadata.name, 'already exists');
     }
-    return this.#write(resource, key, object, 'ADDED', undefined);
+    return this.#write(resource, key, object, 'ADDED', undefined, options.dryRun === true);
   }
 
   /**
    * Replace an object; 404 when it is missing, 409 when `metadata.resourceVersion` is set and is not the
    * stored one (optimistic concurrency, as the API server).
    */
-  update(plural: string, object: KubeObject): KubeObject {
+  update(plural: string, object: KubeObject, options: WriteOptions = {}): KubeObject {
     const resource = this.#resource(plural);
     const key = this.#key(resource, object);
     const current = this.#objects.get(plural)?.get(key);
-    if (!current) throw new SimulatorStoreError(404, 'NotFound', `${plural} "${object.metadata.name}" not found`);
+    if (!current) throw notFoundLike(404, 'NotFound', resource, object.metadata.name, 'not found');
     const expected = object.metadata.resourceVersion;
     if (expected !== undefined && expected !== '' && expected !== current.object.metadata.resourceVersion) {
-      throw new SimulatorStoreError(
-        409,
-        'Conflict',
-        `Operation cannot be fulfilled on ${plural} "${object.metadata.name}": the object has been modified`,
-      );
+      throw conflict(resource, object.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
-    return this.#write(resource, key, object, 'MODIFIED', current.object);
+    return this.#write(resource, key, object, 'MODIFIED', current.object, options.dryRun === true);
   }
 
   /** Create or replace an object of any known kind (taken from `object.kind`). */
   apply(object: KubeObject): KubeObject {
-    const resource = object.kind === undefined ? undefined : resourceOfKind(object.kind);
+    const resource = object.kind === undefined ? undefined : servedResourceOfKind(object.kind);
     if (!resource) throw new SimulatorStoreError(422, 'Invalid', `unknown kind "${object.kind}"`);
     const existing = this.get(resource.plural, object.metadata.namespace, object.metadata.name);
     const { resourceVersion: _ignored, ...metadata } = object.metadata;
@@ -183,12 +178,30 @@ export class SimulatorStore {
     return existing ? this.update(resource.plural, unconditional) : this.create(resource.plural, unconditional);
   }
 
-  /** Delete an object; 404 when it is missing. Returns its last state, at the deletion's resourceVersion. */
-  delete(plural: string, namespace: string | undefined, name: string): KubeObject {
+  /**
+   * Delete an object; 404 when it is missing, 409 when a precondition (`uid`, `resourceVersion`) does not hold.
+   * Returns its last state, at the deletion's resourceVersion.
+   */
+  delete(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+    preconditions: DeletePreconditions = {},
+    options: WriteOptions = {},
+  ): KubeObject {
     const resource = this.#resource(plural);
     const key = objectKey(resource.namespaced ? namespace : undefined, name);
     const current = this.#objects.get(plural)?.get(key);
-    if (!current) throw new SimulatorStoreError(404, 'NotFound', `${plural} "${name}" not found`);
+    if (!current) throw notFoundLike(404, 'NotFound', resource, name, 'not found');
+    for (const field of ['uid', 'resourceVersion'] as const) {
+      const expected = preconditions[field];
+      const actual = current.object.metadata[field] as string | undefined;
+      if (expected !== undefined && expected !== null && expected !== actual) {
+        const label = field === 'uid' ? 'UID' : 'ResourceVersion';
+        throw conflict(resource, name, `Precondition failed: ${label} in precondition: ${expected}, ${label} in object meta: ${actual}`);
+      }
+    }
+    if (options.dryRun) return current.object;
     this.#objects.get(plural)?.delete(key);
     const rv = ++this.#rv;
     const object: KubeObject = {
@@ -199,34 +212,44 @@ export class SimulatorStore {
     return object;
   }
 
-  #resource(plural: string): KubeResource {
-    const resource = (kubeResources as Record<string, KubeResource>)[plural];
+  #resource(plural: string): ServedResource {
+    const resource = servedResource(plural);
     if (!resource) throw new SimulatorStoreError(404, 'NotFound', `the server could not find resource "${plural}"`);
     return resource;
   }
 
-  #key(resource: KubeResource, object: KubeObject): string {
-    if (!object?.metadata?.name) throw new SimulatorStoreError(422, 'Invalid', 'metadata.name is required');
+  #key(resource: ServedResource, object: KubeObject): string {
+    if (!object?.metadata?.name) {
+      throw new SimulatorStoreError(422, 'Invalid', `${resource.kind} is invalid: metadata.name: Required value: name or generateName is required`, {
+        kind: resource.plural,
+        ...(resource.group ? { group: resource.group } : {}),
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }],
+      });
+    }
     if (resource.namespaced && !object.metadata.namespace) object.metadata.namespace = 'default';
     return objectKey(resource.namespaced ? object.metadata.namespace : undefined, object.metadata.name);
   }
 
   #write(
-    resource: KubeResource,
+    resource: ServedResource,
     key: string,
     input: KubeObject,
     type: 'ADDED' | 'MODIFIED',
     previous: KubeObject | undefined,
+    dryRun: boolean,
   ): KubeObject {
     const previousJson = this.#objects.get(resource.plural)?.get(key)?.json;
-    const rv = ++this.#rv;
+    const rv = dryRun ? undefined : ++this.#rv;
+    const version = rv === undefined ? previous?.metadata.resourceVersion : String(rv);
+    const { resourceVersion: _given, ...given } = input.metadata;
     const metadata = {
-      ...input.metadata,
-      resourceVersion: String(rv),
-      uid: (previous?.metadata.uid as string | undefined) ?? `uid-${++this.#uid}`,
-      creationTimestamp: (previous?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString(),
+      ...given,
+      ...(version === undefined ? {} : { resourceVersion: version }),
+      uid: (previous?.metadata.uid as string | undefined) ?? randomUUID(),
+      creationTimestamp: (previous?.metadata.creationTimestamp as string | undefined) ?? rfc3339Now(),
     };
     const object: KubeObject = { ...input, apiVersion: apiVersionOf(resource), kind: resource.kind, metadata };
+    if (rv === undefined) return object;
     const json = JSON.stringify(object);
     let byKey = this.#objects.get(resource.plural);
     if (!byKey) {
@@ -239,7 +262,7 @@ export class SimulatorStore {
   }
 
   #record(
-    resource: KubeResource,
+    resource: ServedResource,
     rv: number,
     type: StoredEvent['type'],
     object: KubeObject,
@@ -271,12 +294,31 @@ export class SimulatorStore {
   }
 }
 
+/** Options of a write. */
+export interface WriteOptions {
+  /** Check and compute the result without storing it (`?dryRun=All`). @defaultValue false */
+  dryRun?: boolean;
+}
+
+/** Preconditions of a delete (`DeleteOptions.preconditions`). */
+export interface DeletePreconditions {
+  uid?: string | null;
+  resourceVersion?: string | null;
+}
+
+/** The current time as the API server writes timestamps: RFC 3339, UTC, second precision. */
+function rfc3339Now(): string {
+  return `${new Date().toISOString().slice(0, 19)}Z`;
+}
+
+const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+function randomSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += nameAlphabet[randomInt(nameAlphabet.length)];
+  return suffix;
+}
+
 /** Build the NDJSON line of a watch event from a stored object's JSON. */
 export function watchLine(type: string, json: string): string {
   return `{"type":"${type}","object":${json}}\n`;
-}
-
-/** A `kind: Status` object as the API server returns on errors. */
-export function statusObject(code: number, reason: string, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }

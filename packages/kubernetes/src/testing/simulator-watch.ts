@@ -8,14 +8,15 @@ import type { ServerResponse } from 'node:http';
 import type { KubeResource } from '../resources.js';
 import { apiVersionOf } from '../resources.js';
 import type { SelectorPredicate } from '../selectors.js';
-import { type SimulatorStore, type StoredEvent, statusObject, watchLine } from './simulator-store.js';
+import type { FieldSelector } from './simulator-fields.js';
+import { type KubeObject, type SimulatorStore, type StoredEvent, statusObject, watchLine } from './simulator-store.js';
 
 /** What a watch selects. */
 export interface WatchFilter {
   readonly resource: KubeResource;
   readonly namespace: string | undefined;
   readonly labels: SelectorPredicate;
-  readonly fields: SelectorPredicate;
+  readonly fields: FieldSelector;
 }
 
 /** How a watch was asked for. */
@@ -26,6 +27,8 @@ export interface WatchRequest {
   readonly bookmarkIntervalMs: number;
   readonly timeoutSeconds: number;
   readonly sendInitialEvents: boolean;
+  /** Re-encode each event's object (server-side Table output); `undefined` sends the stored JSON as is. */
+  readonly render?: ((json: string) => string) | undefined;
 }
 
 const chunkBytes = 256 * 1024;
@@ -38,6 +41,8 @@ export class SimulatorWatch {
   #pending: StoredEvent[] = [];
   #closed = false;
   #corruptNext = false;
+  /** The revision this watch has reached (what a client would resume from). */
+  #revision: number;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: () => void;
 
@@ -54,6 +59,7 @@ export class SimulatorWatch {
       else this.#send(event, true);
     });
     res.on('close', () => this.#finish());
+    this.#revision = request.fromRevision ?? Number(store.revision);
   }
 
   /** Start streaming. */
@@ -80,8 +86,8 @@ export class SimulatorWatch {
     };
     if (this.request.fromRevision === undefined) {
       for (const { object, json } of this.store.list(this.filter.resource.plural, this.filter.namespace)) {
-        if (!this.#matches(object.metadata.labels, object.metadata.namespace, object.metadata.name)) continue;
-        buffer += watchLine('ADDED', json);
+        if (!this.#matches(object.metadata.labels, object.metadata.namespace, object.metadata.name, () => object)) continue;
+        buffer += this.#line('ADDED', json);
         if (buffer.length > chunkBytes) await flush();
       }
       if (this.request.sendInitialEvents && this.request.bookmarks) {
@@ -131,9 +137,13 @@ export class SimulatorWatch {
     }
   }
 
-  /** End with the in-stream ERROR 410, as the API server does when the revision fell out of history. */
-  expire(reason: 'Expired' | 'Gone', message: string): void {
+  /**
+   * End with the in-stream ERROR 410, as the API server does when the revision fell out of history:
+   * `too old resource version: <this watch's revision> (<floor>)`.
+   */
+  expire(reason: 'Expired' | 'Gone', floor: number): void {
     if (this.#closed) return;
+    const message = `too old resource version: ${this.#revision} (${floor})`;
     this.res.write(`${JSON.stringify({ type: 'ERROR', object: statusObject(410, reason, message) })}\n`);
     this.end();
   }
@@ -170,21 +180,34 @@ export class SimulatorWatch {
     this.res.write(line);
   }
 
-  #matches(labels: Readonly<Record<string, string>> | undefined, namespace: string | undefined, name: string): boolean {
+  #matches(
+    labels: Readonly<Record<string, string>> | undefined,
+    namespace: string | undefined,
+    name: string,
+    object: () => KubeObject,
+  ): boolean {
     if (this.filter.namespace && namespace !== this.filter.namespace) return false;
     if (!this.filter.labels(labels)) return false;
-    return this.filter.fields({ 'metadata.name': name, 'metadata.namespace': namespace ?? '' });
+    const fields = this.filter.fields;
+    if (fields.metadataOnly) return fields.matches({ metadata: namespace === undefined ? { name } : { name, namespace } });
+    return fields.matches(object());
   }
 
   #lineFor(event: StoredEvent): string | undefined {
     if (event.plural !== this.filter.resource.plural) return undefined;
-    const now = this.#matches(event.labels, event.namespace, event.name);
-    if (event.type !== 'MODIFIED') return now ? watchLine(event.type, event.json) : undefined;
-    const before = this.#matches(event.previousLabels, event.namespace, event.name);
-    if (now && before) return watchLine('MODIFIED', event.json);
-    if (now) return watchLine('ADDED', event.json);
-    if (before) return watchLine('DELETED', event.json);
+    this.#revision = event.rv;
+    const now = this.#matches(event.labels, event.namespace, event.name, () => JSON.parse(event.json) as KubeObject);
+    if (event.type !== 'MODIFIED') return now ? this.#line(event.type, event.json) : undefined;
+    const before = this.#matches(event.previousLabels, event.namespace, event.name, () => JSON.parse(event.previousJson ?? event.json) as KubeObject);
+    if (now && before) return this.#line('MODIFIED', event.json);
+    if (now) return this.#line('ADDED', event.json);
+    if (before) return this.#line('DELETED', event.json);
     return undefined;
+  }
+
+  #line(type: string, json: string): string {
+    const render = this.request.render;
+    return watchLine(type, render ? render(json) : json);
   }
 
   #bookmarkLine(annotations?: Record<string, string>): string {
