@@ -31,11 +31,17 @@ describeListWatchConformance(
       const membersOf = (name: string) => source.get(name)?.value.members.length ?? 0;
       return {
         listWatch: source,
+        // One operation, one change: a service is created with no task (an empty set) and updated to one running
+        // task. Each waits until the source shows it, so the order of changes is the order of the operations.
         async create(name) {
           created.add(name);
-          await tb.createHttpService({ name, replicas: 1 });
+          await tb.createHttpService({ name, replicas: 0 });
+          await waitFor(() => source.get(name) !== undefined, { timeoutMs: 30_000, what: `${name} listed` });
         },
-        update: (name) => tb.scaleService(name, 2),
+        async update(name) {
+          await tb.scaleService(name, 1);
+          await waitFor(() => membersOf(name) === 1, { timeoutMs: 30_000, what: `${name} running` });
+        },
         async remove(name) {
           created.delete(name);
           await tb.removeService(name);

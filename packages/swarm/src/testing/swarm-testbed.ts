@@ -245,8 +245,17 @@ export class SwarmTestbed {
   /** Set a replicated service's replica count through the Engine API (`docker service scale`). */
   async scaleService(name: string, replicas: number): Promise<void> {
     const service = this.manager.docker.getService(name);
-    const current = (await service.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
-    await service.update({ ...current.Spec, version: current.Version.Index, Mode: { Replicated: { Replicas: replicas } } });
+    // The manager bumps a service's version itself (update status, task reconciliation): a write based on an
+    // inspect it has since overtaken is refused "update out of sequence" — read again and retry, as the CLI does.
+    for (let attempt = 1; ; attempt++) {
+      const current = (await service.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+      try {
+        await service.update({ ...current.Spec, version: current.Version.Index, Mode: { Replicated: { Replicas: replicas } } });
+        return;
+      } catch (error) {
+        if (attempt >= 5 || !/out of sequence/i.test(String((error as Error).message))) throw error;
+      }
+    }
   }
 
   /** Set a node's availability (`docker node update --availability`). */
