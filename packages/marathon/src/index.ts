@@ -9,11 +9,13 @@ export {
   type HealthPolicy,
   isIpPerTask,
   isRunning,
+  type ProjectionContext,
   type ProjectionOptions,
   projectApp,
   projectionDefaults,
   type ResolvedProjectionOptions,
   resolveProjectionOptions,
+  type UnreachablePolicy,
 } from './backend-projection.js';
 export {
   type EventSourceClient,
@@ -23,6 +25,16 @@ export {
   eventStreamDefaults,
   MarathonEventStream,
 } from './event-stream.js';
+export { HealthMemory } from './health-memory.js';
+export {
+  CachedHostResolver,
+  HostResolutionError,
+  type HostLookup,
+  type HostResolverOptions,
+  type HostResolverStats,
+  hostResolverDefaults,
+  systemHostLookup,
+} from './host-resolver.js';
 export {
   appPath,
   type EventStreamResponse,

@@ -25,9 +25,10 @@ import {
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
 import { MarathonEventStream } from './event-stream.js';
+import type { HostResolutionError } from './host-resolver.js';
 import type { MarathonApi } from './marathon-client.js';
 import { eventImpact } from './marathon-events.js';
-import type { MarathonEvent } from './marathon-types.js';
+import type { MarathonEvent, MarathonTask } from './marathon-types.js';
 import { PoolState } from './pool-state.js';
 import { type Backoff, createBackoff } from './reconnect-backoff.js';
 import { type MarathonSourceOptions, type ResolvedSourceOptions, resolveSourceOptions } from './source-options.js';
@@ -48,6 +49,8 @@ export interface MarathonSourceEvents {
   malformed: (error: MalformedEventError) => void;
   /** A fetch failed; it is retried with backoff. */
   error: (error: NitroxError) => void;
+  /** A task was left out of its pool because its agent host did not resolve to an address (once per task). */
+  unresolved: (error: HostResolutionError) => void;
 }
 
 /** Counters of a {@link MarathonSource}. */
@@ -74,9 +77,15 @@ export interface MarathonSourceStats {
   readonly puts: number;
   /** Pools removed. */
   readonly deletes: number;
+  /** Tasks left out because their agent host did not resolve (each task counted once). */
+  readonly unresolvedTasks: number;
+  /** Hostname lookups made (cache misses and expiries). */
+  readonly hostLookups: number;
 }
 
 type DirtyKind = 'tasks' | 'definition';
+
+const maxReportedTasks = 10_000;
 
 /**
  * Backend pools of Marathon apps, as a `ListWatch<BackendSet>` keyed by app id.
@@ -98,6 +107,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   readonly #fetchBackoff: Backoff;
   readonly #debounced: Debounced<[]>;
   readonly #dirty = new Map<string, DirtyKind>();
+  readonly #unresolved = new Set<string>();
   #dirtyAll = true;
   #running: Promise<void> | undefined;
   #again = false;
@@ -106,7 +116,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   #stop: AbortController | undefined;
   #synced = false;
   #syncWaiters: (() => void)[] = [];
-  #s = { snapshots: 0, taskFetches: 0, appFetches: 0, fetchErrors: 0, events: 0, ignoredEvents: 0, malformed: 0 };
+  #s = { snapshots: 0, taskFetches: 0, appFetches: 0, fetchErrors: 0, events: 0, ignoredEvents: 0, malformed: 0, unresolvedTasks: 0 };
 
   /** @throws {@link ConfigError} for invalid options (naming the option, never echoing a credential). */
   constructor(options: MarathonSourceOptions) {
@@ -114,7 +124,18 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     this.#o = resolveSourceOptions(options);
     this.#clock = this.#o.clock;
     this.#client = this.#o.client;
-    this.#state = new PoolState(this.#o);
+    this.#state = new PoolState({
+      ...this.#o,
+      onUnresolved: (error) => {
+        // Reported once per task (a refetch projects it again), from a bounded memory of reported tasks.
+        const id = error.taskId ?? error.host;
+        if (this.#unresolved.has(id)) return;
+        this.#unresolved.add(id);
+        if (this.#unresolved.size > maxReportedTasks) this.#unresolved.delete(this.#unresolved.values().next().value as string);
+        this.#s.unresolvedTasks++;
+        this.emit('unresolved', error);
+      },
+    });
     this.#fetchBackoff = createBackoff(this.#o.backoff, this.#clock, this.#o.random);
     this.#debounced = debounce(() => this.#kick(), {
       waitMs: this.#o.debounceMs,
@@ -143,7 +164,13 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   /** Counters. */
   get stats(): MarathonSourceStats {
     const stream = this.#stream?.stats;
-    return { ...this.#s, connects: stream?.connects ?? 0, disconnects: stream?.disconnects ?? 0, ...this.#state.writes };
+    return {
+      ...this.#s,
+      connects: stream?.connects ?? 0,
+      disconnects: stream?.disconnects ?? 0,
+      ...this.#state.writes,
+      hostLookups: this.#o.resolver?.stats.lookups ?? 0,
+    };
   }
 
   /** True while the event stream is open. */
@@ -295,6 +322,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   async #snapshot(signal: AbortSignal): Promise<void> {
     this.#s.snapshots++;
     const apps = await this.#client.listApps(signal);
+    await this.#resolveHosts(apps.flatMap((app) => app.tasks ?? []), signal);
     if (signal.aborted) return;
     this.#state.applySnapshot(apps);
     this.#scheduleSnapshot();
@@ -347,10 +375,21 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     if (kind === 'tasks' && this.#state.selected(appId) !== undefined) {
       this.#s.taskFetches++;
       const tasks = await this.#client.getAppTasks(appId, signal);
+      await this.#resolveHosts(tasks ?? [], signal);
       if (signal.aborted || this.#state.applyTasks(appId, tasks)) return;
     }
     this.#s.appFetches++;
     const app = await this.#client.getApp(appId, signal);
+    await this.#resolveHosts(app?.tasks ?? [], signal);
     if (!signal.aborted) this.#state.applyApp(appId, app);
+  }
+
+  /** Fill the hostname cache for these tasks' agents, so that the projection reads addresses synchronously. */
+  async #resolveHosts(tasks: readonly MarathonTask[], signal: AbortSignal): Promise<void> {
+    const resolver = this.#o.resolver;
+    if (resolver === undefined || tasks.length === 0) return;
+    const hosts = new Set<string>();
+    for (const task of tasks) if (typeof task?.host === 'string') hosts.add(task.host);
+    await resolver.prepare(hosts, signal);
   }
 }
