@@ -10,6 +10,7 @@ const required = {
   'busybox-static': '/bin/busybox',
   iproute2: '/usr/sbin/ip',
   openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test)
+  'python3-marathon': '/usr/lib/python3/dist-packages/marathon/client.py', // Marathon's Python client against the simulator
 };
 
 const missing = Object.entries(required)

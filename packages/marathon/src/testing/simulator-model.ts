@@ -29,6 +29,7 @@ export class SimulatorModel {
   readonly #timing: Required<SimTiming>;
   readonly #naming: SimAgentNaming;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #gone = new Map<SimTask, (() => void)[]>();
   #nextPort = 31_000;
   #nextIp = 1;
   #nextAgent = 0;
@@ -395,14 +396,21 @@ export class SimulatorModel {
   }
 
   #kill(app: SimApp, task: SimTask, state: MarathonTaskState, gone: () => void): void {
-    if (task.state === 'TASK_KILLING') return;
+    const waiting = this.#gone.get(task);
+    if (waiting !== undefined) {
+      waiting.push(gone); // already being killed: wait for the same end
+      return;
+    }
+    this.#gone.set(task, [gone]);
     task.onHealthy = undefined;
     this.#transition(app, task, 'TASK_KILLING', 'Killing');
     this.#after(this.#timing.killGraceMs, () => {
       app.tasks.delete(task.id);
       const condition = state === 'TASK_KILLED' ? 'Killed' : state === 'TASK_FAILED' ? 'Failed' : state === 'TASK_LOST' ? 'Gone' : 'Finished';
       this.#transition(app, task, state, condition);
-      gone();
+      const callbacks = this.#gone.get(task) ?? [];
+      this.#gone.delete(task);
+      for (const callback of callbacks) callback();
     });
   }
 }
