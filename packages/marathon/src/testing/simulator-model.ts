@@ -8,10 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MarathonEvent, MarathonTaskState } from '../marathon-types.js';
-import { agentAddress, agentName, groupJson, healthCheckJson, normalizeId } from './simulator-json.js';
+import { groupJson, normalizeId } from './simulator-json.js';
+import { TaskLifecycle } from './simulator-tasks.js';
 import type { SimAgentNaming, SimApp, SimAppDefinition, SimDeployment, SimTask, SimTiming } from './simulator-types.js';
-
-const agents = 8;
 
 /** Options of {@link SimulatorModel}. */
 export interface SimulatorModelOptions {
@@ -26,19 +25,12 @@ export class SimulatorModel {
   readonly #deployments = new Map<string, SimDeployment>();
   readonly #publish: (event: MarathonEvent) => void;
   readonly #now: () => Date;
-  readonly #timing: Required<SimTiming>;
-  readonly #naming: SimAgentNaming;
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  readonly #gone = new Map<SimTask, (() => void)[]>();
-  #nextPort = 31_000;
-  #nextIp = 1;
-  #nextAgent = 0;
+  readonly #tasks: TaskLifecycle;
 
   constructor(publish: (event: MarathonEvent) => void, options: SimulatorModelOptions = {}) {
     this.#publish = publish;
     this.#now = options.now ?? (() => new Date());
-    this.#timing = { startMs: 0, healthMs: 0, killGraceMs: 0, ...options.timing };
-    this.#naming = options.agents ?? 'ip';
+    this.#tasks = new TaskLifecycle({ emit: publish, now: this.#now, timing: options.timing, naming: options.agents ?? 'ip' });
   }
 
   #ts(): string {
@@ -49,23 +41,9 @@ export class SimulatorModel {
     this.#publish({ eventType, timestamp: this.#ts(), ...fields });
   }
 
-  /** Run `fn` after `ms` (at once when 0). */
-  #after(ms: number, fn: () => void): void {
-    if (ms <= 0) {
-      fn();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      fn();
-    }, ms);
-    this.#timers.add(timer);
-  }
-
   /** Cancel every pending life-cycle step. */
   close(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#tasks.close();
   }
 
   /** The app, or an Error naming it as Marathon does. */
@@ -97,7 +75,7 @@ export class SimulatorModel {
 
   /** Ids of the live (not killing) tasks of an app. */
   taskIds(id: string): string[] {
-    return this.#live(this.app(id)).map((t) => t.id);
+    return this.#tasks.live(this.app(id)).map((t) => t.id);
   }
 
   /** Find a task by id. @throws Error when unknown. */
@@ -191,7 +169,7 @@ export class SimulatorModel {
         left = 1;
         finished();
       }
-      for (const task of [...app.tasks.values()]) this.#kill(app, task, 'TASK_KILLED', finished);
+      for (const task of [...app.tasks.values()]) this.#tasks.kill(app, task, 'TASK_KILLED', finished);
     });
   }
 
@@ -205,7 +183,7 @@ export class SimulatorModel {
       app.def.instances = Math.max(0, app.def.instances - 1);
       this.#newVersion(app, false);
     }
-    this.#kill(app, task, options.state ?? 'TASK_KILLED', () => {
+    this.#tasks.kill(app, task, options.state ?? 'TASK_KILLED', () => {
       if (!options.scale && this.#apps.get(app.def.id) === app) this.#reach(app, app.def.instances, () => undefined);
     });
     return task;
@@ -216,16 +194,16 @@ export class SimulatorModel {
     const { app, task } = this.findTask(taskId);
     if (!app.def.healthChecks) throw new Error(`App '${app.def.id}' has no health checks`);
     task.passes = alive;
-    this.#check(app, task);
+    this.#tasks.check(app, task);
   }
 
   /** Leader failover: the new leader has no health results until its checks run (after `afterMs`; never when 0). */
-  loseHealth(afterMs = this.#timing.healthMs): void {
+  loseHealth(afterMs = this.#tasks.timing.healthMs): void {
     for (const app of this.#apps.values()) {
       if (!app.def.healthChecks) continue;
       for (const task of app.tasks.values()) {
         task.healthy = undefined;
-        if (afterMs > 0) this.#after(afterMs, () => this.#check(app, task));
+        if (afterMs > 0) this.#tasks.after(afterMs, () => this.#tasks.check(app, task));
       }
     }
   }
@@ -233,12 +211,8 @@ export class SimulatorModel {
   /** Run every health check now (results come back after a failover). */
   runHealthChecks(): void {
     for (const app of this.#apps.values()) {
-      if (app.def.healthChecks) for (const task of app.tasks.values()) if (task.state === 'TASK_RUNNING') this.#check(app, task);
+      if (app.def.healthChecks) for (const task of app.tasks.values()) if (task.state === 'TASK_RUNNING') this.#tasks.check(app, task);
     }
-  }
-
-  #live(app: SimApp): SimTask[] {
-    return [...app.tasks.values()].filter((t) => t.state !== 'TASK_KILLING');
   }
 
   #newVersion(app: SimApp, config: boolean): void {
@@ -273,7 +247,7 @@ export class SimulatorModel {
   }
 
   #reach(app: SimApp, instances: number, done: () => void): void {
-    const live = this.#live(app);
+    const live = this.#tasks.live(app);
     let pending = Math.abs(instances - live.length);
     if (pending === 0) {
       done();
@@ -282,13 +256,13 @@ export class SimulatorModel {
     const one = (): void => {
       if (--pending === 0) done();
     };
-    for (let i = live.length; i < instances; i++) this.#launch(app, one);
+    for (let i = live.length; i < instances; i++) this.#tasks.launch(app, one);
     // Marathon's default killSelection is YOUNGEST_FIRST.
-    for (const task of live.slice(instances).reverse()) this.#kill(app, task, 'TASK_KILLED', one);
+    for (const task of live.slice(instances).reverse()) this.#tasks.kill(app, task, 'TASK_KILLED', one);
   }
 
   #rollingRestart(app: SimApp, done: () => void): void {
-    const old = this.#live(app);
+    const old = this.#tasks.live(app);
     const target = app.def.instances;
     let pending = target + old.length;
     const one = (): void => {
@@ -301,116 +275,12 @@ export class SimulatorModel {
     // maximumOverCapacity 1 (start every new task at once), minimumHealthCapacity 1 (kill one old task per new
     // task that became healthy, so the healthy count never drops below the target).
     for (let i = 0; i < target; i++) {
-      this.#launch(app, () => {
+      this.#tasks.launch(app, () => {
         one();
         const next = old.shift();
-        if (next !== undefined) this.#kill(app, next, 'TASK_KILLED', one);
+        if (next !== undefined) this.#tasks.kill(app, next, 'TASK_KILLED', one);
       });
     }
-    if (target === 0) for (const task of old.splice(0)) this.#kill(app, task, 'TASK_KILLED', one);
-  }
-
-  #transition(app: SimApp, task: SimTask, state: MarathonTaskState, condition: string): void {
-    task.state = state;
-    this.#emit('status_update_event', {
-      slaveId: task.slaveId,
-      taskId: task.id,
-      taskStatus: state,
-      message: '',
-      appId: app.def.id,
-      host: task.host,
-      ipAddresses: [{ ipAddress: task.ipAddress ?? agentAddress(task.host), protocol: 'IPv4' }],
-      ports: app.def.ipPerTask ? [] : [...task.ports],
-      version: task.version,
-    });
-    this.#emit('instance_changed_event', {
-      instanceId: task.instanceId,
-      condition,
-      runSpecId: app.def.id,
-      agentId: task.slaveId,
-      host: task.host,
-      runSpecVersion: task.version,
-    });
-  }
-
-  /** Launch a task; `ready` runs once it is running and (with health checks) healthy. */
-  #launch(app: SimApp, ready: () => void): void {
-    const agent = (this.#nextAgent++ % agents) + 1;
-    const key = randomUUID();
-    const prefix = app.def.id.slice(1).replaceAll('/', '_');
-    const task: SimTask = {
-      id: `${prefix}.${key}`,
-      instanceId: `${prefix}.marathon-${key}`,
-      appId: app.def.id,
-      host: this.#naming === 'hostname' ? agentName(agent) : `10.0.0.${agent}`,
-      slaveId: `agent-${agent}-S0`,
-      ports: app.def.ports.map(() => this.#nextPort++),
-      ipAddress: app.def.ipPerTask ? `172.16.${(this.#nextIp >> 8) & 255}.${this.#nextIp++ & 255}` : undefined,
-      state: 'TASK_STAGING',
-      stagedAt: this.#ts(),
-      startedAt: undefined,
-      version: app.version,
-      healthy: undefined,
-      passes: app.def.startHealthy,
-    };
-    app.tasks.set(task.id, task);
-    const alive = (): boolean => app.tasks.get(task.id) === task && task.state !== 'TASK_KILLING';
-    this.#transition(app, task, 'TASK_STAGING', 'Staging');
-    this.#after(this.#timing.startMs, () => {
-      if (!alive()) return;
-      this.#transition(app, task, 'TASK_STARTING', 'Starting');
-      this.#after(this.#timing.startMs, () => {
-        if (!alive()) return;
-        task.startedAt = this.#ts();
-        this.#transition(app, task, 'TASK_RUNNING', 'Running');
-        if (!app.def.healthChecks) {
-          ready();
-          return;
-        }
-        task.onHealthy = ready;
-        this.#after(this.#timing.healthMs, () => {
-          if (alive()) this.#check(app, task);
-        });
-      });
-    });
-  }
-
-  /** One health check of a task: records the result and emits Marathon's health events when it changes. */
-  #check(app: SimApp, task: SimTask): void {
-    const alive = task.passes;
-    if (!alive) this.#emit('failed_health_check_event', { appId: app.def.id, instanceId: task.instanceId, healthCheck: healthCheckJson() });
-    if (task.healthy === alive) return;
-    task.healthy = alive;
-    this.#emit('health_status_changed_event', { appId: app.def.id, instanceId: task.instanceId, version: task.version, alive });
-    this.#emit('instance_health_changed_event', {
-      instanceId: task.instanceId,
-      runSpecId: app.def.id,
-      runSpecVersion: task.version,
-      healthy: alive,
-    });
-    if (alive && task.onHealthy !== undefined) {
-      const ready = task.onHealthy;
-      task.onHealthy = undefined;
-      ready();
-    }
-  }
-
-  #kill(app: SimApp, task: SimTask, state: MarathonTaskState, gone: () => void): void {
-    const waiting = this.#gone.get(task);
-    if (waiting !== undefined) {
-      waiting.push(gone); // already being killed: wait for the same end
-      return;
-    }
-    this.#gone.set(task, [gone]);
-    task.onHealthy = undefined;
-    this.#transition(app, task, 'TASK_KILLING', 'Killing');
-    this.#after(this.#timing.killGraceMs, () => {
-      app.tasks.delete(task.id);
-      const condition = state === 'TASK_KILLED' ? 'Killed' : state === 'TASK_FAILED' ? 'Failed' : state === 'TASK_LOST' ? 'Gone' : 'Finished';
-      this.#transition(app, task, state, condition);
-      const callbacks = this.#gone.get(task) ?? [];
-      this.#gone.delete(task);
-      for (const callback of callbacks) callback();
-    });
+    if (target === 0) for (const task of old.splice(0)) this.#tasks.kill(app, task, 'TASK_KILLED', one);
   }
 }
