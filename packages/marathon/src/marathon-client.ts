@@ -43,12 +43,12 @@ function isRedirect(status: number): boolean {
 }
 
 /**
- * Where a redirect leads, or why it is not followed: more than `maxRedirects` hops (marathon-lb follows one),
+ * Where a redirect of `/v2/events` leads, or why it is not followed: more than `maxRedirects` hops (marathon-lb follows one),
  * no `Location`, a scheme other than http(s), or a downgrade from https to http (credentials would travel in
  * clear text). The error names the hop count, never the URL (it may carry the leader's internal address only,
  * but the rule for errors here is to name paths).
  */
-function redirectTarget(from: string, location: string | undefined, hops: number, maxRedirects: number): string | SourceError {
+export function redirectTarget(from: string, location: string | undefined, hops: number, maxRedirects: number): string | SourceError {
   const fail = (why: string): SourceError => new SourceError(`marathon GET /v2/events: redirect not followed (${why})`, { retryable: true });
   if (hops >= maxRedirects) return fail(`more than ${maxRedirects} redirect${maxRedirects === 1 ? '' : 's'}`);
   if (location === undefined || location === '') return fail('no Location header');

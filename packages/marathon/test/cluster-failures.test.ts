@@ -113,7 +113,7 @@ describe('MarathonSource on real cluster failures', () => {
   });
 
   it('resolves agents registered by hostname; a name that does not resolve never becomes an address', async () => {
-    const sim = await simulator({ agents: 'hostname', apps: [{ id: '/web', instances: 3 }] });
+    const sim = await simulator({ agents: 'hostname', apps: [{ id: '/web', instances: 3 }, { id: '/ipt', instances: 2, ipPerTask: true }] });
     const resolving = source({ url: sim.url, resolver: { lookup: sim.agents.lookup } });
     await resolving.list(AbortSignal.timeout(10_000));
     const addresses = (resolving.get('/web')?.value.members ?? []).map((m) => m.address);
@@ -125,6 +125,8 @@ describe('MarathonSource on real cluster failures', () => {
     failing.on('unresolved', (e) => unresolved.push(e.host));
     await failing.list(AbortSignal.timeout(10_000));
     expect(failing.get('/web')?.value.members).toEqual([]);
+    // IP-per-task members use the task's own address and need no resolution.
+    expect(members(failing.get('/ipt')?.value)).toEqual([expect.stringMatching(/^172\.16\.\d+\.\d+:8080$/), expect.stringMatching(/^172\.16\./)]);
     expect(unresolved.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^mesos-agent-\d\.example$/)]));
     expect(failing.stats.unresolvedTasks).toBe(3);
   });
