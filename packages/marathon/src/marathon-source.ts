@@ -26,7 +26,7 @@ import {
 import { EventEmitter } from 'eventemitter3';
 import { MarathonEventStream } from './event-stream.js';
 import type { HostResolutionError } from './host-resolver.js';
-import type { MarathonApi } from './marathon-client.js';
+import { type MarathonApi, MarathonClient } from './marathon-client.js';
 import { eventImpact } from './marathon-events.js';
 import type { MarathonEvent, MarathonTask } from './marathon-types.js';
 import { PoolState } from './pool-state.js';
@@ -81,6 +81,10 @@ export interface MarathonSourceStats {
   readonly unresolvedTasks: number;
   /** Hostname lookups made (cache misses and expiries). */
   readonly hostLookups: number;
+  /** Redirects of `/v2/events` followed (a standby master sent the stream to the leader). */
+  readonly redirects: number;
+  /** Moves to another URL because `/v2/leader` named it as the leader. */
+  readonly leaderMoves: number;
 }
 
 type DirtyKind = 'tasks' | 'definition';
@@ -170,6 +174,8 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
       disconnects: stream?.disconnects ?? 0,
       ...this.#state.writes,
       hostLookups: this.#o.resolver?.stats.lookups ?? 0,
+      redirects: this.#client instanceof MarathonClient ? this.#client.stats.redirects : 0,
+      leaderMoves: this.#client instanceof MarathonClient ? this.#client.stats.leaderMoves : 0,
     };
   }
 

@@ -65,6 +65,7 @@ describe('MarathonSource on real cluster failures', () => {
     sim.apps.scale('/web', 5);
     await waitFor(() => members(s.get('/web')?.value).length === 5, { what: '5 members from events' });
     expect(standby.requests.redirects).toBe(1);
+    expect(s.stats.redirects).toBe(1);
     expect(standby.requests.proxied).toBeGreaterThanOrEqual(2);
     expect(s.stats.snapshots).toBe(2); // the first and the one after connecting: the change came as events
   });
@@ -78,6 +79,7 @@ describe('MarathonSource on real cluster failures', () => {
     sim.apps.scale('/web', 3);
     await waitFor(() => members(s.get('/web')?.value).length === 3);
     expect(standby.requests.redirects).toBe(0);
+    expect(s.stats.leaderMoves).toBe(1);
   });
 
   it('does not follow a redirect to a scheme other than http(s), and rotates to the next URL', async () => {
@@ -129,6 +131,22 @@ describe('MarathonSource on real cluster failures', () => {
     expect(members(failing.get('/ipt')?.value)).toEqual([expect.stringMatching(/^172\.16\.\d+\.\d+:8080$/), expect.stringMatching(/^172\.16\./)]);
     expect(unresolved.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^mesos-agent-\d\.example$/)]));
     expect(failing.stats.unresolvedTasks).toBe(3);
+  });
+
+  it('keeps TASK_UNREACHABLE tasks of a partitioned agent by default (marathon-lb), drops them when told', async () => {
+    const sim = await simulator({ apps: [{ id: '/web', instances: 8 }] });
+    const keep = source({ url: sim.url });
+    const drop = source({ url: sim.url, unreachableTasks: 'drop' });
+    await keep.list(AbortSignal.timeout(10_000));
+    await drop.list(AbortSignal.timeout(10_000));
+    await waitFor(() => keep.stats.connects === 1 && drop.stats.connects === 1);
+    sim.faults.partitionAgent('10.0.0.1');
+    await waitFor(() => members(drop.get('/web')?.value).length === 7, { what: 'the unreachable task dropped' });
+    const tasks = (await (await fetch(`${sim.url}/v2/apps/web/tasks`)).json()) as { tasks: { state: string }[] };
+    expect(tasks.tasks.filter((t) => t.state === 'TASK_UNREACHABLE')).toHaveLength(1);
+    expect(members(keep.get('/web')?.value)).toHaveLength(8);
+    sim.faults.partitionAgent('10.0.0.1', false);
+    await waitFor(() => members(drop.get('/web')?.value).length === 8, { what: 'the task back after the partition heals' });
   });
 
   it('never drops below the healthy count marathon-lb would keep during a rolling restart of 10 tasks', { timeout: 30_000 }, async () => {

@@ -90,6 +90,8 @@ export interface SimulatorFaults extends SseFaults {
    * `healthAfterMs` (default `timing.healthMs`; with 0, only on `apps.runHealthChecks()`).
    */
   failover(options?: { healthAfterMs?: number }): void;
+  /** Cut the master off from an agent (its tasks turn TASK_UNREACHABLE), or reconnect it with `cut: false`. */
+  partitionAgent(host: string, cut?: boolean): void;
 }
 
 /** The agents of the simulated cluster. */
@@ -246,6 +248,7 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
       hub.dropStreams();
       model.loseHealth(o.healthAfterMs);
     },
+    partitionAgent: (host, cut = true) => model.partitionAgent(host, cut),
   };
   return {
     url: `${scheme}://127.0.0.1:${port}`,

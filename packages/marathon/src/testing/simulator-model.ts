@@ -208,6 +208,11 @@ export class SimulatorModel {
     }
   }
 
+  /** Cut off (or reconnect) the agent `host` from the master: its tasks become TASK_UNREACHABLE (or running). */
+  partitionAgent(host: string, cut: boolean): void {
+    for (const app of this.#apps.values()) this.#tasks.partition(app, host, cut);
+  }
+
   /** Run every health check now (results come back after a failover). */
   runHealthChecks(): void {
     for (const app of this.#apps.values()) {

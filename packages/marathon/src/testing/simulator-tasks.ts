@@ -59,6 +59,18 @@ export class TaskLifecycle {
     this.#timers.clear();
   }
 
+  /**
+   * The master loses (or regains) contact with an agent: its running tasks become TASK_UNREACHABLE (condition
+   * `Unreachable`), or TASK_RUNNING again.
+   */
+  partition(app: SimApp, host: string, cut: boolean): void {
+    for (const task of app.tasks.values()) {
+      if (task.host !== host) continue;
+      if (cut && task.state === 'TASK_RUNNING') this.#transition(app, task, 'TASK_UNREACHABLE', 'Unreachable');
+      else if (!cut && task.state === 'TASK_UNREACHABLE') this.#transition(app, task, 'TASK_RUNNING', 'Running');
+    }
+  }
+
   /** The tasks of an app that are not being killed. */
   live(app: SimApp): SimTask[] {
     return [...app.tasks.values()].filter((t) => t.state !== 'TASK_KILLING');
