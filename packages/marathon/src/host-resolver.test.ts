@@ -63,6 +63,16 @@ describe('CachedHostResolver', () => {
     expect(r.address('a')).toBeInstanceOf(HostResolutionError);
   });
 
+  it('gives up on a lookup after timeoutMs and remembers it as failed', async () => {
+    const clock = new VirtualClock();
+    const r = new CachedHostResolver({ lookup: () => new Promise(() => undefined), clock, timeoutMs: 3_000 });
+    const prepared = r.prepare(['slow.example']);
+    await clock.advance(3_000);
+    await prepared;
+    expect(r.address('slow.example')).toBeInstanceOf(HostResolutionError);
+    expect(r.stats.failures).toBe(1);
+  });
+
   it('validates its options', () => {
     expect(() => new CachedHostResolver({ ttlMs: -1 })).toThrow(ConfigError);
     expect(() => new CachedHostResolver({ lookup: 'dns' as never })).toThrow(/resolver\.lookup/);

@@ -28,12 +28,17 @@ export interface HostResolverOptions {
   readonly negativeTtlMs?: number;
   /** Most hostnames kept (least recently used go first); a cluster has one per agent. @defaultValue `10_000` */
   readonly maxEntries?: number;
+  /**
+   * Longest wait for one lookup; a slower one counts as failed (negatively cached). The system resolver can
+   * take many seconds to give up on an unreachable DNS server, and fetches wait for their lookups. @defaultValue `3_000`
+   */
+  readonly timeoutMs?: number;
   /** Time source. @defaultValue `systemClock` */
   readonly clock?: Clock;
 }
 
 /** The defaults of {@link HostResolverOptions}. */
-export const hostResolverDefaults = { ttlMs: 60_000, negativeTtlMs: 10_000, maxEntries: 10_000 } as const;
+export const hostResolverDefaults = { ttlMs: 60_000, negativeTtlMs: 10_000, maxEntries: 10_000, timeoutMs: 3_000 } as const;
 
 /** A hostname that does not resolve: the tasks on it are left out of their pools. Code `NITROX_SOURCE`. */
 export class HostResolutionError extends SourceError {
@@ -79,6 +84,7 @@ export class CachedHostResolver {
   readonly #ttlMs: number;
   readonly #negativeTtlMs: number;
   readonly #maxEntries: number;
+  readonly #timeoutMs: number;
   readonly #clock: Clock;
   readonly #cache = new Map<string, Entry>();
   #stats = { lookups: 0, failures: 0, hits: 0 };
@@ -91,6 +97,7 @@ export class CachedHostResolver {
     this.#ttlMs = checkNonNegative(options.ttlMs ?? d.ttlMs, `${path}.ttlMs`);
     this.#negativeTtlMs = checkNonNegative(options.negativeTtlMs ?? d.negativeTtlMs, `${path}.negativeTtlMs`);
     this.#maxEntries = checkPositive(options.maxEntries ?? d.maxEntries, `${path}.maxEntries`);
+    this.#timeoutMs = checkPositive(options.timeoutMs ?? d.timeoutMs, `${path}.timeoutMs`);
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -117,7 +124,7 @@ export class CachedHostResolver {
     const previous = this.#cache.get(host);
     let entry: Entry;
     try {
-      const address = pick(await this.#lookup(host));
+      const address = pick(await this.#lookupWithin(host));
       if (address === undefined) throw new Error('no address');
       entry = { address, error: undefined, expiresAt: this.#clock.now() + this.#ttlMs };
     } catch (error) {
@@ -132,6 +139,22 @@ export class CachedHostResolver {
       const oldest = this.#cache.keys().next().value as string;
       this.#cache.delete(oldest);
     }
+  }
+
+  #lookupWithin(host: string): Promise<readonly string[]> {
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => reject(new Error(`lookup timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      this.#lookup(host).then(
+        (addresses) => {
+          this.#clock.clearTimeout(timer);
+          resolve(addresses);
+        },
+        (error: unknown) => {
+          this.#clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   /**

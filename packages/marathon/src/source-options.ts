@@ -61,7 +61,7 @@ export interface MarathonSourceOptions extends Omit<MarathonConnectionOptions, '
    * (reported as a `HostResolutionError`), so a name never reaches a sink that expects an IP. @defaultValue `true`
    */
   readonly resolveHostnames?: boolean;
-  /** The hostname cache: `ttlMs` (60 s), `negativeTtlMs` (10 s), `maxEntries` (10 000), `lookup` (system resolver). */
+  /** The hostname cache: `ttlMs` (60 s), `negativeTtlMs` (10 s), `maxEntries` (10 000), `timeoutMs` (3 s), `lookup` (system resolver). */
   readonly resolver?: HostResolverOptions;
   /**
    * Tasks whose last known health is remembered, so that a leader failover (a new leader has no health results
