@@ -38,15 +38,20 @@ function peerMessage(text: string): string {
   return text.slice(0, maxMessage);
 }
 
+/** `host:port` of a base URL, with the scheme's default port spelled out (as `/v2/leader` names the leader). */
+function hostPort(base: string): string {
+  const url = new URL(base);
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
 /**
- * Where a redirect of `/v2/events` leads, or why it is not followed: more than `maxRedirects` hops (marathon-lb follows one),
- * no `Location`, a scheme other than http(s), or a downgrade from https to http (credentials would travel in
- * clear text). The error names the hop count, never the URL (it may carry the leader's internal address only,
- * but the rule for errors here is to name paths).
+ * Where a redirect of `/v2/events` leads, or why it is not followed: more than `maxRedirects` hops (marathon-lb
+ * follows one), no `Location`, a scheme other than http(s), or a downgrade from https to http (the credentials
+ * would travel in clear text). Errors name the request path and the reason, never a URL.
  */
 export function redirectTarget(from: string, location: string | undefined, hops: number, maxRedirects: number): string | SourceError {
   const fail = (why: string): SourceError => new SourceError(`marathon GET /v2/events: redirect not followed (${why})`, { retryable: true });
@@ -94,7 +99,6 @@ export class MarathonClient implements MarathonApi {
   #current = 0;
   #redirects = 0;
   #leaderMoves = 0;
-  #streamUrl: string | undefined;
   #agent: Dispatcher | undefined;
   #ownsAgent = false;
 
@@ -239,7 +243,6 @@ export class MarathonClient implements MarathonApi {
       url = next;
       response = await this.#call(shortPath, signal, { accept: 'text/event-stream', stream: true, url });
     }
-    this.#streamUrl = url.slice(0, url.indexOf('/v2/events'));
     if (response.statusCode !== 200) {
       const text = await response.body.text().catch(() => '');
       throw new SourceError(`marathon GET ${shortPath}: HTTP ${response.statusCode} ${peerMessage(text)}`.trim(), {
@@ -277,7 +280,7 @@ export class MarathonClient implements MarathonApi {
   async #moveToLeader(signal: AbortSignal): Promise<void> {
     const leader = await this.leader(signal);
     if (leader === undefined) return;
-    const index = this.#conn.baseUrls.findIndex((base) => new URL(base).host === leader);
+    const index = this.#conn.baseUrls.findIndex((base) => hostPort(base) === leader);
     if (index >= 0 && index !== this.#current) {
       this.#current = index;
       this.#leaderMoves++;
@@ -287,11 +290,6 @@ export class MarathonClient implements MarathonApi {
   /** Counters: redirects followed on `/v2/events`, moves to the leader's URL found by `/v2/leader`. */
   get stats(): { readonly redirects: number; readonly leaderMoves: number } {
     return { redirects: this.#redirects, leaderMoves: this.#leaderMoves };
-  }
-
-  /** The base URL the event stream was last opened on (the leader's, after a redirect). */
-  get streamUrl(): string | undefined {
-    return this.#streamUrl;
   }
 
   /** Release the connection pool this client created (a given dispatcher is left open). */
