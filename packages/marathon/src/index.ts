@@ -59,11 +59,8 @@ export {
   resolveConnection,
   type TokenAuth,
 } from './marathon-options.js';
-export {
-  MarathonSource,
-  type MarathonSourceEvents,
-  type MarathonSourceStats,
-} from './marathon-source.js';
+export { MarathonSource } from './marathon-source.js';
+export type { MarathonSourceEvents, MarathonSourceStats } from './source-events.js';
 export type {
   MarathonApp,
   MarathonEvent,

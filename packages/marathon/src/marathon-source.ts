@@ -14,7 +14,6 @@ import {
   isNitroxError,
   type ListResult,
   type ListWatch,
-  type MalformedEventError,
   type NitroxError,
   ShutdownError,
   SourceError,
@@ -25,67 +24,13 @@ import {
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
 import { MarathonEventStream } from './event-stream.js';
-import type { HostResolutionError } from './host-resolver.js';
 import { type MarathonApi, MarathonClient } from './marathon-client.js';
 import { eventImpact } from './marathon-events.js';
 import type { MarathonEvent, MarathonTask } from './marathon-types.js';
 import { PoolState } from './pool-state.js';
 import { type Backoff, createBackoff } from './reconnect-backoff.js';
+import type { MarathonSourceEvents, MarathonSourceStats } from './source-events.js';
 import { type MarathonSourceOptions, type ResolvedSourceOptions, resolveSourceOptions } from './source-options.js';
-
-/** Events of a {@link MarathonSource}. */
-export interface MarathonSourceEvents {
-  /** The first full snapshot has been applied; `list` answers from now on. */
-  synced: () => void;
-  /** A full snapshot was applied (`apps` = apps Marathon reported). */
-  snapshot: (apps: number) => void;
-  /** The event stream is open. */
-  connected: () => void;
-  /** The event stream ended or failed; it reopens after `delayMs`. */
-  disconnected: (reason: NitroxError, delayMs: number) => void;
-  /** One event received (already decoded). */
-  event: (event: MarathonEvent) => void;
-  /** An event that could not be decoded; skipped. */
-  malformed: (error: MalformedEventError) => void;
-  /** A fetch failed; it is retried with backoff. */
-  error: (error: NitroxError) => void;
-  /** A task was left out of its pool because its agent host did not resolve to an address (once per task). */
-  unresolved: (error: HostResolutionError) => void;
-}
-
-/** Counters of a {@link MarathonSource}. */
-export interface MarathonSourceStats {
-  /** Full snapshots fetched (`/v2/apps?embed=apps.tasks`). */
-  readonly snapshots: number;
-  /** Per-app task fetches (`/v2/apps/{id}/tasks`). */
-  readonly taskFetches: number;
-  /** Per-app definition fetches (`/v2/apps/{id}`). */
-  readonly appFetches: number;
-  /** Failed fetches. */
-  readonly fetchErrors: number;
-  /** Events received. */
-  readonly events: number;
-  /** Events that named only unselected apps and cost nothing. */
-  readonly ignoredEvents: number;
-  /** Undecodable event documents. */
-  readonly malformed: number;
-  /** Event stream connections. */
-  readonly connects: number;
-  /** Event stream ends and failures. */
-  readonly disconnects: number;
-  /** Pools written (created or changed). */
-  readonly puts: number;
-  /** Pools removed. */
-  readonly deletes: number;
-  /** Tasks left out because their agent host did not resolve (each task counted once). */
-  readonly unresolvedTasks: number;
-  /** Hostname lookups made (cache misses and expiries). */
-  readonly hostLookups: number;
-  /** Redirects of `/v2/events` followed (a standby master sent the stream to the leader). */
-  readonly redirects: number;
-  /** Moves to another URL because `/v2/leader` named it as the leader. */
-  readonly leaderMoves: number;
-}
 
 type DirtyKind = 'tasks' | 'definition';
 
