@@ -14,7 +14,6 @@ import {
   isNitroxError,
   type ListResult,
   type ListWatch,
-  type NitroxError,
   ShutdownError,
   SourceError,
   type TimerHandle,
