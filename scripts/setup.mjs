@@ -11,6 +11,7 @@ const required = {
   iproute2: '/usr/sbin/ip',
   openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test)
   'python3-marathon': '/usr/lib/python3/dist-packages/marathon/client.py', // Marathon's Python client against the simulator
+  curl: '/usr/bin/curl', // the Marathon simulator as an operator's curl sees it
 };
 
 const missing = Object.entries(required)
