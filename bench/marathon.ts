@@ -42,63 +42,7 @@ async function burst(n: number): Promise<Record<string, number>> {
   const events = sim.events.published - events0;
   // Every event written to the source's stream (the subscribed types) has been received.
   await waitFor(() => source.stats.events - received0 >= sim.events.delivered - delivered0, { timeoutMs: 30_000 });
-  async function rollingRestart(n: number): Promise<Record<string, number>> {
-  const sim = await startMarathonSimulator({
-    heartbeatMs: 0,
-    timing: { startMs: 50, healthMs: 500, killGraceMs: 200 },
-    apps: [{ id: '/web', instances: n, healthChecks: true }],
-  });
-  await waitFor(() => sim.apps.deployments() === 0, { timeoutMs: 30_000 });
-  const source = new MarathonSource({ url: sim.url });
-  await connected(sim, source);
-  const key = (m: { address: string; port: number }): string => `${m.address}:${m.port}`;
-  const before = new Set((source.get('/web')?.value.members ?? []).map(key));
-  const { revision } = await source.list(AbortSignal.timeout(30_000));
-  const stop = new AbortController();
-  let minPool = before.size;
-  let poolChanges = 0;
-  const watching = (async () => {
-    try {
-      for await (const e of source.watch(revision, stop.signal)) {
-        if (e.type === 'bookmark') continue;
-        poolChanges++;
-        minPool = Math.min(minPool, e.type === 'deleted' ? 0 : e.item.value.members.length);
-      }
-    } catch {
-      // stopped
-    }
-  })();
-  const events0 = sim.events.published;
-  const fetches0 = fetches(sim);
-  const t0 = performance.now();
-  sim.apps.setLabels('/web', { HAPROXY_GROUP: 'external' });
-  await waitFor(
-    () => {
-      const now = (source.get('/web')?.value.members ?? []).map(key);
-      return now.length === n && now.every((m) => !before.has(m));
-    },
-    { timeoutMs: 60_000, intervalMs: 1 },
-  );
-  const finalPoolMs = performance.now() - t0;
-  await waitFor(() => sim.apps.deployments() === 0, { timeoutMs: 30_000 });
-  const deploymentMs = performance.now() - t0;
-  stop.abort();
-  await watching;
-  const result = {
-    tasks: n,
-    events: sim.events.published - events0,
-    fetches: fetches(sim) - fetches0,
-    poolChanges,
-    minPool,
-    finalPoolMs: Math.round(finalPoolMs),
-    deploymentMs: Math.round(deploymentMs),
-  };
-  await source.stop();
-  await sim.close();
-  return result;
-}
-
-const result = { tasks: n, events, fetches: fetches(sim) - fetches0, convergeMs: Math.round(convergeMs) };
+  const result = { tasks: n, events, fetches: fetches(sim) - fetches0, convergeMs: Math.round(convergeMs) };
   await source.stop();
   await sim.close();
   return result;
