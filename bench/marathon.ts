@@ -3,7 +3,11 @@
  * - burst: one scale 0 → N emits ~7 events per task in one burst; counts events, fetches and time to converge;
  * - rolling: tasks killed and replaced one every 5 ms for 2 s (a paced storm); coalescing ratio events/fetch;
  * - snapshot: 1,000 apps × 5 tasks, time of the first list() (one /v2/apps?embed=apps.tasks and projection);
- * - latency: time from one scale to the pool holding the new size, p50/p95 over 30 runs.
+ * - latency: time from one scale to the pool holding the new size, p50/p95 over 30 runs;
+ * - rollingRestart: a config change of an app of 100 health-checked tasks (Marathon's default upgrade: all new
+ *   tasks start at once, one old task is killed per new task that turns healthy; tasks stage/start 50 ms each,
+ *   first health result after 500 ms, kill grace 200 ms); events, fetches, time until the pool holds exactly the
+ *   100 new tasks, and the smallest pool seen on the way (must stay at 100).
  * Run: `npx tsx --conditions=@nitrox/source bench/marathon.ts` (or `npm run bench -- marathon`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,13 +32,16 @@ async function burst(n: number): Promise<Record<string, number>> {
   const source = new MarathonSource({ url: sim.url });
   await connected(sim, source);
   const events0 = sim.events.published;
+  const delivered0 = sim.events.delivered;
+  const received0 = source.stats.events;
   const fetches0 = fetches(sim);
   const t0 = performance.now();
   sim.apps.scale('/big', n);
   await waitFor(() => source.get('/big')?.value.members.length === n, { timeoutMs: 30_000, intervalMs: 1 });
   const convergeMs = performance.now() - t0;
   const events = sim.events.published - events0;
-  await waitFor(() => source.stats.events >= events, { timeoutMs: 30_000 });
+  // Every event written to the source's stream (the subscribed types) has been received.
+  await waitFor(() => source.stats.events - received0 >= sim.events.delivered - delivered0, { timeoutMs: 30_000 });
   const result = { tasks: n, events, fetches: fetches(sim) - fetches0, convergeMs: Math.round(convergeMs) };
   await source.stop();
   await sim.close();
@@ -102,12 +109,69 @@ async function latency(runs: number): Promise<Record<string, number>> {
   return { runs, p50Ms: at(0.5), p95Ms: at(0.95), debounceMs: 200 };
 }
 
+async function rollingRestart(n: number): Promise<Record<string, number>> {
+  const sim = await startMarathonSimulator({
+    heartbeatMs: 0,
+    timing: { startMs: 50, healthMs: 500, killGraceMs: 200 },
+    apps: [{ id: '/web', instances: n, healthChecks: true }],
+  });
+  await waitFor(() => sim.apps.deployments() === 0, { timeoutMs: 30_000 });
+  const source = new MarathonSource({ url: sim.url });
+  await connected(sim, source);
+  const key = (m: { address: string; port: number }): string => `${m.address}:${m.port}`;
+  const before = new Set((source.get('/web')?.value.members ?? []).map(key));
+  const { revision } = await source.list(AbortSignal.timeout(30_000));
+  const stop = new AbortController();
+  let minPool = before.size;
+  let poolChanges = 0;
+  const watching = (async () => {
+    try {
+      for await (const e of source.watch(revision, stop.signal)) {
+        if (e.type === 'bookmark') continue;
+        poolChanges++;
+        minPool = Math.min(minPool, e.type === 'deleted' ? 0 : e.item.value.members.length);
+      }
+    } catch {
+      // stopped
+    }
+  })();
+  const events0 = sim.events.published;
+  const fetches0 = fetches(sim);
+  const t0 = performance.now();
+  sim.apps.setLabels('/web', { HAPROXY_GROUP: 'external' });
+  await waitFor(
+    () => {
+      const now = (source.get('/web')?.value.members ?? []).map(key);
+      return now.length === n && now.every((m) => !before.has(m));
+    },
+    { timeoutMs: 60_000, intervalMs: 1 },
+  );
+  const finalPoolMs = performance.now() - t0;
+  await waitFor(() => sim.apps.deployments() === 0, { timeoutMs: 30_000 });
+  const deploymentMs = performance.now() - t0;
+  stop.abort();
+  await watching;
+  const result = {
+    tasks: n,
+    events: sim.events.published - events0,
+    fetches: fetches(sim) - fetches0,
+    poolChanges,
+    minPool,
+    finalPoolMs: Math.round(finalPoolMs),
+    deploymentMs: Math.round(deploymentMs),
+  };
+  await source.stop();
+  await sim.close();
+  return result;
+}
+
 const result = {
   burst100: await burst(100),
   burst500: await burst(500),
   rolling: await rolling(),
   snapshot: await snapshot(1_000, 5),
   latency: await latency(30),
+  rollingRestart100: await rollingRestart(100),
 };
 console.log(JSON.stringify(result, null, 2));
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

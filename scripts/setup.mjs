@@ -12,6 +12,8 @@ const required = {
   openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test; the Kubernetes simulator's CA)
   'kubernetes-client': '/usr/bin/kubectl', // kubectl, driven against the Kubernetes simulator (any kubectl on PATH there will do)
   'python3-kubernetes': '/usr/lib/python3/dist-packages/kubernetes/__init__.py', // the official Python client, same tests
+  'python3-marathon': '/usr/lib/python3/dist-packages/marathon/client.py', // Marathon's Python client against the simulator
+  curl: '/usr/bin/curl', // the Marathon simulator as an operator's curl sees it
 };
 
 const missing = Object.entries(required)

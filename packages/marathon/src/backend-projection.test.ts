@@ -1,6 +1,7 @@
 import { ConfigError } from '@nitrox/core';
 import { describe, expect, it } from 'vitest';
 import { isIpPerTask, projectApp, resolveProjectionOptions } from './backend-projection.js';
+import { HealthMemory } from './health-memory.js';
 import type { MarathonApp, MarathonTask } from './marathon-types.js';
 
 const task = (over: Partial<MarathonTask> & { id: string }): MarathonTask => ({
@@ -149,5 +150,38 @@ describe('projectApp with odd input', () => {
     expect(keys(odd, tasks)).toEqual(['10.0.0.2:31000']);
     expect(keys(odd, tasks, { addressMode: 'ip', health: 'ignore' })).toEqual([]);
     expect(keys(odd, tasks, { health: 'any' })).toEqual(['10.0.0.2:31000']);
+  });
+});
+
+describe('projectApp: task states, remembered health, host resolution', () => {
+  const checked: MarathonApp = { ...app, healthChecks: [{ protocol: 'MESOS_HTTP' }] };
+  const alive = [{ alive: true }];
+
+  it('keeps TASK_UNREACHABLE and TASK_LOST by default (as marathon-lb), drops them with unreachableTasks: drop', () => {
+    const tasks = [task({ id: 'a', host: '10.0.0.2', state: 'TASK_UNREACHABLE' }), task({ id: 'b', state: 'TASK_LOST' })];
+    expect(keys(app, tasks)).toEqual(['10.0.0.1:31000', '10.0.0.2:31000']);
+    expect(keys(app, tasks, { unreachableTasks: 'drop' })).toEqual([]);
+    expect(() => resolveProjectionOptions({ unreachableTasks: 'maybe' as never })).toThrow(/unreachableTasks/);
+  });
+
+  it('treats "no results yet" on a task known healthy as healthy, and on a new or known-sick task as not', () => {
+    const health = new HealthMemory(10);
+    const o = resolveProjectionOptions();
+    const before = [task({ id: 'a', host: '10.0.0.1', healthCheckResults: alive }), task({ id: 'b', host: '10.0.0.2', healthCheckResults: [{ alive: false }] })];
+    expect(projectApp(checked, before, o, { health }).members).toHaveLength(1);
+    // A new leader: no results for anyone, plus a task never seen.
+    const after = [task({ id: 'a', host: '10.0.0.1' }), task({ id: 'b', host: '10.0.0.2' }), task({ id: 'c', host: '10.0.0.3' })];
+    expect(projectApp(checked, after, o, { health }).members.map((m) => m.address)).toEqual(['10.0.0.1']);
+    expect(projectApp(checked, after, o).members).toEqual([]);
+  });
+
+  it('uses the resolved address of a named host, and reports (never passes on) a name that did not resolve', () => {
+    const errors: Error[] = [];
+    const hostAddress = (host: string, taskId: string): string | Error =>
+      host === 'agent-1.example' ? '10.1.0.1' : new Error(`${taskId}@${host}`);
+    const tasks = [task({ id: 'a', host: 'agent-1.example' }), task({ id: 'b', host: 'ghost.example' })];
+    const set = projectApp(app, tasks, resolveProjectionOptions(), { hostAddress, onUnresolved: (e) => errors.push(e) });
+    expect(set.members.map((m) => m.address)).toEqual(['10.1.0.1']);
+    expect(errors.map((e) => e.message)).toEqual(['b@ghost.example']);
   });
 });

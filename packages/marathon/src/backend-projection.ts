@@ -7,6 +7,7 @@
  * fields of the wrong type are treated as absent, so odd input never throws.
  */
 import { type Backend, type BackendSet, ConfigError, normalizeBackendSet } from '@nitrox/core';
+import type { HealthMemory } from './health-memory.js';
 import type { MarathonApp, MarathonPort, MarathonTask } from './marathon-types.js';
 
 /** How a task's address is chosen. */
@@ -14,6 +15,9 @@ export type AddressMode = 'auto' | 'host' | 'ip';
 
 /** How health check results gate a task. */
 export type HealthPolicy = 'all' | 'any' | 'ignore';
+
+/** What becomes of tasks in `TASK_UNREACHABLE` / `TASK_LOST` (the agent is cut off from the master). */
+export type UnreachablePolicy = 'keep' | 'drop';
 
 /** Options of {@link projectApp}. */
 export interface ProjectionOptions {
@@ -30,6 +34,14 @@ export interface ProjectionOptions {
    * @defaultValue `'all'`
    */
   readonly health?: HealthPolicy;
+  /**
+   * Tasks in `TASK_UNREACHABLE` or `TASK_LOST`: `keep` routes to them (marathon-lb's choice: a partition between
+   * the Mesos master and an agent says nothing about the path from the load balancer to the task, and the
+   * task may well still serve; when it is really gone, the load balancer's own monitor takes it out, and
+   * Marathon's replacement joins the pool when it runs); `drop` leaves them out at once.
+   * @defaultValue `'keep'`
+   */
+  readonly unreachableTasks?: UnreachablePolicy;
   /** The pool name of an app. @defaultValue the app id */
   readonly name?: (app: MarathonApp) => string;
 }
@@ -39,6 +51,7 @@ export const projectionDefaults = {
   port: 0,
   addressMode: 'auto',
   health: 'all',
+  unreachableTasks: 'keep',
 } as const satisfies ProjectionOptions;
 
 /** Validated projection options. */
@@ -46,7 +59,18 @@ export interface ResolvedProjectionOptions {
   readonly port: number | string;
   readonly addressMode: AddressMode;
   readonly health: HealthPolicy;
+  readonly unreachableTasks: UnreachablePolicy;
   readonly name: (app: MarathonApp) => string;
+}
+
+/** Per-source state a projection reads: host resolution, remembered health, and where to report left-out tasks. */
+export interface ProjectionContext {
+  /** The address of an agent host (an IP as is); an `Error` leaves the task out. @defaultValue the host as is */
+  readonly hostAddress?: (host: string, taskId: string) => string | Error;
+  /** Last known health of tasks, used when a task has no results yet (after a leader failover). */
+  readonly health?: HealthMemory;
+  /** Called for each task left out because its host could not be turned into an address. */
+  readonly onUnresolved?: (error: Error) => void;
 }
 
 /**
@@ -64,9 +88,11 @@ export function resolveProjectionOptions(options: ProjectionOptions = {}, path =
   if (!['auto', 'host', 'ip'].includes(addressMode)) throw new ConfigError(at('addressMode'), "must be 'auto', 'host' or 'ip'");
   const health = options.health ?? projectionDefaults.health;
   if (!['all', 'any', 'ignore'].includes(health)) throw new ConfigError(at('health'), "must be 'all', 'any' or 'ignore'");
+  const unreachableTasks = options.unreachableTasks ?? projectionDefaults.unreachableTasks;
+  if (!['keep', 'drop'].includes(unreachableTasks)) throw new ConfigError(at('unreachableTasks'), "must be 'keep' or 'drop'");
   const name = options.name ?? ((app: MarathonApp) => app.id);
   if (typeof name !== 'function') throw new ConfigError(at('name'), 'must be a function');
-  return { port, addressMode, health, name };
+  return { port, addressMode, health, unreachableTasks, name };
 }
 
 /** True for IP-per-task apps (a non-null `ipAddress`, or a `container` network mode). */
@@ -105,19 +131,32 @@ function containerPort(app: MarathonApp, index: number): number | undefined {
   return validPort(value) ? value : undefined;
 }
 
-/** True when the task counts as running (Mesos `TASK_RUNNING`). */
-export function isRunning(task: MarathonTask): boolean {
-  return task.state === undefined ? typeof task.startedAt === 'string' : task.state === 'TASK_RUNNING';
+/**
+ * True when the task counts as running: Mesos `TASK_RUNNING`, and with `unreachable: 'keep'` also
+ * `TASK_UNREACHABLE` and `TASK_LOST` (see {@link ProjectionOptions.unreachableTasks}).
+ */
+export function isRunning(task: MarathonTask, unreachable: UnreachablePolicy = 'drop'): boolean {
+  if (task.state === undefined) return typeof task.startedAt === 'string';
+  if (task.state === 'TASK_RUNNING') return true;
+  return unreachable === 'keep' && (task.state === 'TASK_UNREACHABLE' || task.state === 'TASK_LOST');
 }
 
-function isHealthy(app: MarathonApp, task: MarathonTask, policy: HealthPolicy): boolean {
+function isHealthy(app: MarathonApp, task: MarathonTask, policy: HealthPolicy, memory: HealthMemory | undefined): boolean {
   if (policy === 'ignore' || (app.healthChecks?.length ?? 0) === 0) return true;
   const results = Array.isArray(task.healthCheckResults) ? task.healthCheckResults : [];
-  if (results.length === 0) return false;
-  return policy === 'all' ? results.every((r) => r?.alive === true) : results.some((r) => r?.alive === true);
+  // No results yet: a new task (not healthy), or a known task after a leader failover (as healthy as it was).
+  if (results.length === 0) return memory?.recall(task.id) === true;
+  const healthy = policy === 'all' ? results.every((r) => r?.alive === true) : results.some((r) => r?.alive === true);
+  memory?.remember(task.id, healthy);
+  return healthy;
 }
 
-function memberOf(app: MarathonApp, task: MarathonTask, options: ResolvedProjectionOptions): Backend | undefined {
+function memberOf(
+  app: MarathonApp,
+  task: MarathonTask,
+  options: ResolvedProjectionOptions,
+  context: ProjectionContext,
+): Backend | undefined {
   const ipMode = options.addressMode === 'ip' || (options.addressMode === 'auto' && isIpPerTask(app));
   const index = portIndex(app, options.port, ipMode);
   if (index === undefined) return undefined;
@@ -130,23 +169,34 @@ function memberOf(app: MarathonApp, task: MarathonTask, options: ResolvedProject
   }
   const port = Array.isArray(task.ports) ? task.ports[index] : undefined;
   if (typeof task.host !== 'string' || task.host === '' || !validPort(port)) return undefined;
-  return { address: task.host, port };
+  const address = context.hostAddress === undefined ? task.host : context.hostAddress(task.host, String(task.id));
+  if (typeof address !== 'string') {
+    context.onUnresolved?.(address);
+    return undefined;
+  }
+  return { address, port };
 }
 
 /**
- * Project one app and its tasks onto its backend pool (normalized: de-duplicated and sorted).
+ * Project one app and its tasks onto its backend pool (normalized: de-duplicated and sorted). `context` adds
+ * hostname resolution and remembered health (the source passes its own); without it hosts are used as they are.
  *
  * @example
  * ```ts
  * projectApp(app, app.tasks ?? [], resolveProjectionOptions({ port: 'http' }));
  * ```
  */
-export function projectApp(app: MarathonApp, tasks: readonly MarathonTask[], options: ResolvedProjectionOptions): BackendSet {
+export function projectApp(
+  app: MarathonApp,
+  tasks: readonly MarathonTask[],
+  options: ResolvedProjectionOptions,
+  context: ProjectionContext = {},
+): BackendSet {
   const members: Backend[] = [];
   for (const task of tasks) {
     if (typeof task !== 'object' || task === null) continue;
-    if (!isRunning(task) || !isHealthy(app, task, options.health)) continue;
-    const member = memberOf(app, task, options);
+    if (!isRunning(task, options.unreachableTasks) || !isHealthy(app, task, options.health, context.health)) continue;
+    const member = memberOf(app, task, options, context);
     if (member !== undefined) members.push(member);
   }
   return normalizeBackendSet({ name: options.name(app), members });

@@ -9,11 +9,13 @@ export {
   type HealthPolicy,
   isIpPerTask,
   isRunning,
+  type ProjectionContext,
   type ProjectionOptions,
   projectApp,
   projectionDefaults,
   type ResolvedProjectionOptions,
   resolveProjectionOptions,
+  type UnreachablePolicy,
 } from './backend-projection.js';
 export {
   type EventSourceClient,
@@ -23,6 +25,16 @@ export {
   eventStreamDefaults,
   MarathonEventStream,
 } from './event-stream.js';
+export { HealthMemory } from './health-memory.js';
+export {
+  CachedHostResolver,
+  HostResolutionError,
+  type HostLookup,
+  type HostResolverOptions,
+  type HostResolverStats,
+  hostResolverDefaults,
+  systemHostLookup,
+} from './host-resolver.js';
 export {
   appPath,
   type EventStreamResponse,
@@ -47,11 +59,8 @@ export {
   resolveConnection,
   type TokenAuth,
 } from './marathon-options.js';
-export {
-  MarathonSource,
-  type MarathonSourceEvents,
-  type MarathonSourceStats,
-} from './marathon-source.js';
+export { MarathonSource } from './marathon-source.js';
+export type { MarathonSourceEvents, MarathonSourceStats } from './source-events.js';
 export type {
   MarathonApp,
   MarathonEvent,

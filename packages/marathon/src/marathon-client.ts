@@ -38,6 +38,38 @@ function peerMessage(text: string): string {
   return text.slice(0, maxMessage);
 }
 
+/** `host:port` of a base URL, with the scheme's default port spelled out (as `/v2/leader` names the leader). */
+function hostPort(base: string): string {
+  const url = new URL(base);
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/**
+ * Where a redirect of `/v2/events` leads, or why it is not followed: more than `maxRedirects` hops (marathon-lb
+ * follows one), no `Location`, a scheme other than http(s), or a downgrade from https to http (the credentials
+ * would travel in clear text). Errors name the request path and the reason, never a URL.
+ */
+export function redirectTarget(from: string, location: string | undefined, hops: number, maxRedirects: number): string | SourceError {
+  const fail = (why: string): SourceError => new SourceError(`marathon GET /v2/events: redirect not followed (${why})`, { retryable: true });
+  if (hops >= maxRedirects) return fail(`more than ${maxRedirects} redirect${maxRedirects === 1 ? '' : 's'}`);
+  if (location === undefined || location === '') return fail('no Location header');
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    return fail('invalid Location');
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return fail(`scheme ${next.protocol} refused`);
+  if (new URL(from).protocol === 'https:' && next.protocol === 'http:') return fail('https to http downgrade refused');
+  next.username = '';
+  next.password = '';
+  return next.href;
+}
+
 /** Options of {@link MarathonApi.openEvents}. */
 export interface OpenEventsOptions {
   /**
@@ -65,6 +97,8 @@ export interface MarathonApi {
 export class MarathonClient implements MarathonApi {
   readonly #conn: ResolvedConnection;
   #current = 0;
+  #redirects = 0;
+  #leaderMoves = 0;
   #agent: Dispatcher | undefined;
   #ownsAgent = false;
 
@@ -102,12 +136,12 @@ export class MarathonClient implements MarathonApi {
   async #call(
     path: string,
     signal: AbortSignal,
-    extra: { accept?: string; stream?: boolean } = {},
+    extra: { accept?: string; stream?: boolean; url?: string } = {},
   ): Promise<Dispatcher.ResponseData> {
     const accept = extra.accept ?? 'application/json';
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(`${this.baseUrl}${path}`, {
+      response = await request(extra.url ?? `${this.baseUrl}${path}`, {
         dispatcher: this.#dispatcher(),
         method: 'GET',
         headers: { ...this.#conn.headers, accept },
@@ -192,8 +226,23 @@ export class MarathonClient implements MarathonApi {
     if (options.planFormat === 'light') params.push('plan-format=light');
     const query = params.join('&');
     const path = `/v2/events${query ? `?${query}` : ''}`;
-    const response = await this.#call(path, signal, { accept: 'text/event-stream', stream: true });
     const shortPath = '/v2/events';
+    if (this.#conn.baseUrls.length > 1) await this.#moveToLeader(signal);
+    let url = `${this.baseUrl}${path}`;
+    let response = await this.#call(shortPath, signal, { accept: 'text/event-stream', stream: true, url });
+    // A standby master redirects the stream to the leader (REST calls it proxies instead).
+    for (let hops = 0; isRedirect(response.statusCode); hops++) {
+      const location = response.headers.location;
+      await response.body.dump().catch(() => undefined);
+      const next = redirectTarget(url, typeof location === 'string' ? location : undefined, hops, this.#conn.maxRedirects);
+      if (next instanceof SourceError) {
+        this.#failover();
+        throw next;
+      }
+      this.#redirects++;
+      url = next;
+      response = await this.#call(shortPath, signal, { accept: 'text/event-stream', stream: true, url });
+    }
     if (response.statusCode !== 200) {
       const text = await response.body.text().catch(() => '');
       throw new SourceError(`marathon GET ${shortPath}: HTTP ${response.statusCode} ${peerMessage(text)}`.trim(), {
@@ -211,6 +260,36 @@ export class MarathonClient implements MarathonApi {
     // Closing an unread body makes undici emit UND_ERR_ABORTED: expected here, so keep it from going unhandled.
     body.on('error', () => undefined);
     return { body, close: () => body.destroy() };
+  }
+
+  /**
+   * The leader named by `GET /v2/leader` (`host:port`), or `undefined` when Marathon has none or does not say
+   * (404, older versions, a proxy in front).
+   */
+  async leader(signal: AbortSignal): Promise<string | undefined> {
+    try {
+      const body = await this.#json<{ leader?: unknown }>('/v2/leader', signal, true);
+      return typeof body?.leader === 'string' && body.leader !== '' ? body.leader : undefined;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return undefined;
+    }
+  }
+
+  /** With several base URLs, ask which master leads and use its URL (re-resolved at every stream (re)connect). */
+  async #moveToLeader(signal: AbortSignal): Promise<void> {
+    const leader = await this.leader(signal);
+    if (leader === undefined) return;
+    const index = this.#conn.baseUrls.findIndex((base) => hostPort(base) === leader);
+    if (index >= 0 && index !== this.#current) {
+      this.#current = index;
+      this.#leaderMoves++;
+    }
+  }
+
+  /** Counters: redirects followed on `/v2/events`, moves to the leader's URL found by `/v2/leader`. */
+  get stats(): { readonly redirects: number; readonly leaderMoves: number } {
+    return { redirects: this.#redirects, leaderMoves: this.#leaderMoves };
   }
 
   /** Release the connection pool this client created (a given dispatcher is left open). */

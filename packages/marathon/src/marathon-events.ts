@@ -12,7 +12,10 @@ import type { MarathonEvent } from './marathon-types.js';
  * The event types that can change a backend pool; the stream subscribes to exactly these by default
  * (`?event_type=` filters), so status chatter about other things never reaches the client. Left out on
  * purpose: `failed_health_check_event`, which repeats on every failed check without a change of health (the
- * change itself arrives as `health_status_changed_event`), and would cost a fetch per check interval.
+ * change itself arrives as `health_status_changed_event`), and would cost a fetch per check interval; and
+ * `group_change_success`, which Marathon emits with every app change naming the app's parent group (often `/`),
+ * not the app: following it would turn every change into a full snapshot, while the `api_post_event` and
+ * deployment events of the same change already name the apps.
  */
 export const relevantEventTypes: readonly string[] = [
   'status_update_event',
@@ -27,7 +30,6 @@ export const relevantEventTypes: readonly string[] = [
   'deployment_failed',
   'deployment_step_success',
   'deployment_step_failure',
-  'group_change_success',
 ];
 
 /**

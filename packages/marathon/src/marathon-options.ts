@@ -53,6 +53,13 @@ export interface MarathonConnectionOptions {
   readonly requestTimeoutMs?: number;
   /** Deadline for the TCP/TLS connection. @defaultValue `10_000` */
   readonly connectTimeoutMs?: number;
+  /**
+   * Redirects followed when opening `/v2/events`: a standby master answers the stream with a redirect to the
+   * leader (REST calls it proxies). marathon-lb follows one hop; only http(s) targets are followed, never a
+   * downgrade from https to http; the request headers (credentials included) go to the target, which the
+   * master named. `0` follows none. @defaultValue `1`
+   */
+  readonly maxRedirects?: number;
   /** Use this undici dispatcher instead of creating one (then `tls` and `connectTimeoutMs` are ignored). */
   readonly dispatcher?: Dispatcher;
 }
@@ -61,6 +68,7 @@ export interface MarathonConnectionOptions {
 export const connectionDefaults = {
   requestTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
+  maxRedirects: 1,
 } as const;
 
 /** Validated connection options. */
@@ -72,6 +80,7 @@ export interface ResolvedConnection {
   readonly tls: MarathonTlsOptions | undefined;
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  readonly maxRedirects: number;
   readonly dispatcher: Dispatcher | undefined;
 }
 
@@ -141,5 +150,9 @@ export function resolveConnection(options: MarathonConnectionOptions, path = '')
   if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) {
     throw new ConfigError(at('tls'), 'must be an object');
   }
-  return { baseUrls, headers, tls: options.tls, requestTimeoutMs, connectTimeoutMs, dispatcher: options.dispatcher };
+  const maxRedirects = options.maxRedirects ?? connectionDefaults.maxRedirects;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0 || maxRedirects > 10) {
+    throw new ConfigError(at('maxRedirects'), 'must be an integer from 0 to 10');
+  }
+  return { baseUrls, headers, tls: options.tls, requestTimeoutMs, connectTimeoutMs, maxRedirects, dispatcher: options.dispatcher };
 }

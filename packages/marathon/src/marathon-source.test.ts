@@ -196,3 +196,54 @@ describe('MarathonSource with odd snapshots', () => {
     await source.stop();
   });
 });
+
+describe('MarathonSource on real failure modes', () => {
+  it('keeps known-healthy tasks through a leader failover that lost every health result', async () => {
+    const { clock, fake, source, hosts } = setup();
+    const results = [{ alive: true }];
+    fake.setApp('/web', ['10.0.0.1', '10.0.0.2'], { healthChecks: [{ protocol: 'HTTP' }] });
+    const entry = fake.apps.get('/web');
+    if (entry === undefined) throw new Error('no app');
+    entry.tasks = entry.tasks.map((t) => ({ ...t, healthCheckResults: results }));
+    source.start();
+    await clock.flush();
+    expect(hosts('/web')).toEqual(['10.0.0.1', '10.0.0.2']);
+    // The new leader knows the tasks but has run no check yet; a third task has just started.
+    entry.tasks = [
+      ...entry.tasks.map(({ healthCheckResults: _lost, ...t }) => t),
+      { id: '/web.new', appId: '/web', host: '10.0.0.3', state: 'TASK_RUNNING', ports: [31_009] },
+    ];
+    source.resync();
+    await clock.flush();
+    expect(hosts('/web')).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(source.stats.deletes).toBe(0);
+    await source.stop();
+  });
+
+  it('resolves agent hostnames through the injected lookup, and reports a name that does not resolve per task', async () => {
+    const lookup = async (host: string): Promise<string[]> => {
+      if (host === 'agent-1.example') return ['10.1.0.1'];
+      throw new Error('ENOTFOUND');
+    };
+    const { clock, fake, source, hosts } = setup({ resolver: { lookup } });
+    const unresolved: string[] = [];
+    source.on('unresolved', (e) => unresolved.push(`${e.taskId} ${e.host} ${e.code}`));
+    fake.setApp('/web', ['agent-1.example', 'ghost.example']);
+    source.start();
+    await clock.flush();
+    expect(hosts('/web')).toEqual(['10.1.0.1']);
+    expect(unresolved).toEqual(['/web.1 ghost.example NITROX_SOURCE']);
+    expect(source.stats).toMatchObject({ unresolvedTasks: 1, hostLookups: 2 });
+    await source.stop();
+  });
+
+  it('with resolveHostnames off, leaves named hosts out instead of sending a name as an address', async () => {
+    const { clock, fake, source, hosts } = setup({ resolveHostnames: false });
+    fake.setApp('/web', ['agent-1.example', '10.0.0.2']);
+    source.start();
+    await clock.flush();
+    expect(hosts('/web')).toEqual(['10.0.0.2']);
+    expect(source.stats.unresolvedTasks).toBe(1);
+    await source.stop();
+  });
+});

@@ -14,8 +14,6 @@ import {
   isNitroxError,
   type ListResult,
   type ListWatch,
-  type MalformedEventError,
-  type NitroxError,
   ShutdownError,
   SourceError,
   type TimerHandle,
@@ -25,58 +23,17 @@ import {
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
 import { MarathonEventStream } from './event-stream.js';
-import type { MarathonApi } from './marathon-client.js';
+import { type MarathonApi, MarathonClient } from './marathon-client.js';
 import { eventImpact } from './marathon-events.js';
-import type { MarathonEvent } from './marathon-types.js';
+import type { MarathonEvent, MarathonTask } from './marathon-types.js';
 import { PoolState } from './pool-state.js';
 import { type Backoff, createBackoff } from './reconnect-backoff.js';
+import type { MarathonSourceEvents, MarathonSourceStats } from './source-events.js';
 import { type MarathonSourceOptions, type ResolvedSourceOptions, resolveSourceOptions } from './source-options.js';
 
-/** Events of a {@link MarathonSource}. */
-export interface MarathonSourceEvents {
-  /** The first full snapshot has been applied; `list` answers from now on. */
-  synced: () => void;
-  /** A full snapshot was applied (`apps` = apps Marathon reported). */
-  snapshot: (apps: number) => void;
-  /** The event stream is open. */
-  connected: () => void;
-  /** The event stream ended or failed; it reopens after `delayMs`. */
-  disconnected: (reason: NitroxError, delayMs: number) => void;
-  /** One event received (already decoded). */
-  event: (event: MarathonEvent) => void;
-  /** An event that could not be decoded; skipped. */
-  malformed: (error: MalformedEventError) => void;
-  /** A fetch failed; it is retried with backoff. */
-  error: (error: NitroxError) => void;
-}
-
-/** Counters of a {@link MarathonSource}. */
-export interface MarathonSourceStats {
-  /** Full snapshots fetched (`/v2/apps?embed=apps.tasks`). */
-  readonly snapshots: number;
-  /** Per-app task fetches (`/v2/apps/{id}/tasks`). */
-  readonly taskFetches: number;
-  /** Per-app definition fetches (`/v2/apps/{id}`). */
-  readonly appFetches: number;
-  /** Failed fetches. */
-  readonly fetchErrors: number;
-  /** Events received. */
-  readonly events: number;
-  /** Events that named only unselected apps and cost nothing. */
-  readonly ignoredEvents: number;
-  /** Undecodable event documents. */
-  readonly malformed: number;
-  /** Event stream connections. */
-  readonly connects: number;
-  /** Event stream ends and failures. */
-  readonly disconnects: number;
-  /** Pools written (created or changed). */
-  readonly puts: number;
-  /** Pools removed. */
-  readonly deletes: number;
-}
-
 type DirtyKind = 'tasks' | 'definition';
+
+const maxReportedTasks = 10_000;
 
 /**
  * Backend pools of Marathon apps, as a `ListWatch<BackendSet>` keyed by app id.
@@ -98,6 +55,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   readonly #fetchBackoff: Backoff;
   readonly #debounced: Debounced<[]>;
   readonly #dirty = new Map<string, DirtyKind>();
+  readonly #unresolved = new Set<string>();
   #dirtyAll = true;
   #running: Promise<void> | undefined;
   #again = false;
@@ -106,7 +64,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   #stop: AbortController | undefined;
   #synced = false;
   #syncWaiters: (() => void)[] = [];
-  #s = { snapshots: 0, taskFetches: 0, appFetches: 0, fetchErrors: 0, events: 0, ignoredEvents: 0, malformed: 0 };
+  #s = { snapshots: 0, taskFetches: 0, appFetches: 0, fetchErrors: 0, events: 0, ignoredEvents: 0, malformed: 0, unresolvedTasks: 0 };
 
   /** @throws {@link ConfigError} for invalid options (naming the option, never echoing a credential). */
   constructor(options: MarathonSourceOptions) {
@@ -114,7 +72,18 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     this.#o = resolveSourceOptions(options);
     this.#clock = this.#o.clock;
     this.#client = this.#o.client;
-    this.#state = new PoolState(this.#o);
+    this.#state = new PoolState({
+      ...this.#o,
+      onUnresolved: (error) => {
+        // Reported once per task (a refetch projects it again), from a bounded memory of reported tasks.
+        const id = error.taskId ?? error.host;
+        if (this.#unresolved.has(id)) return;
+        this.#unresolved.add(id);
+        if (this.#unresolved.size > maxReportedTasks) this.#unresolved.delete(this.#unresolved.values().next().value as string);
+        this.#s.unresolvedTasks++;
+        this.emit('unresolved', error);
+      },
+    });
     this.#fetchBackoff = createBackoff(this.#o.backoff, this.#clock, this.#o.random);
     this.#debounced = debounce(() => this.#kick(), {
       waitMs: this.#o.debounceMs,
@@ -143,7 +112,15 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   /** Counters. */
   get stats(): MarathonSourceStats {
     const stream = this.#stream?.stats;
-    return { ...this.#s, connects: stream?.connects ?? 0, disconnects: stream?.disconnects ?? 0, ...this.#state.writes };
+    return {
+      ...this.#s,
+      connects: stream?.connects ?? 0,
+      disconnects: stream?.disconnects ?? 0,
+      ...this.#state.writes,
+      hostLookups: this.#o.resolver?.stats.lookups ?? 0,
+      redirects: this.#client instanceof MarathonClient ? this.#client.stats.redirects : 0,
+      leaderMoves: this.#client instanceof MarathonClient ? this.#client.stats.leaderMoves : 0,
+    };
   }
 
   /** True while the event stream is open. */
@@ -295,6 +272,7 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
   async #snapshot(signal: AbortSignal): Promise<void> {
     this.#s.snapshots++;
     const apps = await this.#client.listApps(signal);
+    await this.#resolveHosts(apps.flatMap((app) => app.tasks ?? []), signal);
     if (signal.aborted) return;
     this.#state.applySnapshot(apps);
     this.#scheduleSnapshot();
@@ -347,10 +325,21 @@ export class MarathonSource extends EventEmitter<MarathonSourceEvents> implement
     if (kind === 'tasks' && this.#state.selected(appId) !== undefined) {
       this.#s.taskFetches++;
       const tasks = await this.#client.getAppTasks(appId, signal);
+      await this.#resolveHosts(tasks ?? [], signal);
       if (signal.aborted || this.#state.applyTasks(appId, tasks)) return;
     }
     this.#s.appFetches++;
     const app = await this.#client.getApp(appId, signal);
+    await this.#resolveHosts(app?.tasks ?? [], signal);
     if (!signal.aborted) this.#state.applyApp(appId, app);
+  }
+
+  /** Fill the hostname cache for these tasks' agents, so that the projection reads addresses synchronously. */
+  async #resolveHosts(tasks: readonly MarathonTask[], signal: AbortSignal): Promise<void> {
+    const resolver = this.#o.resolver;
+    if (resolver === undefined || tasks.length === 0) return;
+    const hosts = new Set<string>();
+    for (const task of tasks) if (typeof task?.host === 'string') hosts.add(task.host);
+    await resolver.prepare(hosts, signal);
   }
 }

@@ -7,6 +7,7 @@
 import { backoffSchema, duration, entrySchema, httpUrl, inlineSecret, secretRef, tlsOptions } from '@nitrox/plugin';
 import { z } from 'zod';
 import { projectionDefaults } from './backend-projection.js';
+import { hostResolverDefaults } from './host-resolver.js';
 import { connectionDefaults } from './marathon-options.js';
 import { marathonSourceDefaults } from './source-options.js';
 
@@ -35,6 +36,16 @@ export const marathonEntrySchema = entrySchema({
   select: marathonSelectSchema.optional().describe('Which apps to follow (every app a mapping names must also pass it).'),
   addressMode: z.enum(['auto', 'host', 'ip']).default(projectionDefaults.addressMode).describe('host: agent host : host port; ip: task IP : container port; auto: ip for IP-per-task apps.'),
   health: z.enum(['all', 'any', 'ignore']).default(projectionDefaults.health).describe('With health checks: keep a task when all (Marathon) or any (marathon-lb) results are alive, or ignore them.'),
+  unreachableTasks: z.enum(['keep', 'drop']).default(projectionDefaults.unreachableTasks).describe('TASK_UNREACHABLE / TASK_LOST tasks: keep routing to them (marathon-lb) or drop them.'),
+  resolveHostnames: z.boolean().default(marathonSourceDefaults.resolveHostnames).describe('Resolve agents known by hostname to addresses (a name is never sent as an address: unresolved tasks are left out and reported).'),
+  resolver: entrySchema({
+    ttlMs: duration.default(hostResolverDefaults.ttlMs).describe('How long a resolved address is trusted.'),
+    negativeTtlMs: duration.default(hostResolverDefaults.negativeTtlMs).describe('How long a failed lookup is remembered.'),
+    maxEntries: z.number().int().min(1).default(hostResolverDefaults.maxEntries).describe('Most hostnames cached.'),
+    timeoutMs: duration.default(hostResolverDefaults.timeoutMs).describe('Deadline of one lookup.'),
+  }).optional().describe('The hostname cache (defaults: 60 s, 10 s negative, 10,000 names, 3 s per lookup).'),
+  healthMemorySize: z.number().int().min(0).default(marathonSourceDefaults.healthMemorySize).describe('Tasks whose last known health is remembered across a Marathon failover (0 = off).'),
+  maxRedirects: z.number().int().min(0).max(10).default(connectionDefaults.maxRedirects).describe('Redirects followed to the leader for /v2/events (a standby master redirects).'),
   events: z.boolean().default(marathonSourceDefaults.events).describe('Follow /v2/events; false polls only.'),
   eventTypes: z.array(z.string().min(1)).optional().describe('event_type filters of the stream (default: the types that can change a pool).'),
   idleTimeoutMs: duration.default(marathonSourceDefaults.idleTimeoutMs).describe('Silence after which the event stream is reopened.'),

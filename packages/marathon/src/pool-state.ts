@@ -4,8 +4,11 @@
  * changed, so a refetch that finds nothing new bumps no version and wakes no watcher. Apps that vanish,
  * terminate or stop matching the selector are deleted from the store.
  */
+import { isIP } from 'node:net';
 import { type BackendSet, MemoryStore } from '@nitrox/core';
-import { projectApp, type ResolvedProjectionOptions } from './backend-projection.js';
+import { type ProjectionContext, projectApp, type ResolvedProjectionOptions } from './backend-projection.js';
+import { HealthMemory } from './health-memory.js';
+import { type CachedHostResolver, HostResolutionError } from './host-resolver.js';
 import type { MarathonApp, MarathonTask } from './marathon-types.js';
 
 /** Counters of writes to the store. */
@@ -37,6 +40,7 @@ export class PoolState {
   readonly #apps = new Map<string, MarathonApp>();
   readonly #projection: ResolvedProjectionOptions;
   readonly #select: (app: MarathonApp) => boolean;
+  readonly #context: ProjectionContext;
   #puts = 0;
   #deletes = 0;
 
@@ -44,10 +48,22 @@ export class PoolState {
     projection: ResolvedProjectionOptions;
     select: (app: MarathonApp) => boolean;
     historyLimit: number;
+    resolver: CachedHostResolver | undefined;
+    healthMemorySize: number;
+    onUnresolved: (error: HostResolutionError) => void;
   }) {
     this.store = new MemoryStore<BackendSet>({ historyLimit: options.historyLimit });
     this.#projection = options.projection;
     this.#select = options.select;
+    const resolver = options.resolver;
+    this.#context = {
+      health: new HealthMemory(options.healthMemorySize),
+      hostAddress:
+        resolver === undefined
+          ? (host, taskId) => (isIP(host) !== 0 ? host : new HostResolutionError(host, taskId, { cause: 'resolveHostnames is off' }))
+          : (host, taskId) => resolver.address(host, taskId),
+      onUnresolved: (error) => options.onUnresolved(error as HostResolutionError),
+    };
   }
 
   /** Writes so far. */
@@ -110,7 +126,7 @@ export class PoolState {
       this.#remove(appId);
       return;
     }
-    const next = projectApp(app, tasks, this.#projection);
+    const next = projectApp(app, tasks, this.#projection, this.#context);
     const current = this.store.get(appId);
     if (current !== undefined && sameSet(current.value, next)) return;
     this.store.put(appId, next);

@@ -30,6 +30,13 @@ describe('resolveSourceOptions', () => {
       [{ fetchConcurrency: 0 }, /fetchConcurrency/],
       [{ port: 1.5 }, /port/],
       [{ select: { group: 3 } }, /select\.group/],
+      [{ maxRedirects: -1 }, /maxRedirects/],
+      [{ maxRedirects: 1.5 }, /maxRedirects/],
+      [{ resolveHostnames: 'yes' }, /resolveHostnames/],
+      [{ resolver: { ttlMs: -5 } }, /resolver\.ttlMs/],
+      [{ resolver: { lookup: 42 } }, /resolver\.lookup/],
+      [{ healthMemorySize: -1 }, /healthMemorySize/],
+      [{ unreachableTasks: 'sometimes' }, /unreachableTasks/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveSourceOptions({ url: 'http://m', ...options })).toThrow(ConfigError);

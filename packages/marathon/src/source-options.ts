@@ -7,6 +7,7 @@ import { type Clock, ConfigError, systemClock } from '@nitrox/core';
 import { type AppSelector, compileSelector } from './app-selector.js';
 import { type ProjectionOptions, type ResolvedProjectionOptions, resolveProjectionOptions } from './backend-projection.js';
 import { checkNonNegative, checkPositive } from './checks.js';
+import { CachedHostResolver, type HostResolverOptions } from './host-resolver.js';
 import { relevantEventTypes } from './marathon-events.js';
 import { type MarathonApi, MarathonClient } from './marathon-client.js';
 import { type MarathonConnectionOptions, resolveConnection } from './marathon-options.js';
@@ -54,6 +55,19 @@ export interface MarathonSourceOptions extends Omit<MarathonConnectionOptions, '
   readonly random?: () => number;
   /** Replace the reconnect backoff of the stream (tests). */
   readonly streamBackoff?: Backoff;
+  /**
+   * Resolve agent hostnames (Mesos agents register by hostname by default) to addresses before they become
+   * members, with a cache (see `resolver`). `false` resolves nothing: a task on a named host is then left out
+   * (reported as a `HostResolutionError`), so a name never reaches a sink that expects an IP. @defaultValue `true`
+   */
+  readonly resolveHostnames?: boolean;
+  /** The hostname cache: `ttlMs` (60 s), `negativeTtlMs` (10 s), `maxEntries` (10 000), `timeoutMs` (3 s), `lookup` (system resolver). */
+  readonly resolver?: HostResolverOptions;
+  /**
+   * Tasks whose last known health is remembered, so that a leader failover (a new leader has no health results
+   * until its checks run) does not empty pools; `0` turns it off. @defaultValue `10_000`
+   */
+  readonly healthMemorySize?: number;
 }
 
 /** The defaults of {@link MarathonSourceOptions}. */
@@ -66,6 +80,8 @@ export const marathonSourceDefaults = {
   maxAppFetches: 8,
   fetchConcurrency: 4,
   historyLimit: 1_000,
+  resolveHostnames: true,
+  healthMemorySize: 10_000,
 } as const;
 
 /** Validated options. */
@@ -86,6 +102,9 @@ export interface ResolvedSourceOptions {
   readonly maxAppFetches: number;
   readonly fetchConcurrency: number;
   readonly historyLimit: number;
+  /** The hostname resolver, `undefined` when `resolveHostnames` is off. */
+  readonly resolver: CachedHostResolver | undefined;
+  readonly healthMemorySize: number;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -109,6 +128,12 @@ export function resolveSourceOptions(options: MarathonSourceOptions): ResolvedSo
   const debounceMs = checkNonNegative(options.debounceMs ?? d.debounceMs, 'debounceMs');
   const maxWaitMs = checkNonNegative(options.maxWaitMs ?? Math.max(d.maxWaitMs, debounceMs), 'maxWaitMs');
   if (maxWaitMs < debounceMs) throw new ConfigError('maxWaitMs', `must be >= debounceMs (${debounceMs})`);
+  const clock = options.clock ?? systemClock;
+  const resolveHostnames = options.resolveHostnames ?? d.resolveHostnames;
+  if (typeof resolveHostnames !== 'boolean') throw new ConfigError('resolveHostnames', 'must be a boolean');
+  if (options.resolver !== undefined && (typeof options.resolver !== 'object' || options.resolver === null)) {
+    throw new ConfigError('resolver', 'must be an object');
+  }
   return {
     ownsClient: options.client === undefined,
     client: options.client ?? new MarathonClient(resolveConnection({ ...options, url: requireUrl(options.url) })),
@@ -125,7 +150,9 @@ export function resolveSourceOptions(options: MarathonSourceOptions): ResolvedSo
     maxAppFetches: checkNonNegative(options.maxAppFetches ?? d.maxAppFetches, 'maxAppFetches'),
     fetchConcurrency: checkPositive(options.fetchConcurrency ?? d.fetchConcurrency, 'fetchConcurrency'),
     historyLimit: checkPositive(options.historyLimit ?? d.historyLimit, 'historyLimit'),
-    clock: options.clock ?? systemClock,
+    resolver: resolveHostnames ? new CachedHostResolver({ clock, ...options.resolver }) : undefined,
+    healthMemorySize: checkNonNegative(options.healthMemorySize ?? d.healthMemorySize, 'healthMemorySize'),
+    clock,
     random: options.random ?? Math.random,
   };
 }

@@ -9,6 +9,8 @@ import { type MarathonSimulator, type MarathonSimulatorOptions, startMarathonSim
 export interface Harness {
   readonly sim: MarathonSimulator;
   readonly source: MarathonSource;
+  /** Full snapshots applied so far (the `snapshot` event): 2 once the snapshot after the first connect is in. */
+  applied(): number;
   close(): Promise<void>;
 }
 
@@ -28,9 +30,12 @@ export async function harness(
   const sim = await startMarathonSimulator({ heartbeatMs: 0, ...simOptions });
   const source = new MarathonSource({ url: sim.url, ...fast, ...sourceOptions });
   source.on('error', () => undefined);
+  let applied = 0;
+  source.on('snapshot', () => applied++);
   return {
     sim,
     source,
+    applied: () => applied,
     close: async () => {
       await source.stop();
       await sim.close();

@@ -46,7 +46,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/api', instances: 3, healthChecks: true }] });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     expect(current('/api')).toHaveLength(3);
     const [victim] = sim.apps.taskIds('/api');
     sim.apps.setHealth(victim as string, false);
@@ -62,7 +62,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/web', instances: 2 }] }, { snapshotIntervalMs: 300 });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     sim.faults.loseEvents(1_000_000);
     const snapshots = source.stats.snapshots;
     sim.apps.scale('/web', 5);
@@ -76,7 +76,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/web', instances: 2 }] });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1 && sim.events.open === 1);
+    await waitFor(() => source.stats.connects === 1 && sim.events.open === 1 && (h?.applied() ?? 0) >= 2);
     const snapshots = source.stats.snapshots;
     // Drop the stream and change state while nobody listens.
     expect(sim.faults.dropStreams()).toBe(1);
@@ -91,7 +91,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/web', instances: 1 }], heartbeatMs: 50 }, { idleTimeoutMs: 400 });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     expect(sim.faults.stallStreams()).toBe(1);
     sim.apps.scale('/web', 3); // published while the stream is stalled: never delivered
     await waitFor(() => current('/web').length === 3);
@@ -102,7 +102,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/web', instances: 1 }], heartbeatMs: 25 }, { idleTimeoutMs: 600 });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     const start = sim.events.connections;
     const heartbeats = sim.events.heartbeats;
     // Wait (by condition) until the heartbeats written span twice the idle timeout: 48 × 25 ms = 1.2 s.
@@ -116,7 +116,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/web', instances: 3 }, { id: '/db', instances: 2 }], random: seeded(7) });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     sim.faults.setShuffle(true);
     for (const n of [6, 1, 4, 2, 5]) sim.apps.scale('/web', n);
     const [t] = sim.apps.taskIds('/db');
@@ -130,11 +130,11 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/big', instances: 1 }] }, { debounceMs: 100, maxWaitMs: 1_000 });
     const { sim, source } = h;
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     const before = { ...sim.requests };
     const events = sim.events.published;
     sim.apps.scale('/big', 90);
-    const storm = sim.events.published - events;
+    const storm = sim.events.published - events - 1; // group_change_success is not subscribed
     expect(storm).toBeGreaterThanOrEqual(500);
     await waitFor(() => current('/big').length === 90);
     await waitFor(() => source.stats.events >= storm);
@@ -156,7 +156,7 @@ describe('MarathonSource over the simulator', () => {
     });
     source.on('event', (e) => log.push(e.eventType));
     await source.list(signal());
-    await waitFor(() => source.stats.connects === 1 && sim.events.open === 1);
+    await waitFor(() => source.stats.connects === 1 && sim.events.open === 1 && (h?.applied() ?? 0) >= 2);
     const secret = 'hunter2-in-an-env-var';
     sim.faults.injectRaw(`event: status_update_event\r\ndata: {"eventType": "status_upd ${secret}\r\n\r\n`);
     sim.faults.injectRaw('event: status_update_event\r\ndata: [1,2,3]\r\n\r\n');
@@ -184,12 +184,12 @@ describe('MarathonSource over the simulator', () => {
       h = await harness({ apps: [{ id: '/web', instances: 1 }] });
       const { sim, source } = h;
       await source.list(signal());
-      await waitFor(() => source.stats.connects === 1 && sim.events.open === 1);
+      await waitFor(() => source.stats.connects === 1 && sim.events.open === 1 && (h?.applied() ?? 0) >= 2);
       sim.faults.setBatching(mode);
       const published = sim.events.published;
       const received = source.stats.events;
       sim.apps.scale('/web', 3);
-      const burst = sim.events.published - published;
+      const burst = sim.events.published - published - 1; // group_change_success is not subscribed
       expect(burst).toBeGreaterThan(10);
       await waitFor(() => source.stats.events - received >= burst);
       await waitFor(() => current('/web').length === 3);
@@ -203,7 +203,7 @@ describe('MarathonSource over the simulator', () => {
     h = await harness({ apps: [{ id: '/web', instances: 2 }, { id: '/old', instances: 2 }] });
     const { sim, source } = h;
     const { revision } = await source.list(signal());
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     const ac = new AbortController();
     const seen: string[] = [];
     const watching = (async () => {
@@ -230,7 +230,7 @@ describe('MarathonSource over the simulator', () => {
     const { sim, source } = h;
     const { items } = await source.list(signal());
     expect(items.map((i) => i.key)).toEqual(['/ext']);
-    await waitFor(() => source.stats.connects === 1);
+    await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
     // Task churn of an unselected app costs no fetch.
     const fetches = sim.requests.appTasks + sim.requests.app;
     sim.apps.scale('/int', 1);

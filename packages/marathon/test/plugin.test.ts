@@ -55,3 +55,28 @@ it('refuses credentials in a URL and inline secrets, naming the option', () => {
   const both = marathonPlugin.schema.safeParse({ url: 'http://m:8080', username: 'ops', passwordFrom: { env: 'P' }, tokenFrom: { env: 'T' } });
   expect(both.error?.issues[0]?.path).toEqual(['tokenFrom']);
 });
+
+it('reaches the failover and hostname options: resolveHostnames off leaves tasks on named agents out', async () => {
+  const entry = marathonPlugin.schema.parse({ url: 'http://127.0.0.1:1' });
+  expect(entry).toMatchObject({ resolveHostnames: true, healthMemorySize: 10_000, maxRedirects: 1, unreachableTasks: 'keep' });
+  expect(marathonPlugin.schema.safeParse({ url: 'http://127.0.0.1:1', unreachableTasks: 'route' }).error?.issues[0]?.path).toEqual(['unreachableTasks']);
+  expect(marathonPlugin.schema.parse({ url: 'http://m', resolver: { ttlMs: '5s' } }).resolver).toEqual({ ttlMs: 5_000, negativeTtlMs: 10_000, maxEntries: 10_000, timeoutMs: 3_000 });
+
+  const sim = await startMarathonSimulator({ heartbeatMs: 0, agents: 'hostname' });
+  sim.apps.create({ id: '/web', instances: 2 });
+  const runtime = await marathonPlugin.create(
+    marathonPlugin.schema.parse({ url: sim.url, resolveHostnames: false, snapshotIntervalMs: 0, debounceMs: 10 }),
+    context({}),
+  );
+  const web = { name: 'web', app: '/web', pool: 'web', options: marathonPlugin.mapping.parse({}) };
+  runtime.view(web);
+  runtime.start();
+  try {
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    const pool = await waitFor(() => runtime.desired(web), { what: 'the web pool' });
+    expect(pool.members).toEqual([]); // a hostname is never passed on as an address
+  } finally {
+    await runtime.stop();
+    await sim.close();
+  }
+});

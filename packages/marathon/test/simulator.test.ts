@@ -70,7 +70,7 @@ describe('Marathon simulator', () => {
       const e = JSON.parse(data) as { eventType: string; taskStatus?: string; condition?: string };
       seen.push(e.taskStatus ?? e.condition ?? e.eventType);
     }
-    expect(seen.slice(0, 3)).toEqual(['event_stream_attached', 'api_post_event', 'deployment_info']);
+    expect(seen.slice(0, 4)).toEqual(['event_stream_attached', 'api_post_event', 'group_change_success', 'deployment_info']);
     expect(seen).toEqual(expect.arrayContaining(['TASK_STAGING', 'Staging', 'TASK_RUNNING', 'Running', 'TASK_KILLING', 'TASK_KILLED', 'Killed']));
     expect(s.apps.taskIds('/web')).toHaveLength(1);
   });

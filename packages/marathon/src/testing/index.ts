@@ -5,12 +5,14 @@
 export {
   type MarathonSimulator,
   type MarathonSimulatorOptions,
+  type SimulatorAgents,
   type SimulatorApps,
   type SimulatorFaults,
   type SimulatorRequestCounts,
   startMarathonSimulator,
 } from './marathon-simulator.js';
 export { InMemoryMarathon, type InMemoryMarathonCalls } from './in-memory-marathon.js';
-export type { SimAppDefinition } from './simulator-model.js';
+export type { SimAgentNaming, SimAppDefinition, SimTiming } from './simulator-types.js';
+export { type SimulatorStandby, type StandbyCounts, startStandby } from './simulator-standby.js';
 export type { SseFaults, SseStats } from './sse-hub.js';
 export { waitFor, type WaitForOptions } from '@nitrox/core/testing';

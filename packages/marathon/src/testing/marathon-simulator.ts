@@ -1,15 +1,21 @@
 /**
- * A Marathon simulator over real HTTP on loopback, for tests of this package and of users' controllers. It
- * serves `/v2/apps` (with `embed=apps.tasks`), `/v2/apps/{id}` (with tasks), `/v2/apps/{id}/tasks`, `PUT
- * /v2/apps/{id}` (scale), `DELETE /v2/apps/{id}/tasks/{taskId}` and `/v2/events` (SSE, 405 without
- * `Accept: text/event-stream`), optionally over TLS and behind basic or token auth. It counts requests per
- * route so tests can assert what a client cost, and exposes fault switches for the REST calls and the stream.
+ * A Marathon (1.8) simulator over real HTTP on loopback, for tests of this package and of users' controllers,
+ * and for Marathon's own clients (the Python client runs against it in this package's tests). It serves the
+ * REST API of `simulator-routes.ts` and `/v2/events` (SSE, 405 without `Accept: text/event-stream`), optionally
+ * over TLS and behind basic or token auth; agents can register by hostname, and a standby master can be put in
+ * front of it. It counts requests per route so tests can assert what a client cost, and exposes fault switches
+ * for the REST calls, the stream and a leader failover.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { MarathonEvent } from '../marathon-types.js';
-import { type SimAppDefinition, SimulatorModel } from './simulator-model.js';
+import type { HostLookup } from '../host-resolver.js';
+import { agentAddress } from './simulator-json.js';
+import { SimulatorModel } from './simulator-model.js';
+import { route, send } from './simulator-routes.js';
+import { type SimulatorStandby, startStandby } from './simulator-standby.js';
+import type { SimAgentNaming, SimAppDefinition, SimTiming } from './simulator-types.js';
 import { type SseFaults, SseHub, type SseStats } from './sse-hub.js';
 
 /** Options of {@link startMarathonSimulator}. */
@@ -27,6 +33,10 @@ export interface MarathonSimulatorOptions {
   readonly random?: () => number;
   /** Apps to create before the server starts listening. */
   readonly apps?: readonly SimAppDefinition[];
+  /** Task life-cycle timings (staging/starting, first health result, kill grace). @defaultValue all 0 (synchronous) */
+  readonly timing?: SimTiming;
+  /** Agents register by IP (`10.0.0.n`) or by hostname (`mesos-agent-n.example`, see `agents.lookup`). @defaultValue `'ip'` */
+  readonly agents?: SimAgentNaming;
 }
 
 /** Requests served, per route. */
@@ -55,10 +65,16 @@ export interface SimulatorApps {
   killTask(taskId: string, options?: { scale?: boolean; state?: string }): void;
   /** Make one task's health check pass or fail. */
   setHealth(taskId: string, alive: boolean): void;
-  /** Replace an app's labels. */
+  /** Replace an app's labels (a configuration change: every task is replaced in a rolling restart). */
   setLabels(id: string, labels: Readonly<Record<string, string>>): void;
+  /** Restart an app (a rolling restart). */
+  restart(id: string): void;
+  /** Run every health check now (results return after a failover). */
+  runHealthChecks(): void;
   /** Delete an app. */
   destroy(id: string): void;
+  /** Deployments in progress. */
+  deployments(): number;
   /** Ids of the live tasks of an app. */
   taskIds(id: string): string[];
   /** Ids of every app. */
@@ -69,6 +85,19 @@ export interface SimulatorApps {
 export interface SimulatorFaults extends SseFaults {
   /** Answer the next `count` REST requests whose path matches with `status`. */
   failRequests(options: { count: number; status: number; path?: RegExp }): void;
+  /**
+   * A leader failover: event streams are dropped and every health result is lost; results come back after
+   * `healthAfterMs` (default `timing.healthMs`; with 0, only on `apps.runHealthChecks()`).
+   */
+  failover(options?: { healthAfterMs?: number }): void;
+  /** Cut the master off from an agent (its tasks turn TASK_UNREACHABLE), or reconnect it with `cut: false`. */
+  partitionAgent(host: string, cut?: boolean): void;
+}
+
+/** The agents of the simulated cluster. */
+export interface SimulatorAgents {
+  /** Resolves agent hostnames as the test network's DNS would (pass it as the source's `resolver.lookup`). */
+  readonly lookup: HostLookup;
 }
 
 /** A running simulator. */
@@ -83,6 +112,10 @@ export interface MarathonSimulator {
   readonly requests: SimulatorRequestCounts;
   /** Event bus counters (a live object). */
   readonly events: SseStats;
+  /** The agents (and a resolver of their hostnames). */
+  readonly agents: SimulatorAgents;
+  /** Start a standby master in front of this one (redirects `/v2/events`, proxies REST); closed with the simulator. */
+  startStandby(options?: { redirectTo?: string }): Promise<SimulatorStandby>;
   /** Publish any event, as if Marathon had emitted it. */
   publish(event: MarathonEvent): void;
   /** Zero the request counters. */
@@ -91,24 +124,11 @@ export interface MarathonSimulator {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 function authorized(req: IncomingMessage, auth: MarathonSimulatorOptions['auth']): boolean {
   if (auth === undefined) return true;
   const header = req.headers.authorization ?? '';
   if ('token' in auth) return header === `token=${auth.token}` || header === `Bearer ${auth.token}`;
   return header === `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text === '' ? {} : JSON.parse(text);
 }
 
 /**
@@ -123,10 +143,14 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
  */
 export async function startMarathonSimulator(options: MarathonSimulatorOptions = {}): Promise<MarathonSimulator> {
   const hub = new SseHub({ heartbeatMs: options.heartbeatMs ?? 10_000, random: options.random ?? Math.random });
-  const model = new SimulatorModel((event) => hub.publish(event));
+  const model = new SimulatorModel((event) => hub.publish(event), {
+    ...(options.timing === undefined ? {} : { timing: options.timing }),
+    ...(options.agents === undefined ? {} : { agents: options.agents }),
+  });
   for (const app of options.apps ?? []) model.create(app);
   const requests: SimulatorRequestCounts = { apps: 0, app: 0, appTasks: 0, events: 0, lightPlans: 0, other: 0 };
   const failures: { count: number; status: number; path: RegExp | undefined }[] = [];
+  let leader = '127.0.0.1:0';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulator');
@@ -135,8 +159,7 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
     if (path === '/v2/events') {
       requests.events++;
       if (url.searchParams.get('plan-format') === 'light') requests.lightPlans++;
-    }
-    else if (path === '/v2/apps' && method === 'GET') requests.apps++;
+    } else if (path === '/v2/apps' && method === 'GET') requests.apps++;
     else if (path.startsWith('/v2/apps/') && path.endsWith('/tasks') && method === 'GET') requests.appTasks++;
     else if (path.startsWith('/v2/apps/') && method === 'GET') requests.app++;
     else requests.other++;
@@ -157,66 +180,15 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
         return;
       }
       const types = url.searchParams.getAll('event_type');
-      hub.attach(res, types.length > 0 ? new Set(types) : undefined, req.socket.remoteAddress ?? '127.0.0.1');
+      const light = url.searchParams.get('plan-format') === 'light';
+      hub.attach(res, types.length > 0 ? new Set(types) : undefined, req.socket.remoteAddress ?? '127.0.0.1', light);
       return;
     }
-    if (path === '/v2/apps' && method === 'GET') {
-      const embed = url.searchParams.getAll('embed').includes('apps.tasks');
-      send(res, 200, { apps: model.ids().map((id) => model.toJson(id, embed)) });
-      return;
-    }
-    const killMatch = /^\/v2\/apps(\/.+)\/tasks\/([^/]+)$/.exec(path);
-    if (killMatch !== null && method === 'DELETE') {
-      try {
-        model.killTask(decodeURIComponent(killMatch[2] as string), { scale: url.searchParams.get('scale') === 'true' });
-        send(res, 200, { deploymentId: 'sim', version: new Date().toISOString() });
-      } catch (error) {
-        send(res, 404, { message: (error as Error).message });
-      }
-      return;
-    }
-    const tasksMatch = /^\/v2\/apps(\/.+)\/tasks$/.exec(path);
-    if (tasksMatch !== null && method === 'GET') {
-      const id = decodeURIComponent(tasksMatch[1] as string);
-      if (!model.has(id)) send(res, 404, { message: `App '${id}' does not exist` });
-      else send(res, 200, { tasks: model.tasksJson(id) });
-      return;
-    }
-    const appMatch = /^\/v2\/apps(\/.+)$/.exec(path);
-    if (appMatch !== null) {
-      const id = decodeURIComponent(appMatch[1] as string);
-      if (method === 'GET') {
-        if (!model.has(id)) send(res, 404, { message: `App '${id}' does not exist` });
-        else send(res, 200, { app: model.toJson(id, true) });
-        return;
-      }
-      if (method === 'PUT') {
-        const body = (await readBody(req)) as { instances?: unknown; labels?: unknown };
-        if (!model.has(id)) {
-          send(res, 404, { message: `App '${id}' does not exist` });
-          return;
-        }
-        if (typeof body.labels === 'object' && body.labels !== null) model.setLabels(id, body.labels as Record<string, string>);
-        if (typeof body.instances === 'number') model.scale(id, body.instances);
-        send(res, 200, { deploymentId: 'sim', version: new Date().toISOString() });
-        return;
-      }
-      if (method === 'DELETE') {
-        if (!model.has(id)) send(res, 404, { message: `App '${id}' does not exist` });
-        else {
-          model.destroy(id);
-          send(res, 200, { deploymentId: 'sim', version: new Date().toISOString() });
-        }
-        return;
-      }
-    }
-    if (path === '/v2/apps' && method === 'POST') {
-      try {
-        model.create((await readBody(req)) as SimAppDefinition);
-        send(res, 201, {});
-      } catch (error) {
-        send(res, 409, { message: (error as Error).message });
-      }
+    try {
+      if (await route({ model, leader, now: () => new Date().toISOString() }, req, res, url, path)) return;
+    } catch (error) {
+      const message = (error as Error).message;
+      send(res, /does not exist/.test(message) ? 404 : 409, { message });
       return;
     }
     send(res, 404, { message: `Not found: ${path}` });
@@ -247,6 +219,8 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
   });
   const port = (server.address() as AddressInfo).port;
   const scheme = options.tls === undefined ? 'http' : 'https';
+  leader = `127.0.0.1:${port}`;
+  const standbys: SimulatorStandby[] = [];
 
   const apps: SimulatorApps = {
     create: (d) => model.create(d),
@@ -254,7 +228,10 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
     killTask: (taskId, o) => model.killTask(taskId, o ?? {}),
     setHealth: (taskId, alive) => model.setHealth(taskId, alive),
     setLabels: (id, labels) => model.setLabels(id, labels),
+    restart: (id) => model.restart(id),
+    runHealthChecks: () => model.runHealthChecks(),
     destroy: (id) => model.destroy(id),
+    deployments: () => model.deployments().length,
     taskIds: (id) => model.taskIds(id),
     ids: () => model.ids(),
   };
@@ -267,6 +244,11 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
     setBatching: (on) => hub.setBatching(on),
     injectRaw: (text) => hub.injectRaw(text),
     failRequests: ({ count, status, path }) => failures.push({ count, status, path }),
+    failover: (o = {}) => {
+      hub.dropStreams();
+      model.loseHealth(o.healthAfterMs);
+    },
+    partitionAgent: (host, cut = true) => model.partitionAgent(host, cut),
   };
   return {
     url: `${scheme}://127.0.0.1:${port}`,
@@ -274,11 +256,25 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions =
     faults,
     requests,
     events: hub.stats,
+    agents: {
+      lookup: async (host) => {
+        const address = agentAddress(host);
+        if (address === host) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+        return [address];
+      },
+    },
+    startStandby: async (o = {}) => {
+      const standby = await startStandby(`${scheme}://127.0.0.1:${port}`, o);
+      standbys.push(standby);
+      return standby;
+    },
     publish: (event) => hub.publish(event),
     resetRequests: () => {
       for (const key of Object.keys(requests) as (keyof SimulatorRequestCounts)[]) requests[key] = 0;
     },
     close: async () => {
+      model.close();
+      await Promise.all(standbys.map((s) => s.close()));
       hub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,79 +1,36 @@
 /**
- * The state of the Marathon simulator: apps and their tasks, and the events Marathon emits when they change.
- * Operations are synchronous and emit the same event sequence a real Marathon does (api_post_event, deployment
- * events, status_update_event + instance_changed_event per task transition, health events), so a client sees
- * realistic storms: scaling an app to 100 instances publishes several hundred events in one burst.
+ * The state of the Marathon simulator: apps, their tasks and deployments, and the events Marathon (1.8)
+ * emits as they change. Tasks go through Marathon's life cycle — TASK_STAGING, TASK_STARTING, TASK_RUNNING,
+ * a first health result only after `timing.healthMs`, TASK_KILLING for the kill grace period — on real timers,
+ * or synchronously when a timing is 0. Every operation is a deployment with a UUID; a configuration change
+ * (labels, health checks, ports) or a restart replaces every task in a rolling restart with Marathon's default
+ * upgrade strategy (all new tasks start at once, one old task is killed per new task that becomes healthy).
  */
-import type { MarathonApp, MarathonEvent, MarathonPort, MarathonTask, MarathonTaskState } from '../marathon-types.js';
+import { randomUUID } from 'node:crypto';
+import type { MarathonEvent, MarathonTaskState } from '../marathon-types.js';
+import { groupJson, normalizeId } from './simulator-json.js';
+import { TaskLifecycle } from './simulator-tasks.js';
+import type { SimAgentNaming, SimApp, SimAppDefinition, SimDeployment, SimTask, SimTiming } from './simulator-types.js';
 
-/** The definition of a simulated app. */
-export interface SimAppDefinition {
-  /** App id, e.g. `/web` or `/prod/api` (a missing leading slash is added). */
-  readonly id: string;
-  /** Number of instances. @defaultValue `1` */
-  readonly instances?: number;
-  /** Labels (e.g. `{ HAPROXY_GROUP: 'external' }`). */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Port names; one host port is allocated per entry. @defaultValue `['http']` */
-  readonly ports?: readonly string[];
-  /** Define a health check; new tasks become healthy at once unless `startHealthy` is false. @defaultValue `false` */
-  readonly healthChecks?: boolean;
-  /** Whether new tasks pass their health checks. @defaultValue `true` */
-  readonly startHealthy?: boolean;
-  /** IP-per-task networking: tasks get their own address and listen on `containerPorts`. @defaultValue `false` */
-  readonly ipPerTask?: boolean;
-  /** Container ports of an IP-per-task app, by port index. @defaultValue `[8080, 8081, …]` */
-  readonly containerPorts?: readonly number[];
+/** Options of {@link SimulatorModel}. */
+export interface SimulatorModelOptions {
+  readonly timing?: SimTiming;
+  readonly agents?: SimAgentNaming;
+  readonly now?: () => Date;
 }
 
-interface SimTask {
-  id: string;
-  instanceId: string;
-  appId: string;
-  host: string;
-  slaveId: string;
-  ports: number[];
-  ipAddress: string | undefined;
-  state: MarathonTaskState;
-  stagedAt: string;
-  startedAt: string | undefined;
-  version: string;
-  healthy: boolean | undefined;
-}
-
-interface SimApp {
-  def: { -readonly [K in keyof Required<Omit<SimAppDefinition, 'labels' | 'containerPorts'>>]: Required<SimAppDefinition>[K] } & {
-    labels: Record<string, string>;
-    containerPorts: number[];
-  };
-  version: string;
-  tasks: Map<string, SimTask>;
-}
-
-const agents = 8;
-let uuidCounter = 0;
-
-function uuid(): string {
-  uuidCounter++;
-  return `${Date.now().toString(16)}-${uuidCounter.toString(16).padStart(8, '0')}`;
-}
-
-function normalizeId(id: string): string {
-  return `/${id.split('/').filter((s) => s !== '').join('/')}`;
-}
-
-/** Apps, tasks and the events their changes produce. */
+/** Apps, tasks, deployments and the events their changes produce. */
 export class SimulatorModel {
   readonly #apps = new Map<string, SimApp>();
+  readonly #deployments = new Map<string, SimDeployment>();
   readonly #publish: (event: MarathonEvent) => void;
   readonly #now: () => Date;
-  #nextPort = 31_000;
-  #nextIp = 1;
-  #nextAgent = 0;
+  readonly #tasks: TaskLifecycle;
 
-  constructor(publish: (event: MarathonEvent) => void, now: () => Date = () => new Date()) {
+  constructor(publish: (event: MarathonEvent) => void, options: SimulatorModelOptions = {}) {
     this.#publish = publish;
-    this.#now = now;
+    this.#now = options.now ?? (() => new Date());
+    this.#tasks = new TaskLifecycle({ emit: publish, now: this.#now, timing: options.timing, naming: options.agents ?? 'ip' });
   }
 
   #ts(): string {
@@ -84,7 +41,13 @@ export class SimulatorModel {
     this.#publish({ eventType, timestamp: this.#ts(), ...fields });
   }
 
-  #app(id: string): SimApp {
+  /** Cancel every pending life-cycle step. */
+  close(): void {
+    this.#tasks.close();
+  }
+
+  /** The app, or an Error naming it as Marathon does. */
+  app(id: string): SimApp {
     const app = this.#apps.get(normalizeId(id));
     if (app === undefined) throw new Error(`App '${normalizeId(id)}' does not exist`);
     return app;
@@ -95,76 +58,41 @@ export class SimulatorModel {
     return this.#apps.has(normalizeId(id));
   }
 
+  /** Every app. */
+  apps(): SimApp[] {
+    return [...this.#apps.values()];
+  }
+
   /** Ids of every app. */
   ids(): string[] {
     return [...this.#apps.keys()];
   }
 
-  /** The app as `/v2/apps` shows it, with tasks when asked. */
-  toJson(id: string, withTasks: boolean): MarathonApp {
-    const app = this.#app(id);
-    const d = app.def;
-    const portDefs: MarathonPort[] = d.ports.map((name) => ({ port: 0, protocol: 'tcp', name, labels: {} }));
-    const json: Record<string, unknown> = {
-      id: d.id,
-      instances: d.instances,
-      labels: { ...d.labels },
-      healthChecks: d.healthChecks ? [{ protocol: 'MESOS_HTTP', path: '/health', portIndex: 0 }] : [],
-      portDefinitions: d.ipPerTask ? [] : portDefs,
-      container: null,
-      ipAddress: d.ipPerTask
-        ? { networkName: 'dcos', discovery: { ports: d.ports.map((name, i) => ({ name, number: d.containerPorts[i], protocol: 'tcp' })) } }
-        : null,
-      version: app.version,
-    };
-    if (withTasks) json.tasks = this.tasksJson(id);
-    return json as unknown as MarathonApp;
+  /** Deployments in progress. */
+  deployments(): SimDeployment[] {
+    return [...this.#deployments.values()];
   }
 
-  /** The live tasks of an app as `/v2/apps/{id}/tasks` shows them. */
-  tasksJson(id: string): MarathonTask[] {
-    const app = this.#app(id);
-    return [...app.tasks.values()].map((t) => {
-      const task: Record<string, unknown> = {
-        appId: t.appId,
-        host: t.host,
-        id: t.id,
-        ipAddresses: [{ ipAddress: t.ipAddress ?? t.host, protocol: 'IPv4' }],
-        ports: app.def.ipPerTask ? [] : [...t.ports],
-        servicePorts: [],
-        slaveId: t.slaveId,
-        state: t.state,
-        stagedAt: t.stagedAt,
-        startedAt: t.startedAt ?? null,
-        version: t.version,
-      };
-      if (app.def.healthChecks && t.healthy !== undefined) {
-        task.healthCheckResults = [
-          {
-            alive: t.healthy,
-            consecutiveFailures: t.healthy ? 0 : 1,
-            firstSuccess: t.startedAt ?? null,
-            lastSuccess: t.healthy ? this.#ts() : null,
-            lastFailure: t.healthy ? null : this.#ts(),
-            lastFailureCause: t.healthy ? null : 'HTTP 503',
-            instanceId: t.instanceId,
-          },
-        ];
-      }
-      return task as unknown as MarathonTask;
-    });
-  }
-
-  /** Ids of the live tasks of an app. */
+  /** Ids of the live (not killing) tasks of an app. */
   taskIds(id: string): string[] {
-    return [...this.#app(id).tasks.keys()];
+    return this.#tasks.live(this.app(id)).map((t) => t.id);
   }
 
-  /** Create an app and launch its instances. @throws Error when it exists. */
-  create(definition: SimAppDefinition): void {
+  /** Find a task by id. @throws Error when unknown. */
+  findTask(taskId: string): { app: SimApp; task: SimTask } {
+    for (const app of this.#apps.values()) {
+      const task = app.tasks.get(taskId);
+      if (task !== undefined) return { app, task };
+    }
+    throw new Error(`Task '${taskId}' does not exist`);
+  }
+
+  /** Create an app and launch its instances. @returns the deployment id. @throws Error when it exists. */
+  create(definition: SimAppDefinition): string {
     const id = normalizeId(definition.id);
     if (this.#apps.has(id)) throw new Error(`An app with id [${id}] already exists.`);
     const ports = [...(definition.ports ?? ['http'])];
+    const version = this.#ts();
     const app: SimApp = {
       def: {
         id,
@@ -175,144 +103,189 @@ export class SimulatorModel {
         startHealthy: definition.startHealthy ?? true,
         ipPerTask: definition.ipPerTask ?? false,
         containerPorts: [...(definition.containerPorts ?? ports.map((_, i) => 8080 + i))],
+        extra: { ...definition.extra },
       },
-      version: this.#ts(),
+      version,
+      versions: [version],
+      lastScalingAt: version,
+      lastConfigChangeAt: version,
       tasks: new Map(),
     };
     this.#apps.set(id, app);
-    this.#emit('api_post_event', { clientIp: '127.0.0.1', uri: '/v2/apps', appDefinition: this.toJson(id, false) });
-    this.#deploy(app, 'StartApplication', () => this.#reach(app, app.def.instances));
+    this.#apiPost(app);
+    return this.#deploy(app, 'StartApplication', (done) => this.#reach(app, app.def.instances, done));
   }
 
-  /** Change the number of instances (starting or killing tasks). */
-  scale(id: string, instances: number): void {
-    const app = this.#app(id);
-    app.def.instances = instances;
-    app.version = this.#ts();
-    this.#emit('api_post_event', { clientIp: '127.0.0.1', uri: `/v2/apps${app.def.id}`, appDefinition: this.toJson(id, false) });
-    this.#deploy(app, 'ScaleApplication', () => this.#reach(app, instances));
+  /** Change the number of instances (starting or killing tasks). @returns the deployment id. */
+  scale(id: string, instances: number): string {
+    const app = this.app(id);
+    app.def.instances = Math.max(0, instances);
+    this.#newVersion(app, false);
+    this.#apiPost(app);
+    return this.#deploy(app, 'ScaleApplication', (done) => this.#reach(app, app.def.instances, done));
   }
 
-  /** Replace the labels of an app (a definition change, like `PUT /v2/apps/{id}`). */
-  setLabels(id: string, labels: Readonly<Record<string, string>>): void {
-    const app = this.#app(id);
-    app.def.labels = { ...labels };
-    app.version = this.#ts();
-    this.#emit('api_post_event', { clientIp: '127.0.0.1', uri: `/v2/apps${app.def.id}`, appDefinition: this.toJson(id, false) });
-    this.#deploy(app, 'RestartApplication', () => undefined);
+  /**
+   * Change an app's configuration. A change of labels, health checks or ports is an upgrade: every task is
+   * replaced in a rolling restart. @returns the deployment id.
+   */
+  update(id: string, change: { labels?: Record<string, string>; healthChecks?: boolean; ports?: string[]; instances?: number }): string {
+    const app = this.app(id);
+    const config = change.labels !== undefined || change.healthChecks !== undefined || change.ports !== undefined;
+    if (change.labels !== undefined) app.def.labels = { ...change.labels };
+    if (change.healthChecks !== undefined) app.def.healthChecks = change.healthChecks;
+    if (change.ports !== undefined) app.def.ports = [...change.ports];
+    if (change.instances !== undefined) app.def.instances = Math.max(0, change.instances);
+    if (!config) return this.scale(id, app.def.instances);
+    this.#newVersion(app, true);
+    this.#apiPost(app);
+    return this.#deploy(app, 'RestartApplication', (done) => this.#rollingRestart(app, done));
   }
 
-  /** Delete an app: its tasks are killed and `app_terminated_event` follows. */
-  destroy(id: string): void {
-    const app = this.#app(id);
-    this.#deploy(app, 'StopApplication', () => {
-      for (const task of [...app.tasks.values()]) this.#kill(app, task, 'TASK_KILLED');
+  /** Replace an app's labels (a configuration change: a rolling restart). */
+  setLabels(id: string, labels: Readonly<Record<string, string>>): string {
+    return this.update(id, { labels: { ...labels } });
+  }
+
+  /** Restart every task of an app (`POST /v2/apps/{id}/restart`). @returns the deployment id. */
+  restart(id: string): string {
+    const app = this.app(id);
+    this.#newVersion(app, true);
+    return this.#deploy(app, 'RestartApplication', (done) => this.#rollingRestart(app, done));
+  }
+
+  /** Delete an app: its tasks are killed and `app_terminated_event` follows. @returns the deployment id. */
+  destroy(id: string): string {
+    const app = this.app(id);
+    return this.#deploy(app, 'StopApplication', (done) => {
       this.#apps.delete(app.def.id);
-      this.#emit('app_terminated_event', { appId: app.def.id });
+      let left = app.tasks.size;
+      const finished = (): void => {
+        if (--left > 0) return;
+        this.#emit('app_terminated_event', { appId: app.def.id });
+        done();
+      };
+      if (left === 0) {
+        left = 1;
+        finished();
+      }
+      for (const task of [...app.tasks.values()]) this.#tasks.kill(app, task, 'TASK_KILLED', finished);
     });
   }
 
   /**
-   * Kill one task. Without `scale`, Marathon launches a replacement; with it, the app shrinks by one.
+   * Kill one task. Without `scale`, Marathon launches a replacement once it is gone; with it, the app shrinks.
    * @param state - the terminal state to report. @defaultValue `'TASK_KILLED'`
    */
-  killTask(taskId: string, options: { scale?: boolean; state?: MarathonTaskState } = {}): void {
-    const { app, task } = this.#findTask(taskId);
-    this.#kill(app, task, options.state ?? 'TASK_KILLED');
-    if (options.scale) app.def.instances = Math.max(0, app.def.instances - 1);
-    else this.#reach(app, app.def.instances);
+  killTask(taskId: string, options: { scale?: boolean; state?: MarathonTaskState } = {}): SimTask {
+    const { app, task } = this.findTask(taskId);
+    if (options.scale) {
+      app.def.instances = Math.max(0, app.def.instances - 1);
+      this.#newVersion(app, false);
+    }
+    this.#tasks.kill(app, task, options.state ?? 'TASK_KILLED', () => {
+      if (!options.scale && this.#apps.get(app.def.id) === app) this.#reach(app, app.def.instances, () => undefined);
+    });
+    return task;
   }
 
-  /** Make a task's health check pass or fail. */
+  /** Make a task's health checks pass or fail (the result changes at once). */
   setHealth(taskId: string, alive: boolean): void {
-    const { app, task } = this.#findTask(taskId);
+    const { app, task } = this.findTask(taskId);
     if (!app.def.healthChecks) throw new Error(`App '${app.def.id}' has no health checks`);
-    if (task.healthy === alive) return;
-    task.healthy = alive;
-    if (!alive) {
-      this.#emit('failed_health_check_event', { appId: app.def.id, taskId: task.id, instanceId: task.instanceId, healthCheck: {} });
-    }
-    this.#emit('health_status_changed_event', { appId: app.def.id, taskId: task.id, instanceId: task.instanceId, version: app.version, alive });
-    this.#emit('instance_health_changed_event', { instanceId: task.instanceId, runSpecId: app.def.id, runSpecVersion: app.version, healthy: alive });
+    task.passes = alive;
+    this.#tasks.check(app, task);
   }
 
-  #findTask(taskId: string): { app: SimApp; task: SimTask } {
+  /** Leader failover: the new leader has no health results until its checks run (after `afterMs`; never when 0). */
+  loseHealth(afterMs = this.#tasks.timing.healthMs): void {
     for (const app of this.#apps.values()) {
-      const task = app.tasks.get(taskId);
-      if (task !== undefined) return { app, task };
+      if (!app.def.healthChecks) continue;
+      for (const task of app.tasks.values()) {
+        task.healthy = undefined;
+        if (afterMs > 0) this.#tasks.after(afterMs, () => this.#tasks.check(app, task));
+      }
     }
-    throw new Error(`Task '${taskId}' does not exist`);
   }
 
-  #deploy(app: SimApp, action: string, work: () => void): void {
-    const id = uuid();
+  /** Cut off (or reconnect) the agent `host` from the master: its tasks become TASK_UNREACHABLE (or running). */
+  partitionAgent(host: string, cut: boolean): void {
+    for (const app of this.#apps.values()) this.#tasks.partition(app, host, cut);
+  }
+
+  /** Run every health check now (results come back after a failover). */
+  runHealthChecks(): void {
+    for (const app of this.#apps.values()) {
+      if (app.def.healthChecks) for (const task of app.tasks.values()) if (task.state === 'TASK_RUNNING') this.#tasks.check(app, task);
+    }
+  }
+
+  #newVersion(app: SimApp, config: boolean): void {
+    app.version = this.#ts();
+    app.versions.push(app.version);
+    app.lastScalingAt = app.version;
+    if (config) app.lastConfigChangeAt = app.version;
+  }
+
+  #apiPost(app: SimApp): void {
+    const appDefinition = { id: app.def.id, instances: app.def.instances, labels: { ...app.def.labels }, version: app.version };
+    this.#emit('api_post_event', { clientIp: '127.0.0.1', uri: `/v2/apps${app.def.id}`, appDefinition });
+  }
+
+  #deploy(app: SimApp, action: string, work: (done: () => void) => void): string {
+    const deployment: SimDeployment = { id: randomUUID(), version: app.version, appId: app.def.id, action };
     const step = { actions: [{ action, app: app.def.id }] };
-    const plan = { id, version: app.version, steps: [step] };
+    const original = groupJson([...this.#apps.values()].filter((a) => a === app), app.version);
+    const plan = { id: deployment.id, version: app.version, original, target: original, steps: [step] };
+    this.#deployments.set(deployment.id, deployment);
+    this.#emit('group_change_success', { groupId: '/', version: app.version });
     this.#emit('deployment_info', { plan, currentStep: step });
-    work();
-    this.#emit('deployment_step_success', { plan, currentStep: step });
-    this.#emit('deployment_success', { id, plan });
-  }
-
-  #reach(app: SimApp, instances: number): void {
-    while (app.tasks.size < instances) this.#launch(app);
-    const surplus = [...app.tasks.values()].slice(instances);
-    for (const task of surplus) this.#kill(app, task, 'TASK_KILLED');
-  }
-
-  #transition(app: SimApp, task: SimTask, state: MarathonTaskState, condition: string): void {
-    task.state = state;
-    this.#emit('status_update_event', {
-      slaveId: task.slaveId,
-      taskId: task.id,
-      taskStatus: state,
-      message: '',
-      appId: app.def.id,
-      host: task.host,
-      ipAddresses: [{ ipAddress: task.ipAddress ?? task.host, protocol: 'IPv4' }],
-      ports: app.def.ipPerTask ? [] : [...task.ports],
-      version: app.version,
+    let finished = false;
+    work(() => {
+      if (finished) return;
+      finished = true;
+      this.#deployments.delete(deployment.id);
+      this.#emit('deployment_step_success', { plan, currentStep: step });
+      this.#emit('deployment_success', { id: deployment.id, plan });
     });
-    this.#emit('instance_changed_event', {
-      instanceId: task.instanceId,
-      condition,
-      runSpecId: app.def.id,
-      agentId: task.slaveId,
-      host: task.host,
-      runSpecVersion: app.version,
-    });
+    return deployment.id;
   }
 
-  #launch(app: SimApp): void {
-    const agent = this.#nextAgent++ % agents;
-    const key = uuid();
-    const prefix = app.def.id.slice(1).replaceAll('/', '_');
-    const task: SimTask = {
-      id: `${prefix}.${key}`,
-      instanceId: `${prefix}.marathon-${key}`,
-      appId: app.def.id,
-      host: `10.0.0.${agent + 1}`,
-      slaveId: `agent-${agent + 1}-S0`,
-      ports: app.def.ports.map(() => this.#nextPort++),
-      ipAddress: app.def.ipPerTask ? `172.16.${(this.#nextIp >> 8) & 255}.${this.#nextIp++ & 255}` : undefined,
-      state: 'TASK_STAGING',
-      stagedAt: this.#ts(),
-      startedAt: undefined,
-      version: app.version,
-      healthy: undefined,
+  #reach(app: SimApp, instances: number, done: () => void): void {
+    const live = this.#tasks.live(app);
+    let pending = Math.abs(instances - live.length);
+    if (pending === 0) {
+      done();
+      return;
+    }
+    const one = (): void => {
+      if (--pending === 0) done();
     };
-    app.tasks.set(task.id, task);
-    this.#transition(app, task, 'TASK_STAGING', 'Staging');
-    this.#transition(app, task, 'TASK_STARTING', 'Starting');
-    task.startedAt = this.#ts();
-    this.#transition(app, task, 'TASK_RUNNING', 'Running');
-    if (app.def.healthChecks) this.setHealth(task.id, app.def.startHealthy);
+    for (let i = live.length; i < instances; i++) this.#tasks.launch(app, one);
+    // Marathon's default killSelection is YOUNGEST_FIRST.
+    for (const task of live.slice(instances).reverse()) this.#tasks.kill(app, task, 'TASK_KILLED', one);
   }
 
-  #kill(app: SimApp, task: SimTask, state: MarathonTaskState): void {
-    this.#transition(app, task, 'TASK_KILLING', 'Killing');
-    app.tasks.delete(task.id);
-    const condition = state === 'TASK_KILLED' ? 'Killed' : state === 'TASK_FAILED' ? 'Failed' : state === 'TASK_LOST' ? 'Gone' : 'Finished';
-    this.#transition(app, task, state, condition);
+  #rollingRestart(app: SimApp, done: () => void): void {
+    const old = this.#tasks.live(app);
+    const target = app.def.instances;
+    let pending = target + old.length;
+    const one = (): void => {
+      if (--pending === 0) done();
+    };
+    if (pending === 0) {
+      done();
+      return;
+    }
+    // maximumOverCapacity 1 (start every new task at once), minimumHealthCapacity 1 (kill one old task per new
+    // task that became healthy, so the healthy count never drops below the target).
+    for (let i = 0; i < target; i++) {
+      this.#tasks.launch(app, () => {
+        one();
+        const next = old.shift();
+        if (next !== undefined) this.#tasks.kill(app, next, 'TASK_KILLED', one);
+      });
+    }
+    if (target === 0) for (const task of old.splice(0)) this.#tasks.kill(app, task, 'TASK_KILLED', one);
   }
 }

@@ -11,6 +11,8 @@ import type { MarathonEvent } from '../marathon-types.js';
 interface Connection {
   readonly res: ServerResponse;
   readonly filter: ReadonlySet<string> | undefined;
+  /** The client asked for `plan-format=light`: deployment plans without `original` and `target`. */
+  readonly light: boolean;
   stalled: boolean;
 }
 
@@ -56,6 +58,14 @@ function frame(event: MarathonEvent): string {
   return `event: ${event.eventType}\r\ndata: ${JSON.stringify(event)}\r\n\r\n`;
 }
 
+/** The event as a `plan-format=light` subscriber gets it: deployment plans lose `original` and `target`. */
+function lighten(event: MarathonEvent): MarathonEvent {
+  const plan = event.plan as Record<string, unknown> | undefined;
+  if (typeof plan !== 'object' || plan === null || !('original' in plan)) return event;
+  const { original: _o, target: _t, ...light } = plan;
+  return { ...event, plan: light };
+}
+
 /** Holds the open SSE responses and writes events to them. */
 export class SseHub implements SseFaults {
   readonly #connections = new Set<Connection>();
@@ -78,14 +88,14 @@ export class SseHub implements SseFaults {
   }
 
   /** Attach a response as an event stream, sending the `event_stream_attached` event first. */
-  attach(res: ServerResponse, filter: ReadonlySet<string> | undefined, remoteAddress: string): void {
+  attach(res: ServerResponse, filter: ReadonlySet<string> | undefined, remoteAddress: string, light = false): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream;charset=UTF-8',
       'cache-control': 'no-cache, no-store, must-revalidate',
       connection: 'keep-alive',
     });
     res.flushHeaders();
-    const connection: Connection = { res, filter, stalled: false };
+    const connection: Connection = { res, filter, light, stalled: false };
     this.#connections.add(connection);
     this.stats.connections++;
     this.stats.open = this.#connections.size;
@@ -127,7 +137,8 @@ export class SseHub implements SseFaults {
       }
     }
     for (const connection of this.#connections) {
-      const mine = events.filter((e) => connection.filter === undefined || connection.filter.has(e.eventType));
+      const matching = events.filter((e) => connection.filter === undefined || connection.filter.has(e.eventType));
+      const mine = connection.light ? matching.map(lighten) : matching;
       if (mine.length === 0) continue;
       if (this.#batching === 'crlf') {
         const data = `data: ${mine.map((e) => JSON.stringify(e)).join('\r\n')}\r\n`;
