@@ -2,6 +2,8 @@
  * The public shapes of an {@link Informer}: its options and their defaults, its events, the change records of
  * `changes$` and its counters; plus the small validation helpers it applies to untrusted source data.
  */
+import type { EventEmitter } from 'eventemitter3';
+import { Observable } from 'rxjs';
 import type { IndexFunctions } from './cache.js';
 import { abortReason, type Clock } from './clock.js';
 import { ConfigError, type NitroxError } from './errors.js';
@@ -121,4 +123,18 @@ export function nonNegativeOption(name: string, value: number): number {
     throw new ConfigError(name, `must be a finite number >= 0, got ${String(value)}`);
   }
   return value;
+}
+
+/** The change stream of an informer's events as an rxjs Observable (each subscription attaches its own listeners). */
+export function changesOf<T>(informer: EventEmitter<InformerEvents<T>>): Observable<InformerChange<T>> {
+  return new Observable<InformerChange<T>>((subscriber) => {
+    const added = (item: Versioned<T>): void => subscriber.next({ type: 'added', item });
+    const updated = (item: Versioned<T>, previous: Versioned<T>): void => subscriber.next({ type: 'updated', item, previous });
+    const deleted = (item: Versioned<T>): void => subscriber.next({ type: 'deleted', item });
+    const resync = (item: Versioned<T>): void => subscriber.next({ type: 'resync', item });
+    informer.on('added', added).on('updated', updated).on('deleted', deleted).on('resync', resync);
+    return () => {
+      informer.off('added', added).off('updated', updated).off('deleted', deleted).off('resync', resync);
+    };
+  });
 }

@@ -8,8 +8,9 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import deepEqual from 'fast-deep-equal';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { Cache } from './cache.js';
+import { ContactState } from './contact-state.js';
 import { abortReason, type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
 import {
   ConfigError,
@@ -22,6 +23,7 @@ import {
 import type { ListWatch, Versioned } from './list-watch.js';
 import {
   describeType,
+  changesOf,
   type InformerChange,
   type InformerEvents,
   type InformerOptions,
@@ -82,7 +84,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   #lastEventAt = 0;
   #delivered = 0;
   #watchOpenedAt = 0;
-  #disconnectedSince: number | undefined;
+  readonly #contact: ContactState;
   readonly #sync = new SyncLatch();
 
   /** @throws {@link ConfigError} when an option is invalid. No I/O happens before {@link start}. */
@@ -104,18 +106,12 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     const backoff: RetryBackoffOptions = { ...options.backoff, clock: this.#clock };
     if (options.random !== undefined) backoff.random = options.random;
     this.#backoff = new RetryBackoff(backoff);
-    this.cache = new Cache<T>(options.indexes === undefined ? {} : { indexes: options.indexes });
-    this.changes$ = new Observable<InformerChange<T>>((subscriber) => {
-      const added = (item: Versioned<T>): void => subscriber.next({ type: 'added', item });
-      const updated = (item: Versioned<T>, previous: Versioned<T>): void =>
-        subscriber.next({ type: 'updated', item, previous });
-      const deleted = (item: Versioned<T>): void => subscriber.next({ type: 'deleted', item });
-      const resync = (item: Versioned<T>): void => subscriber.next({ type: 'resync', item });
-      this.on('added', added).on('updated', updated).on('deleted', deleted).on('resync', resync);
-      return () => {
-        this.off('added', added).off('updated', updated).off('deleted', deleted).off('resync', resync);
-      };
+    this.#contact = new ContactState(this.#clock, {
+      lost: (reason) => this.emit('disconnected', reason),
+      regained: (downMs) => this.emit('reconnected', downMs),
     });
+    this.cache = new Cache<T>(options.indexes === undefined ? {} : { indexes: options.indexes });
+    this.changes$ = changesOf<T>(this);
   }
 
   /** The revision of the last list, event or bookmark applied; `undefined` before the first list. */
@@ -128,7 +124,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
    * event or stayed open for a second; `undefined` while in contact. Set from {@link start} until the first list.
    */
   get disconnectedSince(): number | undefined {
-    return this.#disconnectedSince;
+    return this.#contact.disconnectedSince;
   }
 
   /** The epoch of the last list (see `ListResult.epoch`); `undefined` before the first list or when the source has none. */
@@ -161,7 +157,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     if (this.#running !== undefined) return;
     const running = new AbortController();
     this.#running = running;
-    this.#disconnectedSince = this.#clock.now();
+    this.#contact.start();
     this.#loop = this.#run(running.signal);
   }
 
@@ -169,13 +165,13 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   async stop(): Promise<void> {
     const running = this.#running;
     if (running === undefined) return;
+    this.#contact.stop();
     running.abort(new ShutdownError(`${this.#name} stopped`));
     if (this.#resyncTimer !== undefined) this.#clock.clearTimeout(this.#resyncTimer);
     this.#resyncTimer = undefined;
     await this.#loop;
     this.#running = undefined;
     this.#loop = undefined;
-    this.#disconnectedSince = undefined;
     this.#sync.rejectWaiters(new ShutdownError(`${this.#name} stopped before sync`));
   }
 
@@ -214,7 +210,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
                 cause: err,
               });
           this.#stats.errors++;
-          this.#lostContact(error);
+          this.#contact.lost(error);
           this.emit('error', error);
           if (!needList) this.#restarted(error);
           // A stream cut after it was healthy re-watches at once from its revision (client-go's reflector); only
@@ -236,27 +232,14 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
 
   #restarted(reason: Error): void {
     this.#stats.watchRestarts++;
-    this.#lostContact(reason);
+    this.#contact.lost(reason);
     this.emit('restarted', reason);
-  }
-
-  #lostContact(reason: Error): void {
-    if (this.#disconnectedSince !== undefined || this.#running?.signal.aborted !== false) return;
-    this.#disconnectedSince = this.#clock.now();
-    this.emit('disconnected', reason);
   }
 
   /** The open watch delivered an event or stayed open a second: the failure streak is over. */
   #healthy(): void {
     this.#backoff.succeeded();
-    this.#regainedContact();
-  }
-
-  #regainedContact(): void {
-    const since = this.#disconnectedSince;
-    if (since === undefined) return;
-    this.#disconnectedSince = undefined;
-    this.emit('reconnected', this.#clock.now() - since);
+    this.#contact.regained();
   }
 
   async #list(signal: AbortSignal): Promise<void> {
@@ -296,7 +279,7 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     this.#revision = revision;
     this.#epoch = typeof epoch === 'string' ? epoch : undefined;
     this.#stats.lists++;
-    this.#regainedContact();
+    this.#contact.regained();
     if (this.#resyncTimer === undefined) this.#armResync();
     if (!this.#sync.isOpen) {
       this.#sync.open();
