@@ -29,7 +29,7 @@ import {
   type ResolvedControllerOptions,
   resolveControllerOptions,
 } from './controller-options.js';
-import { ShutdownError } from './errors.js';
+import { asError, ShutdownError } from './errors.js';
 import { Informer } from './informer.js';
 import type { InformerEvents } from './informer-options.js';
 import type { ListWatch, Versioned } from './list-watch.js';
@@ -396,8 +396,4 @@ export class Controller<T> extends EventEmitter<ControllerEvents> {
       // A listener's bug is not the controller's failure.
     }
   }
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

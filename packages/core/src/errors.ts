@@ -137,3 +137,8 @@ export class ShutdownError extends NitroxError {
     super('NITROX_SHUTDOWN', message, { retryable: false, ...options });
   }
 }
+
+/** `value` itself when it is an Error, else an Error carrying its text (for things thrown that are not errors). */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
