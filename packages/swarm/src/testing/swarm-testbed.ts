@@ -76,6 +76,10 @@ export interface TestServiceOptions {
   readonly labels?: Record<string, string>;
   /** Placement constraints, e.g. `node.role==worker`. */
   readonly constraints?: readonly string[];
+  /** Delay before swarm replaces a task that died (a longer one makes the dead task's removal observable). @defaultValue 100 */
+  readonly restartDelayMs?: number;
+  /** Further ports busybox httpd serves on besides `targetPort` (for port-change tests). @defaultValue none */
+  readonly extraListenPorts?: readonly number[];
 }
 
 interface TestbedState {
@@ -218,6 +222,7 @@ export class SwarmTestbed {
               ...(options.publishedPort === undefined ? {} : { PublishedPort: options.publishedPort }),
             },
           ];
+    const extra = (options.extraListenPorts ?? []).map((port) => `httpd -p ${port} -h /www; `).join('');
     const spec = {
       Name: options.name,
       Labels: options.labels ?? {},
@@ -226,10 +231,10 @@ export class SwarmTestbed {
           Image: this.image,
           Init: true,
           Hostname: '{{.Service.Name}}-{{.Task.Slot}}',
-          Command: ['sh', '-c', `hostname > /www/index.html; exec httpd -f -p ${targetPort} -h /www`],
+          Command: ['sh', '-c', `hostname > /www/index.html; ${extra}exec httpd -f -p ${targetPort} -h /www`],
           StopGracePeriod: 1_000_000_000,
         },
-        RestartPolicy: { Condition: 'any', Delay: 100_000_000 },
+        RestartPolicy: { Condition: 'any', Delay: (options.restartDelayMs ?? 100) * 1_000_000 },
         Placement: { Constraints: [...(options.constraints ?? [])] },
         Networks: (options.networks ?? []).map((target) => ({ Target: target })),
       },
