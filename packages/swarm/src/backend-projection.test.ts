@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { currentPorts, projectService } from './backend-projection.js';
+import { ambiguousPorts, currentPorts, projectService } from './backend-projection.js';
 import type { SwarmNode, SwarmService, SwarmTask } from './engine-types.js';
 
 interface Recorded {
@@ -149,5 +149,7 @@ describe('projectService on recorded Engine payloads', () => {
     expect(projectService(service({}), [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 39000 }]);
     expect(projectService(service({ 'nitrox.port': 'http' }), [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 38080 }]);
     expect(projectService(service({ 'nitrox.port': '8080' }), [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 38080 }]);
+    expect(ambiguousPorts(service({}))).toEqual([9000, 8080]);
+    expect(ambiguousPorts(service({ 'nitrox.port': 'http' }))).toBeUndefined();
   });
 });

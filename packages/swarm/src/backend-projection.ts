@@ -130,6 +130,19 @@ export function currentPorts(service: SwarmService): readonly PortConfig[] {
 }
 
 /**
+ * The distinct TCP target ports a service publishes when it names none with the port label and has more than
+ * one, else `undefined`. The source then balances on the first (dockerd keeps them sorted by target port) and
+ * reports the ambiguity: `docker service update --publish-rm 8080` removes only an *ingress* 8080, so after
+ * `--publish-add mode=host,target=9090` the spec still holds host-mode 8080 as well.
+ */
+export function ambiguousPorts(service: SwarmService, options: ProjectionOptions = {}): number[] | undefined {
+  const label = service.Spec?.Labels?.[options.portLabel ?? projectionDefaults.portLabel];
+  if (label !== undefined && label.trim() !== '') return undefined;
+  const ports = [...new Set(currentPorts(service).filter((p) => (p.Protocol ?? 'tcp') === 'tcp' && validPort(p.TargetPort)).map((p) => p.TargetPort as number))];
+  return ports.length > 1 ? ports : undefined;
+}
+
+/**
  * Pick the port a service is balanced on. The port label names a target port (`8080`) or a port by its
  * `Name` (`http`); without it, the first TCP port of the current spec; with nothing published, `task` mode
  * on the labelled target port or `defaultTargetPort`.

@@ -5,8 +5,8 @@
  * renamed or deselected service deletes its old set, and which services are selected, for the task poll.
  */
 import type { BackendSet, MemoryStore } from '@nitrox/core';
-import { type ProjectionOptions, projectService, sameBackendSet } from './backend-projection.js';
-import type { SwarmNode } from './engine-types.js';
+import { ambiguousPorts, type ProjectionOptions, projectService, sameBackendSet } from './backend-projection.js';
+import type { SwarmNode, SwarmService } from './engine-types.js';
 import { type ServiceSelector, selects } from './swarm-source-options.js';
 import type { SwarmState } from './swarm-state.js';
 
@@ -15,10 +15,18 @@ export class BackendSetWriter {
   readonly #store: MemoryStore<BackendSet>;
   readonly #options: ProjectionOptions & { readonly select?: ServiceSelector | undefined };
   readonly #keyOf = new Map<string, string>();
+  readonly #warned = new Map<string, number | undefined>();
+  readonly #onAmbiguous: (service: string, targetPorts: number[]) => void;
 
-  constructor(store: MemoryStore<BackendSet>, options: ProjectionOptions & { readonly select?: ServiceSelector | undefined }) {
+  /** @param onAmbiguous - told once per service version that publishes several TCP ports and labels none. */
+  constructor(
+    store: MemoryStore<BackendSet>,
+    options: ProjectionOptions & { readonly select?: ServiceSelector | undefined },
+    onAmbiguous: (service: string, targetPorts: number[]) => void = () => {},
+  ) {
     this.#store = store;
     this.#options = options;
+    this.#onAmbiguous = onAmbiguous;
   }
 
   /** IDs of the services that currently have a set. */
@@ -38,10 +46,12 @@ export class BackendSetWriter {
           : undefined;
       const oldKey = this.#keyOf.get(id);
       if (oldKey !== undefined && oldKey !== set?.name && this.#store.delete(oldKey) !== undefined) changed.push(oldKey);
-      if (set === undefined) {
+      if (set === undefined || service === undefined) {
         this.#keyOf.delete(id);
+        this.#warned.delete(id);
         continue;
       }
+      this.#warnIfAmbiguous(id, set.name, service);
       this.#keyOf.set(id, set.name);
       const current = this.#store.get(set.name);
       if (current === undefined || !sameBackendSet(current.value, set)) {
@@ -50,5 +60,17 @@ export class BackendSetWriter {
       }
     }
     return changed;
+  }
+
+  #warnIfAmbiguous(id: string, name: string, service: SwarmService): void {
+    const version = service.Version?.Index;
+    if (this.#warned.has(id) && this.#warned.get(id) === version) return;
+    const ports = ambiguousPorts(service, this.#options);
+    if (ports === undefined) {
+      this.#warned.delete(id);
+      return;
+    }
+    this.#warned.set(id, version);
+    this.#onAmbiguous(name, ports);
   }
 }

@@ -23,6 +23,7 @@ export {
 export { type Interrupt, interruptOf, parseEngineEvent, readEngineEvents } from './engine-events.js';
 export { followEvents, type EventFollowerOptions } from './event-follower.js';
 export {
+  ambiguousPorts,
   currentPorts,
   type ProjectionOptions,
   projectionDefaults,

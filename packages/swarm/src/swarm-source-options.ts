@@ -174,6 +174,11 @@ export interface SwarmSourceEvents {
   unreachable: (error: NitroxError) => void;
   /** A read succeeded after an outage: the Engine API is reachable again (log it). */
   reachable: (outage: SwarmOutage) => void;
+  /**
+   * A selected service publishes several TCP target ports and carries no port label: its set uses the first
+   * (lowest); label the service (`nitrox.port=<target port or port name>`) to choose. Once per service version.
+   */
+  ambiguousPort: (service: string, targetPorts: number[]) => void;
 }
 
 /** Counters of {@link SwarmSource}. */

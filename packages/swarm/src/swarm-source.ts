@@ -111,7 +111,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#clock = this.#o.clock ?? systemClock;
     this.#client = this.#o.client ?? new EngineClient(this.#o.connection ?? {});
     this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
-    this.#sets = new BackendSetWriter(this.#store, this.#o);
+    this.#sets = new BackendSetWriter(this.#store, this.#o, (service, ports) => this.emit('ambiguousPort', service, ports));
     this.#grace = new NodeGrace(this.#o.unknownNodeGraceMs);
     this.#taskPacer = new TaskPollPacer({ intervalMs: this.#o.taskPollMs, jitter: this.#o.pollJitter, random: this.#o.random ?? Math.random });
     this.#settling = new SettleTracker(this.#o);

@@ -267,6 +267,21 @@ export class SwarmTestbed {
     await this.manager.docker.getNode(target.ID).update({ ...target.Spec, version: target.Version.Index, Availability: availability });
   }
 
+  /**
+   * Stop node `name`'s dockerd (SIGTERM; its containers stop with it), leave it down `downMs`, and start it
+   * again on the same data: a daemon restart as an operator or a package upgrade does it.
+   */
+  async restartDaemon(name: string, downMs: number): Promise<void> {
+    const k = this.nodes.findIndex((n) => n.name === name);
+    const node = this.#state.nodes[k];
+    const ns = this.#state.plan?.nodes[k];
+    if (k < 0 || node === undefined || ns === undefined) throw new Error(`no testbed node named ${name}`);
+    const pid = await readPid(join(node.dir, 'dockerd.pid'), 'dockerd');
+    if (pid !== undefined) await stopProcess(pid, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await startDaemon(ns, name, (this.nodes[k] as TestbedNode).address, node);
+  }
+
   /** Remove a service if it exists. */
   async removeService(name: string): Promise<void> {
     try {
