@@ -144,4 +144,22 @@ describe('SwarmSource: dead tasks and manager restarts', () => {
     expect(source.unreachableSince).toBeUndefined();
     expect(source.stats.outages).toBe(1);
   });
+
+  it('reports a service publishing several ports without a port label once per service version', async () => {
+    const { swarm, source } = await started({}, (s) => s.addService('web', 1));
+    const reported: [string, number[]][] = [];
+    source.on('ambiguousPort', (name, ports) => reported.push([name, ports]));
+    const web = swarm.services.get('svc-web');
+    const twoPorts = [
+      { Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' },
+      { Protocol: 'tcp', TargetPort: 9090, PublishMode: 'host' },
+    ];
+    swarm.services.set('svc-web', { ...web, Version: { Index: 9_100 }, Spec: { ...web?.Spec, EndpointSpec: { Ports: twoPorts } } });
+    await source.refresh();
+    await source.refresh();
+    expect(reported).toEqual([['web', [8080, 9090]]]);
+    swarm.services.set('svc-web', { ...web, Version: { Index: 9_101 }, Spec: { ...web?.Spec, Labels: { 'nitrox.port': '9090' }, EndpointSpec: { Ports: twoPorts } } });
+    await source.refresh();
+    expect(reported).toHaveLength(1);
+  });
 });

@@ -334,7 +334,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       this.#scheduleGraceEnd();
       if (work.full) this.#markSynced();
       this.#retryBackoff.reset();
-      this.#reachable();
+      if (requests > 0) this.#reachable(); // a pass with nothing to ask proves nothing
       if (work.tasks || work.full) this.#scheduleTaskPoll(this.#taskPacer.next(this.#clock.now() - started, true));
       this.emit('pass', { kind, requests, changed });
     } catch (error) {

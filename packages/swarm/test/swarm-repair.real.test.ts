@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import type { BackendSet } from '@nitrox/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SwarmNode, SwarmTask } from '../src/engine-types.js';
+import { nodeAddress } from '../src/node-address.js';
 import { SwarmSource } from '../src/swarm-source.js';
 import type { SwarmSourceOptions } from '../src/swarm-source-options.js';
 import { SwarmTestbed, waitFor } from '../src/testing/index.js';
@@ -82,22 +84,26 @@ describe('SwarmSource repairs on a real swarm', { timeout: 240_000 }, () => {
     await waitFor(() => (ambiguous.length > 0 ? true : undefined), { what: 'ambiguous port reported' });
     expect(ambiguous[0]).toEqual(['ported', [8080, 9090]]);
     docker('service', 'update', '--detach', '--label-add', 'nitrox.port=9090', 'ported');
-    const portsOf = async (target: number): Promise<number[]> => {
-      const tasks = (await tb.manager.docker.listTasks({ filters: { service: ['ported'], 'desired-state': ['running'] } })) as {
-        Status?: { State?: string; PortStatus?: { Ports?: { TargetPort?: number; PublishedPort?: number }[] } };
-      }[];
-      return tasks.flatMap((t) => (t.Status?.PortStatus?.Ports ?? []).filter((p) => p.TargetPort === target).map((p) => p.PublishedPort as number));
+    // address:port of every running task's published `target` port (ports are per node: compare pairs).
+    const endpointsOf = async (target: number): Promise<string[]> => {
+      const nodes = new Map(((await tb.manager.docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, nodeAddress(n)]));
+      const tasks = (await tb.manager.docker.listTasks({ filters: { service: ['ported'], 'desired-state': ['running'] } })) as SwarmTask[];
+      return tasks.flatMap((t) =>
+        (t.Status?.PortStatus?.Ports ?? []).filter((p) => p.TargetPort === target).map((p) => `${nodes.get(t.NodeID)}:${p.PublishedPort}`),
+      );
     };
+    const endpoints = (set: BackendSet): string[] => set.members.map((m) => `${m.address}:${m.port}`);
     const after = await waitFor(
       async () => {
         const set = s.get('ported')?.value;
-        const on9090 = await portsOf(9090);
-        return set && set.members.length === 2 && set.members.every((m) => on9090.includes(m.port)) ? set : undefined;
+        const on9090 = await endpointsOf(9090);
+        return set && set.members.length === 2 && endpoints(set).every((e) => on9090.includes(e)) ? set : undefined;
       },
       { timeoutMs: 60_000, what: 'set on the 9090 ports' },
     );
-    const on8080 = await portsOf(8080);
-    expect(after.members.filter((m) => on8080.includes(m.port))).toEqual([]);
+    const on8080 = await endpointsOf(8080);
+    expect(new Set(on8080).size).toBe(2); // the stale 8080 entry is still published, per task
+    expect(endpoints(after).filter((e) => on8080.includes(e))).toEqual([]);
     expect((await answers(after)).sort()).toEqual(['ported-1', 'ported-2']);
     await tb.removeService('ported');
   });
