@@ -37,7 +37,7 @@ export { type StateChange, SwarmState } from './swarm-state.js';
 export { isSettled, type SettleTiming, SettleTracker } from './settle-tracker.js';
 export { NodeGrace } from './node-grace.js';
 export { Reachability, type SwarmOutage } from './reachability.js';
-export { applyTaskPoll, maxDuty, type TaskPollOutcome, TaskPollPacer, type TaskPollPacing, taskPollTargets } from './task-poll.js';
+export { applyTaskPoll, maxDuty, type TaskPollOutcome, TaskPollPacer, type TaskPollPacing, TaskPollSchedule, taskPollTargets } from './task-poll.js';
 export { BackendSetWriter } from './backend-set-writer.js';
 export { readFull, readTargeted, type RequestCounter, type SwarmReader, type TargetedAnswer, type TargetedRead } from './swarm-reads.js';
 export { fullPoller } from './full-poll.js';

@@ -53,7 +53,7 @@ import {
 import { isSettled, SettleTracker } from './settle-tracker.js';
 import { readFull, readTargeted } from './swarm-reads.js';
 import { SwarmState } from './swarm-state.js';
-import { applyTaskPoll, TaskPollPacer, taskPollTargets } from './task-poll.js';
+import { applyTaskPoll, TaskPollSchedule, taskPollTargets } from './task-poll.js';
 
 /** What one pass reads: everything, or some services, the nodes and/or the selected services' tasks. */
 interface Work {
@@ -95,9 +95,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   #writes = 0;
   #settleTimer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
-  #taskTimer: TimerHandle | undefined;
   #graceTimer: TimerHandle | undefined;
-  readonly #taskPacer: TaskPollPacer;
+  readonly #taskPoll: TaskPollSchedule;
   readonly #retry = { nodes: false, services: new Set<string>() };
   #retryBackoff: RetryBackoff;
   #eventsUp = false;
@@ -113,7 +112,12 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
     this.#sets = new BackendSetWriter(this.#store, this.#o, (service, ports) => this.emit('ambiguousPort', service, ports));
     this.#grace = new NodeGrace(this.#o.unknownNodeGraceMs);
-    this.#taskPacer = new TaskPollPacer({ intervalMs: this.#o.taskPollMs, jitter: this.#o.pollJitter, random: this.#o.random ?? Math.random });
+    const pacing = { intervalMs: this.#o.taskPollMs, jitter: this.#o.pollJitter, random: this.#o.random ?? Math.random };
+    this.#taskPoll = new TaskPollSchedule(this.#clock, pacing, () => {
+      if (!this.#sync.isOpen) return this.#taskPoll.start(); // the first full read includes every task
+      this.#dirty.tasks = true;
+      void this.#flush();
+    });
     this.#settling = new SettleTracker(this.#o);
     this.#retryBackoff = new RetryBackoff({ ...this.#o.backoff, clock: this.#clock, ...(this.#o.random ? { random: this.#o.random } : {}) });
     const fetch = async (): Promise<PollResult<true>> => {
@@ -168,7 +172,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#controller = controller;
     // The fallback poller reads everything at once, and polls until the event stream is up (or for good).
     this.#fallbackPoll.start();
-    this.#scheduleTaskPoll(this.#o.taskPollMs);
+    this.#taskPoll.start();
     if (this.#o.events) {
       this.#follower = followEvents(
         {
@@ -206,10 +210,10 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (controller === undefined) return;
     controller.abort();
     this.#debounced.cancel();
-    for (const timer of [this.#settleTimer, this.#retryTimer, this.#taskTimer, this.#graceTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    for (const timer of [this.#settleTimer, this.#retryTimer, this.#graceTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    this.#taskPoll.stop();
     this.#settleTimer = undefined;
     this.#retryTimer = undefined;
-    this.#taskTimer = undefined;
     this.#graceTimer = undefined;
     await Promise.allSettled([this.#follower, this.#runner, this.#healthyPoll.stop(), this.#fallbackPoll.stop()]);
     this.#follower = undefined;
@@ -323,11 +327,12 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
         if (poll.vanished) this.#dirty.full = true; // a selected service is gone: read everything again
         for (const id of poll.unknown) this.#dirty.services.add(id); // a service created since the last read
         const fromPoll = poll.changed;
-        affected = nodesChanged ? [...this.#state.services.keys()] : [...change.services, ...fromPoll];
+        affected = [...(nodesChanged ? this.#state.services.keys() : []), ...change.services, ...fromPoll];
         checked = ids; // the task poll itself reads again soon: it starts no follow-up reads
         if (kind === 'targeted') this.#stats.targetedPasses++;
         if (work.tasks) this.#stats.taskPasses++;
       }
+      if (signal.aborted) return; // stopped meanwhile: arm no timer
       const changed = this.#sets.write(affected, this.#state, this.#grace.effective(this.#clock.now()));
       this.#writes += changed.length;
       this.#follow(checked);
@@ -335,7 +340,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       if (work.full) this.#markSynced();
       this.#retryBackoff.reset();
       if (requests > 0) this.#reachable(); // a pass with nothing to ask proves nothing
-      if (work.tasks || work.full) this.#scheduleTaskPoll(this.#taskPacer.next(this.#clock.now() - started, true));
+      if (work.tasks || work.full) this.#taskPoll.readDone(this.#clock.now() - started, true);
       this.emit('pass', { kind, requests, changed });
     } catch (error) {
       if (signal.aborted) return;
@@ -343,25 +348,10 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       if (work.full) this.#lastFullError = failure;
       if (this.#reachability.failed(this.#clock.now())) this.emit('unreachable', failure);
       this.#report(failure);
-      if (work.tasks) this.#scheduleTaskPoll(this.#taskPacer.next(this.#clock.now() - started, false));
+      if (work.tasks) this.#taskPoll.readDone(this.#clock.now() - started, false);
       // Full reads are retried by the pollers (and list()'s caller), task polls by their own timer.
       if (work.services.size > 0 || work.nodes) this.#retryLater(work);
     }
-  }
-
-  #scheduleTaskPoll(delay: number): void {
-    if (this.#o.taskPollMs === 0 || this.#controller === undefined) return;
-    if (this.#taskTimer !== undefined) this.#clock.clearTimeout(this.#taskTimer);
-    this.#taskTimer = this.#clock.setTimeout(() => {
-      this.#taskTimer = undefined;
-      // Before the first full read there is nothing to compare with: that read includes every task.
-      if (!this.#sync.isOpen) {
-        this.#scheduleTaskPoll(this.#o.taskPollMs);
-        return;
-      }
-      this.#dirty.tasks = true;
-      void this.#flush();
-    }, delay);
   }
 
   /** When an `unknown` node's grace ends, derive every set again (its members drop out then). */

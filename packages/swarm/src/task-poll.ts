@@ -7,6 +7,7 @@
  * services lasting 60 ms keeps a 1.2 s period), and failed reads back off by doubling up to 10 s (the full poll
  * and the event stream report outages; the task poll must not hammer a restarting manager).
  */
+import type { Clock, TimerHandle } from '@nitrox/core';
 import type { SwarmTask } from './engine-types.js';
 import type { ServiceSelector } from './swarm-source-options.js';
 import type { SwarmState } from './swarm-state.js';
@@ -43,6 +44,47 @@ export class TaskPollPacer {
       ? Math.max(intervalMs, durationMs / maxDuty)
       : Math.min(intervalMs * 2 ** this.#failures, Math.max(intervalMs, maxFailureDelayMs));
     return Math.max(1, Math.round(base * (1 + jitter * (2 * random() - 1))));
+  }
+}
+
+/** Timer of the task poll: fires `fire` after each delay the pacer chooses; nothing when `intervalMs` is 0. */
+export class TaskPollSchedule {
+  readonly #clock: Clock;
+  readonly #pacer: TaskPollPacer;
+  readonly #intervalMs: number;
+  readonly #fire: () => void;
+  #timer: TimerHandle | undefined;
+
+  constructor(clock: Clock, pacing: TaskPollPacing, fire: () => void) {
+    this.#clock = clock;
+    this.#pacer = new TaskPollPacer(pacing);
+    this.#intervalMs = pacing.intervalMs;
+    this.#fire = fire;
+  }
+
+  /** Fire after one period (again). */
+  start(): void {
+    this.#set(this.#intervalMs);
+  }
+
+  /** A read that included the task poll ended after `durationMs`: schedule the next one. */
+  readDone(durationMs: number, ok: boolean): void {
+    this.#set(this.#pacer.next(durationMs, ok));
+  }
+
+  /** Cancel the pending fire. */
+  stop(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #set(delay: number): void {
+    if (this.#intervalMs === 0) return;
+    this.stop();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#fire();
+    }, delay);
   }
 }
 
