@@ -131,9 +131,9 @@ export function currentPorts(service: SwarmService): readonly PortConfig[] {
 
 /**
  * The distinct TCP target ports a service publishes when it names none with the port label and has more than
- * one, else `undefined`. The source then balances on the first (dockerd keeps them sorted by target port) and
- * reports the ambiguity: `docker service update --publish-rm 8080` removes only an *ingress* 8080, so after
- * `--publish-add mode=host,target=9090` the spec still holds host-mode 8080 as well.
+ * one, else `undefined`. The source then balances on the first in the spec (the docker CLI sorts them by
+ * target port) and reports the ambiguity: `docker service update --publish-rm 8080` removes only an *ingress*
+ * 8080, so after `--publish-add mode=host,target=9090` the spec still holds host-mode 8080 as well.
  */
 export function ambiguousPorts(service: SwarmService, options: ProjectionOptions = {}): number[] | undefined {
   const label = service.Spec?.Labels?.[options.portLabel ?? projectionDefaults.portLabel];
