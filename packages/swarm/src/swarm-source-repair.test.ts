@@ -162,4 +162,16 @@ describe('SwarmSource: dead tasks and manager restarts', () => {
     await source.refresh();
     expect(reported).toHaveLength(1);
   });
+
+  it('a task pass that asks nothing (no selected service has a set) does not end an outage', async () => {
+    const { clock, swarm, source } = await started({ select: { names: ['absent'] } }, (s) => s.addService('web', 1));
+    const up: SwarmOutage[] = [];
+    source.on('reachable', (o) => up.push(o));
+    swarm.failWith = new SourceError('cannot reach the Docker Engine (test)', { peerCode: 'ECONNREFUSED' });
+    await source.refresh();
+    expect(source.unreachableSince).toBeDefined();
+    await clock.advance(3_000); // task passes run, with no request to make
+    expect(up).toEqual([]);
+    expect(source.unreachableSince).toBeDefined();
+  });
 });

@@ -291,5 +291,8 @@ describe('SwarmSource', () => {
     expect(() => new SwarmSource({ debounceMs: 100, maxWaitMs: 10 })).toThrow(/maxWaitMs/);
     expect(() => new SwarmSource({ ingressNodes: 'some' as 'all' })).toThrow(/ingressNodes/);
     expect(() => new SwarmSource({ connection: { apiVersion: '1.40' } })).toThrow(/apiVersion/);
+    expect(() => new SwarmSource({ taskPollMs: 5 })).toThrow(/taskPollMs/);
+    expect(() => new SwarmSource({ unknownNodeGraceMs: -1 })).toThrow(/unknownNodeGraceMs/);
+    expect(() => new SwarmSource({ taskPollMs: 0, unknownNodeGraceMs: 0 })).not.toThrow();
   });
 });
