@@ -6,20 +6,27 @@
  * reports when the Engine itself first listed every desired task as running (probed every 20 ms), and the
  * Engine API requests the source made per change. Finally a burst: scale 1 → 20 and a forced rolling update
  * of those 20 tasks (all at once), counting the events the source received and the requests it made.
- * Run: `npx tsx --conditions=@nitrox/source bench/swarm.ts [repeats]` (or `npm run bench -- swarm`).
+ * (The testbed has 2 nodes; the scale service is pinned to the manager, as on a 1-node swarm.)
+ * Dead tasks: `kills` SIGKILLs of a task's container, alternately on the worker and on the manager, each
+ * timed from when the manager's `/tasks` stops listing the task as running until the set loses the member.
+ * Idle cost: Engine API requests per minute of a source with nothing changing, on the real swarm (1 service)
+ * and on a recorded-shape fake Engine (test/fake-engine-server.ts) with 1, 100 and 1,000 services, with the
+ * size and client-side time of one task poll.
+ * Run: `npx tsx --conditions=@nitrox/source bench/swarm.ts [repeats] [kills] [idleSeconds]` (or `npm run bench -- swarm`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SwarmSource } from '../packages/swarm/src/index.js';
+import { EngineClient, SwarmSource, SwarmState, type SwarmSourceOptions, type SwarmTask } from '../packages/swarm/src/index.js';
 import { SwarmTestbed, waitFor } from '../packages/swarm/src/testing/index.js';
+import { type KillSample, killAndMeasure, median, steady } from '../packages/swarm/test/dead-task-lag.js';
+import { FakeEngineServer } from '../packages/swarm/test/fake-engine-server.js';
 
 const repeats = Number(process.argv[2] ?? 5);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return Math.round(s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2);
-};
+const kills = Number(process.argv[3] ?? 10);
+const idleSeconds = Number(process.argv[4] ?? 30);
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sample {
   up: number[];
@@ -131,12 +138,117 @@ async function burst(tb: SwarmTestbed, n: number): Promise<Record<string, number
   }
 }
 
-const tb = await SwarmTestbed.start({ nodes: 1 });
+/** `kills` task kills alternating worker / manager; lag after the API per kill. */
+async function deadTasks(tb: SwarmTestbed): Promise<Record<string, unknown>> {
+  await tb.createHttpService({ name: 'victim', replicas: 4, restartDelayMs: 3_000 });
+  const source = new SwarmSource({ connection: { socketPath: tb.manager.socketPath } });
+  source.start();
+  try {
+    await steady(tb, source, 'victim', 4);
+    const samples: KillSample[] = [];
+    for (let i = 0; i < kills; i++) {
+      const sample = await killAndMeasure(tb, source, 'victim', tb.nodes[i % 2 === 0 ? 1 : 0] as (typeof tb.nodes)[number], 4);
+      console.log(`kill on ${sample.node}: API dropped it after ${sample.apiMs} ms, the pool after ${sample.poolMs} ms (lag ${sample.lagMs} ms, ${sample.noticedBy})`);
+      samples.push(sample);
+    }
+    const lags = (node?: string) => samples.filter((x) => node === undefined || x.node === node).map((x) => x.lagMs);
+    const noticedBy: Record<string, number> = {};
+    for (const x of samples) noticedBy[x.noticedBy] = (noticedBy[x.noticedBy] ?? 0) + 1;
+    // Idle cost on the real swarm: one service, nothing changing.
+    await pause(3_000);
+    const before = source.stats.requests;
+    await pause(idleSeconds * 1_000);
+    const idleRequestsPerMin = Math.round(((source.stats.requests - before) * 60) / idleSeconds);
+    return {
+      kills,
+      lagAfterApiMs: { p50: median(lags()), max: Math.max(...lags()) },
+      worker: { p50: median(lags('node2')), max: Math.max(...lags('node2')) },
+      manager: { p50: median(lags('node1')), max: Math.max(...lags('node1')) },
+      apiDropMedianMs: median(samples.map((x) => x.apiMs)),
+      noticedBy,
+      realIdleRequestsPerMin: idleRequestsPerMin,
+      samples,
+    };
+  } finally {
+    await source.stop();
+    await tb.removeService('victim');
+  }
+}
+
+/** Idle requests per minute and the cost of one task poll against a fake Engine with `services` services. */
+async function idleCost(services: number, options: SwarmSourceOptions = {}): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'nitrox-bench-engine-'));
+  const socketPath = join(dir, 'engine.sock');
+  const engine = await FakeEngineServer.start(socketPath, services);
+  const source = new SwarmSource({ connection: { socketPath }, ...options });
+  try {
+    await source.list(AbortSignal.timeout(60_000));
+    await waitFor(() => (source.eventsConnected ? true : undefined));
+    await pause(2_000);
+    const before = engine.requests;
+    const tasksBefore = engine.counts.tasks?.requests ?? 0;
+    const bytesBefore = engine.counts.tasks?.bytes ?? 0;
+    await pause(idleSeconds * 1_000);
+    const taskPolls = (engine.counts.tasks?.requests ?? 0) - tasksBefore;
+    // One task poll, client side: request + JSON parse, then the digest comparison in the state.
+    const client = new EngineClient({ socketPath });
+    const state = new SwarmState();
+    const all = await client.tasks(AbortSignal.timeout(30_000));
+    const ids = [...new Set(all.map((t) => t.ServiceID as string))];
+    state.replaceAll(ids.map((ID) => ({ ID, Version: { Index: 1 } })), all, []);
+    const fetchMs: number[] = [];
+    const digestMs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      const tasks: SwarmTask[] = await client.tasks(AbortSignal.timeout(30_000));
+      const t1 = performance.now();
+      state.replaceTasks(ids, tasks);
+      fetchMs.push(t1 - t0);
+      digestMs.push(performance.now() - t1);
+    }
+    const round = (x: number) => Math.round(x * 10) / 10;
+    return {
+      services: services,
+      tasks: all.length,
+      idleRequestsPerMin: Math.round(((engine.requests - before) * 60) / idleSeconds),
+      taskPollsPerMin: Math.round((taskPolls * 60) / idleSeconds),
+      taskPollBytes: taskPolls > 0 ? Math.round(((engine.counts.tasks?.bytes ?? 0) - bytesBefore) / taskPolls) : 0,
+      taskPollFetchMsMedian: round(median(fetchMs.map((x) => x * 10)) / 10),
+      taskPollDigestMsMedian: round(median(digestMs.map((x) => x * 10)) / 10),
+    };
+  } finally {
+    await source.stop();
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tb = await SwarmTestbed.start({ nodes: 2 });
+let deadTask: Record<string, unknown>;
+let withEvents: Sample;
+let pollingOnly: Sample;
+let burst20: Record<string, number>;
 try {
-  await tb.createHttpService({ name: 'bench', replicas: 1 });
-  const withEvents = await measure(tb, true);
-  const pollingOnly = await measure(tb, false);
-  const burst20 = await burst(tb, 20);
+  await tb.createHttpService({ name: 'bench', replicas: 1, constraints: ['node.role==manager'] });
+  withEvents = await measure(tb, true);
+  pollingOnly = await measure(tb, false);
+  burst20 = await burst(tb, 20);
+  await tb.removeService('bench');
+  deadTask = await deadTasks(tb);
+} finally {
+  await tb.stop();
+}
+{
+  const idle: Record<string, unknown>[] = [];
+  for (const n of [1, 100, 1_000]) {
+    const row = await idleCost(n);
+    console.log(`idle, ${n} services (all selected: unfiltered task poll): ${JSON.stringify(row)}`);
+    idle.push({ ...row, select: 'all' });
+  }
+  // A selector makes the task poll name every selected service ID in its filter.
+  const filtered = await idleCost(1_000, { select: { labels: {} } });
+  console.log(`idle, 1000 services selected by label (filtered task poll): ${JSON.stringify(filtered)}`);
+  idle.push({ ...filtered, select: 'labels' });
   const summarize = (s: Sample) => ({
     scaleUpMedianMs: median(s.up),
     scaleDownMedianMs: median(s.down),
@@ -147,11 +259,13 @@ try {
   });
   const result = {
     repeats,
-    swarm: '1 node, dockerd 20.10 testbed, service with --init, scale 1 → 3 (up) and 3 → 1 (down)',
+    swarm: '2-node dockerd 20.10 testbed, service pinned to the manager, with --init, scale 1 → 3 (up) and 3 → 1 (down)',
     defaults: { debounceMs: 50, maxWaitMs: 500, settlePollMs: 250, fallbackPollMs: 2_000, pollIntervalMs: 15_000 },
     events: summarize(withEvents),
     pollingOnly: summarize(pollingOnly),
     burst: burst20,
+    deadTask: { swarm: '2 nodes, 4 host-mode tasks, restart delay 3 s', taskPollMs: 500, ...deadTask },
+    idle,
   };
   console.table({
     'events on': { up: result.events.scaleUpMedianMs, down: result.events.scaleDownMedianMs, req: result.events.requestsPerChangeMedian },
@@ -160,6 +274,4 @@ try {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'swarm.json'), `${JSON.stringify(result, null, 2)}\n`);
-} finally {
-  await tb.stop();
 }

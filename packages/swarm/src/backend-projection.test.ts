@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectService } from './backend-projection.js';
+import { ambiguousPorts, currentPorts, projectService } from './backend-projection.js';
 import type { SwarmNode, SwarmService, SwarmTask } from './engine-types.js';
 
 interface Recorded {
@@ -111,5 +111,45 @@ describe('projectService on recorded Engine payloads', () => {
   it('never throws on malformed objects', () => {
     const junk = [{}, { ID: 'x' }, { ID: 'y', Spec: { Name: 'y', EndpointSpec: { Ports: [{ TargetPort: -1 }] } } }] as SwarmService[];
     for (const s of junk) expect(() => projectService(s, [{} as SwarmTask, { ServiceID: 'y', Status: {} }], new Map())).not.toThrow();
+  });
+
+  it('ports follow the current spec: a port removed with --publish-rm and left in Endpoint.Ports is ignored', () => {
+    // dockerd 20.10 after `--publish-rm 8080 --publish-add mode=host,target=9090`: the old host entry stays in Endpoint.
+    const service: SwarmService = {
+      ID: 's1',
+      Spec: { Name: 'moved', EndpointSpec: { Mode: 'vip', Ports: [{ Protocol: 'tcp', TargetPort: 9090, PublishMode: 'host' }] } },
+      Endpoint: {
+        Ports: [
+          { Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' },
+          { Protocol: 'tcp', TargetPort: 9090, PublishMode: 'host' },
+        ],
+      },
+    };
+    const task: SwarmTask = {
+      ID: 't1',
+      ServiceID: 's1',
+      NodeID: 'n1',
+      DesiredState: 'running',
+      Status: { State: 'running', PortStatus: { Ports: [{ Protocol: 'tcp', TargetPort: 9090, PublishedPort: 31000, PublishMode: 'host' }] } },
+    };
+    const nodes = new Map([['n1', { ID: 'n1', Spec: { Availability: 'active' }, Status: { State: 'ready', Addr: '10.1.1.1' } } as SwarmNode]]);
+    expect(projectService(service, [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 31000 }]);
+    expect(currentPorts(service).map((p) => p.TargetPort)).toEqual([9090]);
+  });
+
+  it('the port label names a target port or a port by Name; a fixed host port serves a task that reports none', () => {
+    const ports = [
+      { Name: 'admin', Protocol: 'tcp', TargetPort: 9000, PublishedPort: 39000, PublishMode: 'host' },
+      { Name: 'http', Protocol: 'tcp', TargetPort: 8080, PublishedPort: 38080, PublishMode: 'host' },
+    ];
+    const service = (labels: Record<string, string>): SwarmService => ({ ID: 's2', Spec: { Name: 'named', Labels: labels, EndpointSpec: { Ports: ports } } });
+    // Running, but listed without PortStatus (as after a manager restart): the spec's fixed port still applies.
+    const task: SwarmTask = { ID: 't2', ServiceID: 's2', NodeID: 'n1', DesiredState: 'running', Status: { State: 'running' } };
+    const nodes = new Map([['n1', { ID: 'n1', Spec: { Availability: 'active' }, Status: { State: 'ready', Addr: '10.1.1.1' } } as SwarmNode]]);
+    expect(projectService(service({}), [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 39000 }]);
+    expect(projectService(service({ 'nitrox.port': 'http' }), [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 38080 }]);
+    expect(projectService(service({ 'nitrox.port': '8080' }), [task], nodes)?.members).toEqual([{ address: '10.1.1.1', port: 38080 }]);
+    expect(ambiguousPorts(service({}))).toEqual([9000, 8080]);
+    expect(ambiguousPorts(service({ 'nitrox.port': 'http' }))).toBeUndefined();
   });
 });

@@ -5,8 +5,9 @@
  * published port (PortStatus lists it twice, for 0.0.0.0 and ::, so members are de-duplicated); `ingress` →
  * every ready, active node : the published port (or, with `ingressNodes: 'running'`, only nodes running a
  * task, as the original Nitrox did for Kubernetes NodePorts); `task` (dnsrr or VIP on an overlay, nothing
- * published) → each task's network address without the /prefix : the target port. Service labels can pick
- * the port (`nitrox.port`), the network (`nitrox.network`) and force the mode (`nitrox.mode`).
+ * published) → each task's network address without the /prefix : the target port. Ports come from the
+ * service's current spec (see {@link currentPorts}). Service labels can pick the port (`nitrox.port`: a target
+ * port number or a port name), the network (`nitrox.network`) and force the mode (`nitrox.mode`).
  */
 import { type Backend, type BackendSet, normalizeBackendSet } from '@nitrox/core';
 import type { PortConfig, SwarmNode, SwarmService, SwarmTask } from './engine-types.js';
@@ -19,7 +20,10 @@ export type PublishModeChoice = 'host' | 'ingress' | 'task';
 export interface ProjectionOptions {
   /** Ingress mode pool: every ready, active node, or only those running a task of the service. @defaultValue 'all' */
   readonly ingressNodes?: 'all' | 'running';
-  /** Service label naming the target port to use when a service has several (or none published). @defaultValue 'nitrox.port' */
+  /**
+   * Service label choosing the port when a service has several (or none published): a target port number
+   * (`8080`) or the `Name` of one of its ports (`http`). @defaultValue 'nitrox.port'
+   */
   readonly portLabel?: string;
   /** Service label naming the network whose task addresses `task` mode uses. @defaultValue 'nitrox.network' */
   readonly networkLabel?: string;
@@ -69,11 +73,12 @@ export function projectService(
       const node = nodes.get(task.NodeID ?? '');
       const address = nodeServesTasks(node) ? nodeAddress(node) : undefined;
       if (address === undefined) continue;
-      for (const port of task.Status?.PortStatus?.Ports ?? []) {
-        if (port.TargetPort === choice.targetPort && sameProtocol(port, choice.protocol) && validPort(port.PublishedPort)) {
-          members.push({ address, port: port.PublishedPort });
-        }
-      }
+      const published = (task.Status?.PortStatus?.Ports ?? []).filter(
+        (port) => port.TargetPort === choice.targetPort && sameProtocol(port, choice.protocol) && validPort(port.PublishedPort),
+      );
+      for (const port of published) members.push({ address, port: port.PublishedPort as number });
+      // A fixed host port is the same for every task: usable even while the manager reports no PortStatus.
+      if (published.length === 0 && choice.publishedPort !== undefined) members.push({ address, port: choice.publishedPort });
     }
   } else if (mode === 'ingress') {
     if (choice.publishedPort === undefined) return { name, members: [] };
@@ -101,12 +106,54 @@ interface PortChoice {
   readonly protocol: string;
 }
 
-/** Pick the port a service is balanced on: the labelled target port, else its first published TCP port. */
+/**
+ * The ports a service publishes now: its *current* spec (`Spec.EndpointSpec.Ports`), with the published port
+ * the manager assigned (`Endpoint.Ports`) filled in where the spec leaves it open. `Endpoint.Ports` alone is
+ * not the truth: after `--publish-rm 8080 --publish-add target=9090` dockerd 20.10 keeps the removed host-mode
+ * entry there. Only a service whose spec carries no endpoint spec at all falls back to `Endpoint.Ports`.
+ */
+export function currentPorts(service: SwarmService): readonly PortConfig[] {
+  const spec = service.Spec?.EndpointSpec;
+  const assigned = service.Endpoint?.Ports ?? [];
+  if (spec === undefined) return assigned;
+  return (spec.Ports ?? []).map((port) => {
+    if (validPort(port.PublishedPort)) return port;
+    const match = assigned.find(
+      (a): a is PortConfig & { PublishedPort: number } =>
+        a.TargetPort === port.TargetPort &&
+        (a.Protocol ?? 'tcp') === (port.Protocol ?? 'tcp') &&
+        (a.PublishMode ?? 'ingress') === (port.PublishMode ?? 'ingress') &&
+        validPort(a.PublishedPort),
+    );
+    return match === undefined ? port : { ...port, PublishedPort: match.PublishedPort };
+  });
+}
+
+/**
+ * The distinct TCP target ports a service publishes when it names none with the port label and has more than
+ * one, else `undefined`. The source then balances on the first in the spec (the docker CLI sorts them by
+ * target port) and reports the ambiguity: `docker service update --publish-rm 8080` removes only an *ingress*
+ * 8080, so after `--publish-add mode=host,target=9090` the spec still holds host-mode 8080 as well.
+ */
+export function ambiguousPorts(service: SwarmService, options: ProjectionOptions = {}): number[] | undefined {
+  const label = service.Spec?.Labels?.[options.portLabel ?? projectionDefaults.portLabel];
+  if (label !== undefined && label.trim() !== '') return undefined;
+  const ports = [...new Set(currentPorts(service).filter((p) => (p.Protocol ?? 'tcp') === 'tcp' && validPort(p.TargetPort)).map((p) => p.TargetPort as number))];
+  return ports.length > 1 ? ports : undefined;
+}
+
+/**
+ * Pick the port a service is balanced on. The port label names a target port (`8080`) or a port by its
+ * `Name` (`http`); without it, the first TCP port of the current spec; with nothing published, `task` mode
+ * on the labelled target port or `defaultTargetPort`.
+ */
 function choosePort(service: SwarmService, label: string | undefined, defaultTargetPort: number | undefined): PortChoice | undefined {
-  const ports = service.Endpoint?.Ports ?? service.Spec?.EndpointSpec?.Ports ?? [];
-  const labelled = label === undefined ? undefined : Number.parseInt(label, 10);
-  const wanted = labelled !== undefined && validPort(labelled) ? labelled : undefined;
-  const candidates = ports.filter((p) => validPort(p.TargetPort) && (wanted === undefined || p.TargetPort === wanted));
+  const ports = currentPorts(service);
+  const wanted = label === undefined || label.trim() === '' ? undefined : label.trim();
+  const labelledNumber = wanted !== undefined && /^\d+$/.test(wanted) ? Number(wanted) : undefined;
+  const candidates = ports.filter(
+    (p) => validPort(p.TargetPort) && (wanted === undefined || (labelledNumber !== undefined ? p.TargetPort === labelledNumber : p.Name === wanted)),
+  );
   const port = candidates.find((p) => (p.Protocol ?? 'tcp') === 'tcp') ?? candidates[0];
   if (port !== undefined && port.TargetPort !== undefined) {
     const mode: PublishModeChoice = port.PublishMode === 'host' ? 'host' : 'ingress';
@@ -117,7 +164,7 @@ function choosePort(service: SwarmService, label: string | undefined, defaultTar
       protocol: port.Protocol ?? 'tcp',
     };
   }
-  const target = wanted ?? defaultTargetPort;
+  const target = (labelledNumber !== undefined && validPort(labelledNumber) ? labelledNumber : undefined) ?? defaultTargetPort;
   return target === undefined || !validPort(target) ? undefined : { mode: 'task', targetPort: target, protocol: 'tcp' };
 }
 

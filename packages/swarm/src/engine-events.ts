@@ -80,6 +80,25 @@ export async function* readEngineEvents(
   }
 }
 
+const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom']);
+
+/** What an event makes dirty: the node list, or one service (`hint`: a container event, only a hint). */
+export type Interrupt = { readonly nodes: true } | { readonly nodes: false; readonly service: string; readonly hint: boolean };
+
+/**
+ * The interrupt an event raises: service events name their service, node events the node list, and the
+ * start/die/stop/kill/destroy/oom/health_status events of a swarm task's container (label
+ * `com.docker.swarm.service.id`) name its service as a hint. Anything else raises none.
+ */
+export function interruptOf(event: EngineEvent): Interrupt | undefined {
+  if (event.Type === 'service') return { nodes: false, service: event.Actor.ID, hint: false };
+  if (event.Type === 'node') return { nodes: true };
+  if (event.Type !== 'container') return undefined;
+  const service = event.Actor.Attributes['com.docker.swarm.service.id'];
+  if (service === undefined || !(containerHints.has(event.Action) || event.Action.startsWith('health_status'))) return undefined;
+  return { nodes: false, service, hint: true };
+}
+
 function excerpt(line: string): string {
   return JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line);
 }

@@ -20,9 +20,11 @@ export {
   engineConnectionDefaults,
   undefinedIfNotFound,
 } from './engine-client.js';
-export { parseEngineEvent, readEngineEvents } from './engine-events.js';
+export { type Interrupt, interruptOf, parseEngineEvent, readEngineEvents } from './engine-events.js';
 export { followEvents, type EventFollowerOptions } from './event-follower.js';
 export {
+  ambiguousPorts,
+  currentPorts,
   type ProjectionOptions,
   projectionDefaults,
   projectService,
@@ -33,6 +35,12 @@ export {
 export { nodeAddress, nodeServesIngress, nodeServesTasks } from './node-address.js';
 export { type StateChange, SwarmState } from './swarm-state.js';
 export { isSettled, type SettleTiming, SettleTracker } from './settle-tracker.js';
+export { NodeGrace } from './node-grace.js';
+export { Reachability, type SwarmOutage } from './reachability.js';
+export { applyTaskPoll, maxDuty, type TaskPollOutcome, TaskPollPacer, type TaskPollPacing, TaskPollSchedule, taskPollTargets } from './task-poll.js';
+export { BackendSetWriter } from './backend-set-writer.js';
+export { readFull, readTargeted, type RequestCounter, type SwarmReader, type TargetedAnswer, type TargetedRead } from './swarm-reads.js';
+export { fullPoller } from './full-poll.js';
 export type {
   EngineEvent,
   ObjectVersion,

@@ -6,6 +6,7 @@
 import { type Clock, ConfigError, type NitroxError } from '@nitrox/core';
 import type { EngineClient, EngineConnectionOptions } from './engine-client.js';
 import { type ProjectionOptions, projectionDefaults } from './backend-projection.js';
+import type { SwarmOutage } from './reachability.js';
 
 /** Which services the source turns into backend sets. Both conditions must hold when both are given. */
 export interface ServiceSelector {
@@ -40,6 +41,19 @@ export interface SwarmSourceOptions extends ProjectionOptions {
   /** Stop following an unsettled service after this long (the regular poll goes on). @defaultValue 120_000 */
   readonly settleTimeoutMs?: number;
   /**
+   * Period of the task poll: one `GET /tasks` of the selected services' desired-running tasks, compared per
+   * service by digest (a dead task on a worker produces no event on the manager: this is how it leaves the
+   * pool within a second). The period grows with the cost of a read (a read never takes more than 5 % of the
+   * time) and backs off while reads fail. 0 = off (dead tasks then wait for the full poll). @defaultValue 500
+   */
+  readonly taskPollMs?: number;
+  /**
+   * How long a node the manager reports as `unknown` (after a manager restart, before the node reconnects)
+   * keeps the members it had when last `ready`; a node reported `down` loses them at once. 0 = no grace.
+   * @defaultValue 60_000
+   */
+  readonly unknownNodeGraceMs?: number;
+  /**
    * Reopen the event stream after this long without a line: the Engine sends no heartbeats, so a half-open
    * connection would otherwise go unnoticed (the poll keeps the sets correct meanwhile, only slower). 0 = never.
    * @defaultValue 300_000
@@ -70,6 +84,10 @@ export const swarmSourceDefaults = {
   /** Containers start 350–500 ms after the service update on an idle node. */
   settlePollMs: 250,
   settleTimeoutMs: 120_000,
+  /** A dead task leaves the pool ≤ 0.55 s after the manager stops listing it; ~120 small requests a minute at idle. */
+  taskPollMs: 500,
+  /** Nodes came back from `unknown` 2–7 s after a manager restart on the test bed; a node really gone turns `down`. */
+  unknownNodeGraceMs: 60_000,
   /** A quiet swarm then costs one reconnect and two full reads per 5 min, against 20 reads of the 15 s poll. */
   eventsIdleTimeoutMs: 300_000,
   historyLimit: 1000,
@@ -98,6 +116,8 @@ export function resolveSwarmSourceOptions(options: SwarmSourceOptions): Resolved
   positive('maxWaitMs', 0);
   positive('historyLimit', 1);
   positive('eventsIdleTimeoutMs', 0);
+  positive('unknownNodeGraceMs', 0);
+  if (o.taskPollMs !== 0) positive('taskPollMs', 10);
   if (o.maxWaitMs < o.debounceMs) throw new ConfigError('maxWaitMs', `must be >= debounceMs (${o.debounceMs})`);
   if (!(o.pollJitter >= 0 && o.pollJitter <= 1)) throw new ConfigError('pollJitter', `must be between 0 and 1, got ${o.pollJitter}`);
   if (o.ingressNodes !== 'all' && o.ingressNodes !== 'running') throw new ConfigError('ingressNodes', `must be 'all' or 'running'`);
@@ -130,8 +150,11 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 /** One read of the swarm, as reported by the `pass` event. */
 export interface SwarmPass {
-  /** `full`: services, tasks and nodes; `targeted`: some services (and maybe nodes). */
-  readonly kind: 'full' | 'targeted';
+  /**
+   * `full`: services, tasks and nodes; `targeted`: some services (and maybe nodes, and the task poll along);
+   * `tasks`: the task poll alone.
+   */
+  readonly kind: 'full' | 'targeted' | 'tasks';
   /** Engine API requests made. */
   readonly requests: number;
   /** Backend set keys that changed (written or deleted). */
@@ -147,15 +170,28 @@ export interface SwarmSourceEvents {
   pass: (pass: SwarmPass) => void;
   eventsConnected: () => void;
   eventsDisconnected: (reason: NitroxError) => void;
+  /** A read failed after reads had succeeded: the Engine API is unreachable (or failing) from now on. */
+  unreachable: (error: NitroxError) => void;
+  /** A read succeeded after an outage: the Engine API is reachable again (log it). */
+  reachable: (outage: SwarmOutage) => void;
+  /**
+   * A selected service publishes several TCP target ports and carries no port label: its set uses the first
+   * (lowest); label the service (`nitrox.port=<target port or port name>`) to choose. Once per service version.
+   */
+  ambiguousPort: (service: string, targetPorts: number[]) => void;
 }
 
 /** Counters of {@link SwarmSource}. */
 export interface SwarmSourceStats {
   readonly fullPasses: number;
   readonly targetedPasses: number;
+  /** Passes that included the task poll. */
+  readonly taskPasses: number;
   readonly requests: number;
   readonly events: number;
   readonly malformed: number;
   readonly eventConnects: number;
   readonly errors: number;
+  /** Outages ended (a read succeeded after failed ones). */
+  readonly outages: number;
 }

@@ -67,7 +67,7 @@ describe('SwarmSource', () => {
   });
 
   it('coalesces a 50-task update (service events and 100 container events) into a handful of requests', async () => {
-    const { clock, swarm, source } = setup();
+    const { clock, swarm, source } = setup({ taskPollMs: 0 }); // the event path alone
     const web = swarm.addService('web', 50);
     await source.list(new AbortController().signal);
     await clock.advanceUntil(() => source.eventsConnected, 1_000);
@@ -89,7 +89,7 @@ describe('SwarmSource', () => {
   });
 
   it('a rolling update paced over 5 s (one task every 100 ms, 100 container events) costs about a dozen reads', async () => {
-    const { clock, swarm, source } = setup();
+    const { clock, swarm, source } = setup({ taskPollMs: 0 }); // the event path alone
     const web = swarm.addService('web', 50);
     await source.list(new AbortController().signal);
     await clock.advanceUntil(() => source.eventsConnected, 1_000);
@@ -291,5 +291,8 @@ describe('SwarmSource', () => {
     expect(() => new SwarmSource({ debounceMs: 100, maxWaitMs: 10 })).toThrow(/maxWaitMs/);
     expect(() => new SwarmSource({ ingressNodes: 'some' as 'all' })).toThrow(/ingressNodes/);
     expect(() => new SwarmSource({ connection: { apiVersion: '1.40' } })).toThrow(/apiVersion/);
+    expect(() => new SwarmSource({ taskPollMs: 5 })).toThrow(/taskPollMs/);
+    expect(() => new SwarmSource({ unknownNodeGraceMs: -1 })).toThrow(/unknownNodeGraceMs/);
+    expect(() => new SwarmSource({ taskPollMs: 0, unknownNodeGraceMs: 0 })).not.toThrow();
   });
 });

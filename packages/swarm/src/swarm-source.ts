@@ -6,7 +6,11 @@
  * repair anything missed. Interrupts are coalesced by a core debounce with a max wait, one pass reads many
  * services at once, and a service whose tasks are still starting (no event says when they run) is followed
  * with growing follow-up reads that replace its container hints, so a rolling update of many tasks costs a
- * dozen requests. Results land in a core MemoryStore, which versions only real changes and serves list/watch.
+ * dozen requests. A task dying leaves no event on the manager when it ran on a worker (and a manager's own
+ * `die` can come before `/tasks` shows it), so a cheap task poll of the selected services (one request,
+ * compared by digest) runs every `taskPollMs`. A manager restart must evict nobody: `unknown` nodes get a
+ * grace period (node-grace.ts) and tasks that come back without ports keep theirs (swarm-state.ts). Results
+ * land in a core MemoryStore, which versions only real changes and serves list/watch.
  */
 import {
   abortReason,
@@ -19,7 +23,7 @@ import {
   type ListWatch,
   MemoryStore,
   type PollResult,
-  Poller,
+  type Poller,
   type NitroxError,
   RetryBackoff,
   ShutdownError,
@@ -31,22 +35,33 @@ import {
   type WatchEvent,
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
-import { projectService, sameBackendSet } from './backend-projection.js';
-import { EngineClient, undefinedIfNotFound } from './engine-client.js';
-import type { EngineEvent, SwarmService, SwarmTask } from './engine-types.js';
+import { BackendSetWriter } from './backend-set-writer.js';
+import { EngineClient } from './engine-client.js';
+import type { EngineEvent } from './engine-types.js';
+import { interruptOf } from './engine-events.js';
 import { followEvents } from './event-follower.js';
+import { fullPoller } from './full-poll.js';
+import { NodeGrace } from './node-grace.js';
+import { Reachability } from './reachability.js';
 import {
   type ResolvedSwarmSourceOptions,
   resolveSwarmSourceOptions,
-  selects,
   type SwarmSourceEvents,
   type SwarmSourceOptions,
   type SwarmSourceStats,
 } from './swarm-source-options.js';
 import { isSettled, SettleTracker } from './settle-tracker.js';
+import { readFull, readTargeted } from './swarm-reads.js';
 import { SwarmState } from './swarm-state.js';
+import { applyTaskPoll, TaskPollSchedule, taskPollTargets } from './task-poll.js';
 
-const containerHints = new Set(['start', 'die', 'stop', 'kill', 'destroy', 'oom']);
+/** What one pass reads: everything, or some services, the nodes and/or the selected services' tasks. */
+interface Work {
+  full: boolean;
+  nodes: boolean;
+  tasks: boolean;
+  services: Set<string>;
+}
 
 /**
  * Backend sets of swarm services, kept current from a manager's Engine API.
@@ -65,11 +80,13 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   readonly #client: Pick<EngineClient, 'services' | 'tasks' | 'nodes' | 'events'>;
   readonly #store: MemoryStore<BackendSet>;
   readonly #state = new SwarmState();
-  readonly #keyOf = new Map<string, string>();
-  readonly #dirty = { full: false, nodes: false, services: new Set<string>() };
+  readonly #sets: BackendSetWriter;
+  readonly #grace: NodeGrace;
+  readonly #reachability = new Reachability();
+  readonly #dirty: Work = { full: false, nodes: false, tasks: false, services: new Set<string>() };
   readonly #settling: SettleTracker;
   readonly #debounced: Debounced<[]>;
-  readonly #stats = { fullPasses: 0, targetedPasses: 0, requests: 0, events: 0, malformed: 0, eventConnects: 0, errors: 0 };
+  readonly #stats = { fullPasses: 0, targetedPasses: 0, taskPasses: 0, requests: 0, events: 0, malformed: 0, eventConnects: 0, errors: 0, outages: 0 };
   #controller: AbortController | undefined;
   #follower: Promise<void> | undefined;
   #runner: Promise<void> | undefined;
@@ -78,7 +95,9 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   #writes = 0;
   #settleTimer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
-  readonly #retry = { full: false, nodes: false, services: new Set<string>() };
+  #graceTimer: TimerHandle | undefined;
+  readonly #taskPoll: TaskPollSchedule;
+  readonly #retry = { nodes: false, services: new Set<string>() };
   #retryBackoff: RetryBackoff;
   #eventsUp = false;
   readonly #sync = new SyncLatch();
@@ -91,6 +110,14 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#clock = this.#o.clock ?? systemClock;
     this.#client = this.#o.client ?? new EngineClient(this.#o.connection ?? {});
     this.#store = new MemoryStore<BackendSet>({ historyLimit: this.#o.historyLimit });
+    this.#sets = new BackendSetWriter(this.#store, this.#o, (service, ports) => this.emit('ambiguousPort', service, ports));
+    this.#grace = new NodeGrace(this.#o.unknownNodeGraceMs);
+    const pacing = { intervalMs: this.#o.taskPollMs, jitter: this.#o.pollJitter, random: this.#o.random ?? Math.random };
+    this.#taskPoll = new TaskPollSchedule(this.#clock, pacing, () => {
+      if (!this.#sync.isOpen) return this.#taskPoll.start(); // the first full read includes every task
+      this.#dirty.tasks = true;
+      void this.#flush();
+    });
     this.#settling = new SettleTracker(this.#o);
     this.#retryBackoff = new RetryBackoff({ ...this.#o.backoff, clock: this.#clock, ...(this.#o.random ? { random: this.#o.random } : {}) });
     const fetch = async (): Promise<PollResult<true>> => {
@@ -100,19 +127,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       if (this.#lastFullError !== undefined) throw this.#lastFullError; // reported already; the poller backs off
       return this.#writes > before ? { changed: true, value: true } : { changed: false };
     };
-    // Fixed periods (grow/shrink 1); failed reads back off by doubling up to 30 s (the poller's error backoff).
-    const poller = (every: number): Poller<true> =>
-      new Poller({
-        fetch,
-        intervalMs: every,
-        minIntervalMs: every,
-        maxIntervalMs: Math.max(every, 30_000),
-        growFactor: 1,
-        shrinkFactor: 1,
-        jitter: this.#o.pollJitter,
-        clock: this.#clock,
-        ...(this.#o.random ? { random: this.#o.random } : {}),
-      });
+    const poller = (every: number): Poller<true> => fullPoller(fetch, every, { jitter: this.#o.pollJitter, clock: this.#clock, random: this.#o.random });
     this.#healthyPoll = poller(this.#o.pollIntervalMs);
     this.#fallbackPoll = poller(this.#o.fallbackPollMs);
     this.#debounced = debounce(() => void this.#flush(), {
@@ -132,6 +147,14 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     return this.#eventsUp;
   }
 
+  /**
+   * Clock time (ms) since which every read of the Engine API has failed, or `undefined` while reads succeed:
+   * a host turns "unreachable for longer than N" into readiness with it.
+   */
+  get unreachableSince(): number | undefined {
+    return this.#reachability.unreachableSince;
+  }
+
   /** True once a full read has succeeded. */
   hasSynced(): boolean {
     return this.#sync.isOpen;
@@ -149,6 +172,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.#controller = controller;
     // The fallback poller reads everything at once, and polls until the event stream is up (or for good).
     this.#fallbackPoll.start();
+    this.#taskPoll.start();
     if (this.#o.events) {
       this.#follower = followEvents(
         {
@@ -186,9 +210,11 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (controller === undefined) return;
     controller.abort();
     this.#debounced.cancel();
-    for (const timer of [this.#settleTimer, this.#retryTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    for (const timer of [this.#settleTimer, this.#retryTimer, this.#graceTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    this.#taskPoll.stop();
     this.#settleTimer = undefined;
     this.#retryTimer = undefined;
+    this.#graceTimer = undefined;
     await Promise.allSettled([this.#follower, this.#runner, this.#healthyPoll.stop(), this.#fallbackPoll.stop()]);
     this.#follower = undefined;
     this.#controller = undefined;
@@ -230,15 +256,11 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
 
   #onEvent(event: EngineEvent): void {
     this.#stats.events++;
-    if (event.Type === 'service') this.#dirty.services.add(event.Actor.ID);
-    else if (event.Type === 'node') this.#dirty.nodes = true;
-    else if (event.Type === 'container') {
-      const service = event.Actor.Attributes['com.docker.swarm.service.id'];
-      if (service === undefined || !(containerHints.has(event.Action) || event.Action.startsWith('health_status'))) return;
-      // A service being followed is read on its own schedule: a rollout's container events add no reads.
-      if (this.#settling.has(service)) return;
-      this.#dirty.services.add(service);
-    } else return;
+    const interrupt = interruptOf(event);
+    if (interrupt === undefined) return;
+    if (interrupt.nodes) this.#dirty.nodes = true;
+    else if (interrupt.hint && this.#settling.has(interrupt.service)) return; // followed: its reads are scheduled
+    else this.#dirty.services.add(interrupt.service);
     this.#debounced.call();
   }
 
@@ -256,9 +278,8 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       await Promise.resolve();
       try {
         while (this.#controller !== undefined && !this.#controller.signal.aborted && this.#hasDirty()) {
-          const work = { full: this.#dirty.full, nodes: this.#dirty.nodes, services: new Set(this.#dirty.services) };
-          this.#dirty.full = false;
-          this.#dirty.nodes = false;
+          const work: Work = { ...this.#dirty, services: new Set(this.#dirty.services) };
+          Object.assign(this.#dirty, { full: false, nodes: false, tasks: false });
           this.#dirty.services.clear();
           this.#debounced.cancel();
           await this.#pass(work, this.#controller.signal);
@@ -272,70 +293,99 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   }
 
   #hasDirty(): boolean {
-    return this.#dirty.full || this.#dirty.nodes || this.#dirty.services.size > 0;
+    return this.#dirty.full || this.#dirty.nodes || this.#dirty.tasks || this.#dirty.services.size > 0;
   }
 
-  async #pass(work: { full: boolean; nodes: boolean; services: Set<string> }, signal: AbortSignal): Promise<void> {
+  async #pass(work: Work, signal: AbortSignal): Promise<void> {
     let requests = 0;
     const count = <T>(p: Promise<T>): Promise<T> => {
       requests++;
       this.#stats.requests++;
       return p;
     };
+    const started = this.#clock.now();
+    const kind = work.full ? 'full' : work.services.size > 0 || work.nodes ? 'targeted' : 'tasks';
     try {
       let affected: Iterable<string>;
       let checked: Iterable<string>;
       if (work.full) {
-        const [services, tasks, nodes] = await Promise.all([
-          count(this.#client.services(signal)),
-          count(this.#client.tasks(signal)),
-          count(this.#client.nodes(signal)),
-        ]);
-        affected = this.#state.replaceAll(services, tasks, nodes).services;
+        const [services, tasks, nodes] = await readFull(this.#client, signal, count);
+        const change = this.#state.replaceAll(services, tasks, nodes);
+        affected = change.services;
         checked = [...this.#state.services.keys()];
+        this.#grace.update(this.#state.nodes, this.#clock.now());
         this.#stats.fullPasses++;
       } else {
         const ids = [...work.services];
-        const [services, maybeTasks, nodes] = await Promise.all([
-          ids.length > 0 ? count(this.#client.services(signal, { id: ids })) : Promise.resolve([] as SwarmService[]),
-          ids.length > 0 ? count(this.#client.tasks(signal, ids).catch(undefinedIfNotFound)) : Promise.resolve([] as SwarmTask[]),
-          work.nodes ? count(this.#client.nodes(signal)) : Promise.resolve(undefined),
-        ]);
-        // /tasks answers 404 when a filtered service is gone: ask again for those that still exist.
-        const existing = services.map((s) => s.ID).filter((id): id is string => id !== undefined && ids.includes(id));
-        const tasks = maybeTasks ?? (existing.length > 0 ? await count(this.#client.tasks(signal, existing)) : []);
+        // The task poll covers the selected services the targeted read does not (all of them: no filter).
+        const polled = work.tasks ? taskPollTargets(this.#o.select, this.#sets.selectedIds(), ids) : undefined;
+        const { services, tasks, nodes, polledTasks } = await readTargeted(this.#client, { ids, nodes: work.nodes, polled }, signal, count);
         const change = this.#state.replaceServices(ids, services, tasks);
         const nodesChanged = nodes !== undefined && this.#state.replaceNodes(nodes);
-        affected = nodesChanged ? [...this.#state.services.keys(), ...change.services] : change.services;
-        checked = ids;
-        this.#stats.targetedPasses++;
+        if (nodes !== undefined) this.#grace.update(this.#state.nodes, this.#clock.now());
+        const poll = applyTaskPoll(this.#state, polled, polledTasks, ids);
+        if (poll.vanished) this.#dirty.full = true; // a selected service is gone: read everything again
+        for (const id of poll.unknown) this.#dirty.services.add(id); // a service created since the last read
+        const fromPoll = poll.changed;
+        affected = [...(nodesChanged ? this.#state.services.keys() : []), ...change.services, ...fromPoll];
+        checked = ids; // the task poll itself reads again soon: it starts no follow-up reads
+        if (kind === 'targeted') this.#stats.targetedPasses++;
+        if (work.tasks) this.#stats.taskPasses++;
       }
-      const changed = this.#write(affected);
+      if (signal.aborted) return; // stopped meanwhile: arm no timer
+      const changed = this.#sets.write(affected, this.#state, this.#grace.effective(this.#clock.now()));
+      this.#writes += changed.length;
       this.#follow(checked);
+      this.#scheduleGraceEnd();
       if (work.full) this.#markSynced();
       this.#retryBackoff.reset();
-      this.emit('pass', { kind: work.full ? 'full' : 'targeted', requests, changed });
+      if (requests > 0) this.#reachable(); // a pass with nothing to ask proves nothing
+      if (work.tasks || work.full) this.#taskPoll.readDone(this.#clock.now() - started, true);
+      this.emit('pass', { kind, requests, changed });
     } catch (error) {
       if (signal.aborted) return;
       const failure = isNitroxError(error) ? error : new SourceError('reading the swarm failed', { cause: error });
       if (work.full) this.#lastFullError = failure;
+      if (this.#reachability.failed(this.#clock.now())) this.emit('unreachable', failure);
       this.#report(failure);
-      if (!work.full) this.#retryLater(work); // full reads are retried by the pollers (and list()'s caller)
+      if (work.tasks) this.#taskPoll.readDone(this.#clock.now() - started, false);
+      // Full reads are retried by the pollers (and list()'s caller), task polls by their own timer.
+      if (work.services.size > 0 || work.nodes) this.#retryLater(work);
     }
   }
 
+  /** When an `unknown` node's grace ends, derive every set again (its members drop out then). */
+  #scheduleGraceEnd(): void {
+    const now = this.#clock.now();
+    const end = this.#grace.nextExpiry(now);
+    if (this.#graceTimer !== undefined) this.#clock.clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    if (end === undefined) return;
+    this.#graceTimer = this.#clock.setTimeout(() => {
+      this.#graceTimer = undefined;
+      const changed = this.#sets.write(this.#state.services.keys(), this.#state, this.#grace.effective(this.#clock.now()));
+      this.#writes += changed.length;
+      this.#scheduleGraceEnd();
+    }, end - now);
+  }
+
+  #reachable(): void {
+    const outage = this.#reachability.succeeded(this.#clock.now());
+    if (outage === undefined) return;
+    this.#stats.outages++;
+    this.emit('reachable', outage);
+  }
+
   /** Read `work` again after a backoff with jitter (the poll would repair it too, but later). */
-  #retryLater(work: { full: boolean; nodes: boolean; services: Set<string> }): void {
-    this.#retry.full ||= work.full;
+  #retryLater(work: Pick<Work, 'nodes' | 'services'>): void {
     this.#retry.nodes ||= work.nodes;
     for (const id of work.services) this.#retry.services.add(id);
     if (this.#retryTimer !== undefined) return;
     this.#retryTimer = this.#clock.setTimeout(() => {
       this.#retryTimer = undefined;
-      this.#dirty.full ||= this.#retry.full;
       this.#dirty.nodes ||= this.#retry.nodes;
       for (const id of this.#retry.services) this.#dirty.services.add(id);
-      Object.assign(this.#retry, { full: false, nodes: false });
+      this.#retry.nodes = false;
       this.#retry.services.clear();
       void this.#flush();
     }, this.#retryBackoff.next());
@@ -348,37 +398,10 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     this.emit('synced');
   }
 
-  /** Derive the backend sets of `serviceIds` and write the ones that changed; returns changed keys. */
-  #write(serviceIds: Iterable<string>): string[] {
-    const changed: string[] = [];
-    for (const id of new Set(serviceIds)) {
-      const service = this.#state.services.get(id);
-      const name = service?.Spec?.Name;
-      const set =
-        service !== undefined && name !== undefined && selects(this.#o.select, name, service.Spec?.Labels ?? {})
-          ? projectService(service, this.#state.tasks.get(id) ?? [], this.#state.nodes, this.#o)
-          : undefined;
-      const oldKey = this.#keyOf.get(id);
-      if (oldKey !== undefined && oldKey !== set?.name && this.#store.delete(oldKey) !== undefined) changed.push(oldKey);
-      if (set === undefined) {
-        this.#keyOf.delete(id);
-        continue;
-      }
-      this.#keyOf.set(id, set.name);
-      const current = this.#store.get(set.name);
-      if (current === undefined || !sameBackendSet(current.value, set)) {
-        this.#store.put(set.name, set);
-        changed.push(set.name);
-      }
-    }
-    this.#writes += changed.length;
-    return changed;
-  }
-
   /** Keep reading services whose tasks are still converging; their `running` state has no event. */
   #follow(serviceIds: Iterable<string>): void {
     const now = this.#clock.now();
-    for (const id of serviceIds) {
+    for (const id of new Set(serviceIds)) {
       const service = this.#state.services.get(id);
       this.#settling.observe(id, service !== undefined, service === undefined || isSettled(service, this.#state.tasks.get(id) ?? []), now);
     }

@@ -4,7 +4,8 @@
  * only when the index moved, and reports exactly which services need their backend set derived again:
  * a changed service, a changed task list of a service, or (for any node change) every service, since a
  * node's address, availability or state feeds every publish mode. Deriving only the affected services keeps
- * a 50-task rolling update from re-projecting the whole swarm on every pass.
+ * a 50-task rolling update from re-projecting the whole swarm on every pass. A running task that comes back
+ * without its published ports (after a manager restart) keeps the ones it had.
  */
 import type { SwarmNode, SwarmService, SwarmTask } from './engine-types.js';
 
@@ -92,8 +93,25 @@ export class SwarmState {
     return changed;
   }
 
-  #putService(id: string, service: SwarmService, tasks: readonly SwarmTask[]): boolean {
+  /**
+   * Replace the desired-running tasks of the services `ids` (a task poll). Tasks of services not cached yet
+   * are returned as `unknown` (they need a service read), those of other services are ignored.
+   */
+  replaceTasks(ids: Iterable<string>, tasks: readonly SwarmTask[]): StateChange & { readonly unknown: ReadonlySet<string> } {
+    const affected = new Set<string>();
+    const unknown = new Set<string>();
+    const grouped = groupTasks(tasks);
+    for (const serviceId of grouped.keys()) if (!this.services.has(serviceId)) unknown.add(serviceId);
+    for (const id of ids) {
+      const service = this.services.get(id);
+      if (service !== undefined && this.#putService(id, service, grouped.get(id) ?? [])) affected.add(id);
+    }
+    return { services: affected, nodes: false, unknown };
+  }
+
+  #putService(id: string, service: SwarmService, fresh: readonly SwarmTask[]): boolean {
     const cached = this.services.get(id);
+    const tasks = keepKnownPorts(fresh, this.tasks.get(id) ?? []);
     const signature = taskSignature(tasks);
     const serviceChanged = cached === undefined || !sameVersion(cached, service) || !sameStatus(cached, service);
     const tasksChanged = this.#taskSignatures.get(id) !== signature;
@@ -123,6 +141,24 @@ function groupTasks(tasks: readonly SwarmTask[]): Map<string, SwarmTask[]> {
   return grouped;
 }
 
+/**
+ * After a manager restart, dockerd 20.10 lists some running tasks with an empty `Status.PortStatus` for 20 s
+ * to over a minute while their containers keep serving on the same published port. A running task that
+ * reports no ports keeps the ports it last reported, as long as it is the same task on the same node.
+ */
+function keepKnownPorts(fresh: readonly SwarmTask[], cached: readonly SwarmTask[]): readonly SwarmTask[] {
+  if (cached.length === 0) return fresh;
+  let byId: Map<string, SwarmTask> | undefined;
+  return fresh.map((task) => {
+    if (task.Status?.State !== 'running' || (task.Status.PortStatus?.Ports?.length ?? 0) > 0 || task.ID === undefined) return task;
+    byId ??= new Map(cached.filter((t) => t.ID !== undefined).map((t) => [t.ID as string, t]));
+    const known = byId.get(task.ID);
+    const ports = known?.Status?.PortStatus?.Ports;
+    if (known === undefined || known.NodeID !== task.NodeID || ports === undefined || ports.length === 0) return task;
+    return { ...task, Status: { ...task.Status, PortStatus: { Ports: ports } } };
+  });
+}
+
 /** Objects without an index are always treated as changed. */
 function sameVersion(a: { Version?: { Index?: number } }, b: { Version?: { Index?: number } }): boolean {
   return a.Version?.Index !== undefined && a.Version.Index === b.Version?.Index;
@@ -133,10 +169,19 @@ function sameStatus(a: SwarmService, b: SwarmService): boolean {
   return a.ServiceStatus?.RunningTasks === b.ServiceStatus?.RunningTasks && a.ServiceStatus?.DesiredTasks === b.ServiceStatus?.DesiredTasks;
 }
 
-/** Task identity and version, order-independent; a task changes state only with a new index. */
+/**
+ * Digest of a service's task list: identity, version, state, node and published ports, order-independent. A
+ * poll whose digest equals the cached one changes nothing and derives nothing. Ports are part of it because a
+ * remembered port (see keepKnownPorts) may sit on a task whose index did not move.
+ */
 function taskSignature(tasks: readonly SwarmTask[]): string {
   return tasks
-    .map((t) => `${t.ID ?? '?'}@${t.Version?.Index ?? '?'}:${t.Status?.State ?? '?'}`)
+    .map(
+      (t) =>
+        `${t.ID ?? '?'}@${t.Version?.Index ?? '?'}:${t.Status?.State ?? '?'}:${t.DesiredState ?? '?'}:${t.NodeID ?? '?'}:${(t.Status?.PortStatus?.Ports ?? [])
+          .map((p) => `${p.TargetPort}/${p.PublishedPort}`)
+          .join('+')}`,
+    )
     .sort()
     .join(',');
 }

@@ -3,6 +3,7 @@
  * dockerd, busybox-static, iproute2), and a condition-wait helper.
  */
 export { EngineProxy } from './engine-proxy.js';
+export { type KilledTask, killTask, taskListedRunning } from './testbed-faults.js';
 export { SwarmTestbed, type SwarmTestbedOptions, type TestbedNode, type TestServiceOptions } from './swarm-testbed.js';
 export { testbedImage } from './testbed-image.js';
 export { waitFor, type WaitForOptions } from '@nitrox/core/testing';

@@ -76,6 +76,10 @@ export interface TestServiceOptions {
   readonly labels?: Record<string, string>;
   /** Placement constraints, e.g. `node.role==worker`. */
   readonly constraints?: readonly string[];
+  /** Delay before swarm replaces a task that died (a longer one makes the dead task's removal observable). @defaultValue 100 */
+  readonly restartDelayMs?: number;
+  /** Further ports busybox httpd serves on besides `targetPort` (for port-change tests). @defaultValue none */
+  readonly extraListenPorts?: readonly number[];
 }
 
 interface TestbedState {
@@ -218,6 +222,7 @@ export class SwarmTestbed {
               ...(options.publishedPort === undefined ? {} : { PublishedPort: options.publishedPort }),
             },
           ];
+    const extra = (options.extraListenPorts ?? []).map((port) => `httpd -p ${port} -h /www; `).join('');
     const spec = {
       Name: options.name,
       Labels: options.labels ?? {},
@@ -226,10 +231,10 @@ export class SwarmTestbed {
           Image: this.image,
           Init: true,
           Hostname: '{{.Service.Name}}-{{.Task.Slot}}',
-          Command: ['sh', '-c', `hostname > /www/index.html; exec httpd -f -p ${targetPort} -h /www`],
+          Command: ['sh', '-c', `hostname > /www/index.html; ${extra}exec httpd -f -p ${targetPort} -h /www`],
           StopGracePeriod: 1_000_000_000,
         },
-        RestartPolicy: { Condition: 'any', Delay: 100_000_000 },
+        RestartPolicy: { Condition: 'any', Delay: (options.restartDelayMs ?? 100) * 1_000_000 },
         Placement: { Constraints: [...(options.constraints ?? [])] },
         Networks: (options.networks ?? []).map((target) => ({ Target: target })),
       },
@@ -269,6 +274,21 @@ export class SwarmTestbed {
     const target = list.find((n) => n.Description?.Hostname === nodeName);
     if (target === undefined) throw new Error(`swarm has no node ${nodeName}`);
     await this.manager.docker.getNode(target.ID).update({ ...target.Spec, version: target.Version.Index, Availability: availability });
+  }
+
+  /**
+   * Stop node `name`'s dockerd (SIGTERM; its containers stop with it), leave it down `downMs`, and start it
+   * again on the same data: a daemon restart as an operator or a package upgrade does it.
+   */
+  async restartDaemon(name: string, downMs: number): Promise<void> {
+    const k = this.nodes.findIndex((n) => n.name === name);
+    const node = this.#state.nodes[k];
+    const ns = this.#state.plan?.nodes[k];
+    if (k < 0 || node === undefined || ns === undefined) throw new Error(`no testbed node named ${name}`);
+    const pid = await readPid(join(node.dir, 'dockerd.pid'), 'dockerd');
+    if (pid !== undefined) await stopProcess(pid, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await startDaemon(ns, name, (this.nodes[k] as TestbedNode).address, node);
   }
 
   /** Remove a service if it exists. */
