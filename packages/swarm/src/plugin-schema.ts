@@ -41,6 +41,8 @@ export const swarmEntrySchema = entrySchema({
   pollJitter: z.number().min(0).max(1).default(swarmSourceDefaults.pollJitter).describe('Jitter of every poll delay, as a fraction of it.'),
   debounceMs: duration.default(swarmSourceDefaults.debounceMs).describe('Quiet time that closes a burst of interrupts before the fetch.'),
   maxWaitMs: duration.default(swarmSourceDefaults.maxWaitMs).describe('Longest an interrupt waits under constant churn.'),
+  taskPollMs: duration.default(swarmSourceDefaults.taskPollMs).refine((ms) => ms === 0 || ms >= 10, { error: 'expected 0 (off) or at least 10ms' }).describe('Period of the cheap task poll that catches a dead task within a second (stretched so a read takes at most 5% of the time); 0 = off.'),
+  unknownNodeGraceMs: duration.default(swarmSourceDefaults.unknownNodeGraceMs).describe('How long a node the manager reports "unknown" (as after a manager restart) keeps its members.'),
   settlePollMs: duration.default(swarmSourceDefaults.settlePollMs).describe('Follow-up fetch period of a service whose tasks are still converging.'),
   settleTimeoutMs: duration.default(swarmSourceDefaults.settleTimeoutMs).describe('Stop following an unsettled service after this long.'),
   eventsIdleTimeoutMs: duration.default(swarmSourceDefaults.eventsIdleTimeoutMs).describe('Reopen the event stream after this long without a line (0 = never).'),

@@ -21,6 +21,13 @@ describe('swarm plugin', () => {
     expect(swarmPlugin.mapping.safeParse({ port: 'http' }).success).toBe(false);
   });
 
+  it('takes the dead-task poll and the unknown-node grace under the library names', () => {
+    expect(swarmPlugin.schema.parse({})).toMatchObject({ taskPollMs: 500, unknownNodeGraceMs: 60_000 });
+    expect(swarmPlugin.schema.parse({ taskPollMs: '1s', unknownNodeGraceMs: '2m' })).toMatchObject({ taskPollMs: 1_000, unknownNodeGraceMs: 120_000 });
+    expect(swarmPlugin.schema.parse({ taskPollMs: 0 }).taskPollMs).toBe(0);
+    expect(swarmPlugin.schema.safeParse({ taskPollMs: '5ms' }).error?.issues[0]?.path).toEqual(['taskPollMs']);
+  });
+
   it('builds a runtime without I/O, and names a TLS file it cannot read', async () => {
     const runtime = await swarmPlugin.create(swarmPlugin.schema.parse({ connection: { socketPath: '/var/run/docker.sock' } }), context);
     expect(runtime.type).toBe('swarm');

@@ -44,6 +44,8 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
         pollJitter: entry.pollJitter,
         debounceMs: entry.debounceMs,
         maxWaitMs: entry.maxWaitMs,
+        taskPollMs: entry.taskPollMs,
+        unknownNodeGraceMs: entry.unknownNodeGraceMs,
         settlePollMs: entry.settlePollMs,
         settleTimeoutMs: entry.settleTimeoutMs,
         eventsIdleTimeoutMs: entry.eventsIdleTimeoutMs,
