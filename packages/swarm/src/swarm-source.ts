@@ -25,7 +25,6 @@ import {
   type PollResult,
   type Poller,
   type NitroxError,
-  RetryBackoff,
   ShutdownError,
   SourceError,
   SyncLatch,
@@ -40,6 +39,7 @@ import { EngineClient } from './engine-client.js';
 import type { EngineEvent } from './engine-types.js';
 import { interruptOf } from './engine-events.js';
 import { followEvents } from './event-follower.js';
+import { FailedReads } from './failed-reads.js';
 import { fullPoller } from './full-poll.js';
 import { NodeGrace } from './node-grace.js';
 import { Reachability } from './reachability.js';
@@ -94,11 +94,9 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
   readonly #fallbackPoll: Poller<true>;
   #writes = 0;
   #settleTimer: TimerHandle | undefined;
-  #retryTimer: TimerHandle | undefined;
   #graceTimer: TimerHandle | undefined;
   readonly #taskPoll: TaskPollSchedule;
-  readonly #retry = { nodes: false, services: new Set<string>() };
-  #retryBackoff: RetryBackoff;
+  readonly #failed: FailedReads;
   #eventsUp = false;
   readonly #sync = new SyncLatch();
   #lastFullError: NitroxError | undefined;
@@ -119,7 +117,11 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       void this.#flush();
     });
     this.#settling = new SettleTracker(this.#o);
-    this.#retryBackoff = new RetryBackoff({ ...this.#o.backoff, clock: this.#clock, ...(this.#o.random ? { random: this.#o.random } : {}) });
+    this.#failed = new FailedReads(this.#clock, { ...this.#o.backoff, ...(this.#o.random ? { random: this.#o.random } : {}) }, (work) => {
+      this.#dirty.nodes ||= work.nodes;
+      for (const id of work.services) this.#dirty.services.add(id);
+      void this.#flush();
+    });
     const fetch = async (): Promise<PollResult<true>> => {
       const before = this.#writes;
       this.#dirty.full = true;
@@ -130,11 +132,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     const poller = (every: number): Poller<true> => fullPoller(fetch, every, { jitter: this.#o.pollJitter, clock: this.#clock, random: this.#o.random });
     this.#healthyPoll = poller(this.#o.pollIntervalMs);
     this.#fallbackPoll = poller(this.#o.fallbackPollMs);
-    this.#debounced = debounce(() => void this.#flush(), {
-      waitMs: this.#o.debounceMs,
-      maxWaitMs: this.#o.maxWaitMs,
-      clock: this.#clock,
-    });
+    this.#debounced = debounce(() => void this.#flush(), { waitMs: this.#o.debounceMs, maxWaitMs: this.#o.maxWaitMs, clock: this.#clock });
   }
 
   /** Counters since construction. */
@@ -210,10 +208,10 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (controller === undefined) return;
     controller.abort();
     this.#debounced.cancel();
-    for (const timer of [this.#settleTimer, this.#retryTimer, this.#graceTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    for (const timer of [this.#settleTimer, this.#graceTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    this.#failed.cancel();
     this.#taskPoll.stop();
     this.#settleTimer = undefined;
-    this.#retryTimer = undefined;
     this.#graceTimer = undefined;
     await Promise.allSettled([this.#follower, this.#runner, this.#healthyPoll.stop(), this.#fallbackPoll.stop()]);
     this.#follower = undefined;
@@ -338,7 +336,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       this.#follow(checked);
       this.#scheduleGraceEnd();
       if (work.full) this.#markSynced();
-      this.#retryBackoff.reset();
+      this.#failed.reset();
       if (requests > 0) this.#reachable(); // a pass with nothing to ask proves nothing
       if (work.tasks || work.full) this.#taskPoll.readDone(this.#clock.now() - started, true);
       this.emit('pass', { kind, requests, changed });
@@ -350,7 +348,7 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
       this.#report(failure);
       if (work.tasks) this.#taskPoll.readDone(this.#clock.now() - started, false);
       // Full reads are retried by the pollers (and list()'s caller), task polls by their own timer.
-      if (work.services.size > 0 || work.nodes) this.#retryLater(work);
+      if (work.services.size > 0 || work.nodes) this.#failed.add(work);
     }
   }
 
@@ -374,21 +372,6 @@ export class SwarmSource extends EventEmitter<SwarmSourceEvents> implements List
     if (outage === undefined) return;
     this.#stats.outages++;
     this.emit('reachable', outage);
-  }
-
-  /** Read `work` again after a backoff with jitter (the poll would repair it too, but later). */
-  #retryLater(work: Pick<Work, 'nodes' | 'services'>): void {
-    this.#retry.nodes ||= work.nodes;
-    for (const id of work.services) this.#retry.services.add(id);
-    if (this.#retryTimer !== undefined) return;
-    this.#retryTimer = this.#clock.setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#dirty.nodes ||= this.#retry.nodes;
-      for (const id of this.#retry.services) this.#dirty.services.add(id);
-      this.#retry.nodes = false;
-      this.#retry.services.clear();
-      void this.#flush();
-    }, this.#retryBackoff.next());
   }
 
   #markSynced(): void {

@@ -4,6 +4,7 @@
  */
 export { EngineProxy } from './engine-proxy.js';
 export { type KilledTask, killTask, taskListedRunning } from './testbed-faults.js';
-export { SwarmTestbed, type SwarmTestbedOptions, type TestbedNode, type TestServiceOptions } from './swarm-testbed.js';
+export { SwarmTestbed, type SwarmTestbedOptions, type TestbedNode } from './swarm-testbed.js';
+export type { TestServiceOptions } from './testbed-service.js';
 export { testbedImage } from './testbed-image.js';
 export { waitFor, type WaitForOptions } from '@nitrox/core/testing';

@@ -8,6 +8,7 @@
  * a run that crashed) can remove exactly what exists: services, swarm, daemons, container processes,
  * mounts, namespaces, veths, files. Needs root, dockerd, busybox-static and iproute2 (`scripts/setup.mjs`).
  */
+import { httpServiceSpec, scaleWithRetry, type TestServiceOptions } from './testbed-service.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
@@ -54,33 +55,6 @@ export interface TestbedNode {
   readonly docker: Dockerode;
 }
 
-/** Settings of a test service created with {@link SwarmTestbed.createHttpService}. */
-export interface TestServiceOptions {
-  /** Service name. */
-  readonly name: string;
-  /** Replicas; ignored when `global`. @defaultValue 1 */
-  readonly replicas?: number;
-  /** One task per node instead of replicas. @defaultValue false */
-  readonly global?: boolean;
-  /** Port busybox httpd listens on in the container. @defaultValue 8080 */
-  readonly targetPort?: number;
-  /** How the port is published; `none` publishes nothing. @defaultValue 'host' */
-  readonly publishMode?: 'host' | 'ingress' | 'none';
-  /** Fixed published port; random from 30000 up when absent. */
-  readonly publishedPort?: number;
-  /** @defaultValue 'vip' */
-  readonly endpointMode?: 'vip' | 'dnsrr';
-  /** Networks (names or IDs) to attach. */
-  readonly networks?: readonly string[];
-  /** Service labels. */
-  readonly labels?: Record<string, string>;
-  /** Placement constraints, e.g. `node.role==worker`. */
-  readonly constraints?: readonly string[];
-  /** Delay before swarm replaces a task that died (a longer one makes the dead task's removal observable). @defaultValue 100 */
-  readonly restartDelayMs?: number;
-  /** Further ports busybox httpd serves on besides `targetPort` (for port-change tests). @defaultValue none */
-  readonly extraListenPorts?: readonly number[];
-}
 
 interface TestbedState {
   owner: number;
@@ -209,39 +183,7 @@ export class SwarmTestbed {
    * Returns the service ID.
    */
   async createHttpService(options: TestServiceOptions): Promise<string> {
-    const targetPort = options.targetPort ?? 8080;
-    const publishMode = options.publishMode ?? 'host';
-    const ports =
-      publishMode === 'none'
-        ? []
-        : [
-            {
-              Protocol: 'tcp',
-              TargetPort: targetPort,
-              PublishMode: publishMode,
-              ...(options.publishedPort === undefined ? {} : { PublishedPort: options.publishedPort }),
-            },
-          ];
-    const extra = (options.extraListenPorts ?? []).map((port) => `httpd -p ${port} -h /www; `).join('');
-    const spec = {
-      Name: options.name,
-      Labels: options.labels ?? {},
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: this.image,
-          Init: true,
-          Hostname: '{{.Service.Name}}-{{.Task.Slot}}',
-          Command: ['sh', '-c', `hostname > /www/index.html; ${extra}exec httpd -f -p ${targetPort} -h /www`],
-          StopGracePeriod: 1_000_000_000,
-        },
-        RestartPolicy: { Condition: 'any', Delay: (options.restartDelayMs ?? 100) * 1_000_000 },
-        Placement: { Constraints: [...(options.constraints ?? [])] },
-        Networks: (options.networks ?? []).map((target) => ({ Target: target })),
-      },
-      Mode: options.global === true ? { Global: {} } : { Replicated: { Replicas: options.replicas ?? 1 } },
-      UpdateConfig: { Parallelism: 0, Order: 'stop-first' },
-      EndpointSpec: { Mode: options.endpointMode ?? 'vip', Ports: ports },
-    };
+    const spec = httpServiceSpec(this.image, options);
     // API >= 1.30 never resolves the image against a registry on create (the CLI's --no-resolve-image).
     const service = (await this.manager.docker.createService(spec as unknown as Dockerode.CreateServiceOptions)) as { id?: string; ID?: string };
     return (service.id ?? service.ID) as string;
@@ -249,18 +191,7 @@ export class SwarmTestbed {
 
   /** Set a replicated service's replica count through the Engine API (`docker service scale`). */
   async scaleService(name: string, replicas: number): Promise<void> {
-    const service = this.manager.docker.getService(name);
-    // The manager bumps a service's version itself (update status, task reconciliation): a write based on an
-    // inspect it has since overtaken is refused "update out of sequence" — read again and retry, as the CLI does.
-    for (let attempt = 1; ; attempt++) {
-      const current = (await service.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
-      try {
-        await service.update({ ...current.Spec, version: current.Version.Index, Mode: { Replicated: { Replicas: replicas } } });
-        return;
-      } catch (error) {
-        if (attempt >= 5 || !/out of sequence/i.test(String((error as Error).message))) throw error;
-      }
-    }
+    await scaleWithRetry(this.manager.docker.getService(name), replicas);
   }
 
   /** Set a node's availability (`docker node update --availability`). */
