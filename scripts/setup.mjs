@@ -10,6 +10,7 @@ const required = {
   'busybox-static': '/bin/busybox',
   iproute2: '/usr/sbin/ip',
   openssl: '/usr/bin/openssl', // TLS test certificates (swarm engine-client test)
+  haproxy: '/usr/sbin/haproxy', // the haproxy sink's integration and data-path tests
 };
 
 const missing = Object.entries(required)
