@@ -37,6 +37,8 @@ export class HaproxyError extends SinkError {
 const failures: readonly (readonly [string, HaproxyFailure, boolean])[] = [
   // The administrator must create the backend or change its algorithm: retrying cannot help.
   ['No such backend.', 'no-such-backend', false],
+  ["Can't find backend.", 'no-such-backend', false], // show servers state
+  ['No such proxy.', 'no-such-backend', false], // show stat
   ['Backend must use a dynamic load balancing', 'static-algorithm', false],
   // The observed state went stale (someone else changed it, or HAProxy restarted): the next apply re-reads it.
   ['No such server.', 'no-such-server', true],

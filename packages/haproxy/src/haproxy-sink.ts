@@ -107,17 +107,20 @@ export class HaproxySink implements Sink<BackendSet> {
   private async applyNow(key: string, desired: BackendSet | undefined, signal?: AbortSignal): Promise<ApplyResult> {
     const members = desired ? normalizeBackendSet(desired).members : [];
     if (members.length === 0 && !this.options.allowEmpty) return none;
-    const observed = await this.read(key, true);
-    if (!observed) throw new HaproxyError('no-such-backend', `show servers state ${this.options.backend(key)}`, 'No such backend.', { retryable: false });
     this.stats.applies++;
-    const plan = planMembers(observed, members, { mode: this.options.mode, prefix: this.options.serverPrefix, defaultWeight: this.options.defaultWeight });
     const writer = new MemberWriter(this.options, this.options.backend(key), signal);
     try {
-      const counts = await writer.write(plan);
-      if (plan.unplaced.length > 0) {
+      // Slot mode with every slot taken: the slots freed by removals take the rest in a second pass.
+      for (let pass = 0; ; pass++) {
+        const observed = await this.read(key, pass === 0);
+        if (!observed) throw new HaproxyError('no-such-backend', `show servers state ${this.options.backend(key)}`, "Can't find backend.", { retryable: false });
+        const plan = planMembers(observed, members, { mode: this.options.mode, prefix: this.options.serverPrefix, defaultWeight: this.options.defaultWeight });
+        await writer.write(plan);
+        if (plan.unplaced.length === 0) break;
+        if (pass === 0 && plan.remove.length > 0) continue;
         throw new HaproxyError('bad-argument', `set server ${this.options.backend(key)}/…`, `no free ${this.options.serverPrefix} slot for ${plan.unplaced.length} member(s)`, { retryable: false });
       }
-      return { ...counts };
+      return { ...writer.counts };
     } finally {
       this.stats.writes += writer.counts.writes;
     }

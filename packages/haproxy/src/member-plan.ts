@@ -5,7 +5,7 @@
  * server in maintenance is not a member (it is leaving, or a free slot) but is revived in place when desired.
  */
 import { type Backend, backendKey } from '@nitrox/core';
-import { inMaintenance, type ServerState } from './server-state.js';
+import { adminFlags, inMaintenance, type ServerState } from './server-state.js';
 
 /** How members are represented in the backend. */
 export type MemberMode = 'dynamic' | 'slots';
@@ -77,7 +77,7 @@ export function planMembers(observed: readonly ServerState[], desired: readonly 
     const weight = member.weight ?? options.defaultWeight;
     const s = live.get(key);
     if (s) {
-      const ready = s.adminState !== 0;
+      const ready = inMaintenance(s) || (s.adminState & adminFlags.forcedDrain) !== 0;
       if (ready || s.weight !== weight) change.push({ server: s.name, ready, ...(s.weight !== weight ? { weight } : {}) });
       continue;
     }

@@ -5,9 +5,14 @@
  */
 import { SinkError } from '@nitrox/core';
 
-/** srv_admin_state bits (HAProxy include/haproxy/server-t.h): forced, inherited, configured, resolver maintenance; drain. */
+/**
+ * srv_admin_state bits (HAProxy include/haproxy/server-t.h): forced, inherited and resolver maintenance; drain.
+ * 0x04 (CMAINT, `disabled` in the configuration) stays set on a template slot after `state ready` while the
+ * server runs (seen on 2.6.12: admin state 4, op state 2), so it does not count as maintenance; HAProxy's
+ * SRV_ADMF_MAINT is 0x23 as well.
+ */
 export const adminFlags = { forcedMaint: 0x01, inheritedMaint: 0x02, configMaint: 0x04, forcedDrain: 0x08, resolverMaint: 0x20 } as const;
-const anyMaint = adminFlags.forcedMaint | adminFlags.inheritedMaint | adminFlags.configMaint | adminFlags.resolverMaint;
+const anyMaint = adminFlags.forcedMaint | adminFlags.inheritedMaint | adminFlags.resolverMaint;
 
 /** One server line of `show servers state`. */
 export interface ServerState {
