@@ -26,3 +26,5 @@ export {
   resolveHaproxySinkOptions,
 } from './sink-options.js';
 export { checkAddress, checkCommand, checkName, checkPort, checkWeight, formatEndpoint, isSafeName } from './validation.js';
+export { haproxyPlugin, haproxyRuntime } from './plugin.js';
+export { type HaproxyEntry, haproxyEntrySchema, type HaproxyMappingOptions, haproxyMappingSchema } from './plugin-schema.js';
