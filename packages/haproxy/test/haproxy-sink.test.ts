@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HaproxySink } from '../src/haproxy-sink.js';
 import { RuntimeApiClient } from '../src/runtime-api-client.js';
 import { type HaproxyProcess, startHaproxy, type StartHaproxyOptions } from '../src/testing/index.js';
-import { backendServers, get, type TestBackendServer } from './helpers.js';
+import { type HttpBackend as TestBackendServer, httpGet as get, startHttpBackends as backendServers } from '../src/testing/index.js';
+
+/** The body a backend answers with. */
+const l = (port: number) => `127.0.0.1:${port}`;
 
 let haproxy: HaproxyProcess | undefined;
 let servers: TestBackendServer[] = [];
@@ -39,7 +42,7 @@ describe('HaproxySink on a real HAProxy', () => {
     expect(await sink.apply('web', set(a, b))).toEqual({ added: 2, updated: 0, removed: 0, writes: 4 });
     const bodies = new Set<string>();
     for (let i = 0; i < 4; i++) bodies.add((await get(hp.port)).body);
-    expect(bodies).toEqual(new Set([String(a), String(b)]));
+    expect(bodies).toEqual(new Set([l(a), l(b)]));
     expect(await sink.apply('web', set(b, a))).toEqual({ added: 0, updated: 0, removed: 0, writes: 0 });
   });
 
@@ -55,7 +58,7 @@ describe('HaproxySink on a real HAProxy', () => {
       const { body } = await get(hp.port);
       counts.set(body, (counts.get(body) ?? 0) + 1);
     }
-    expect([counts.get(String(a)), counts.get(String(b))]).toEqual([6, 2]);
+    expect([counts.get(l(a)), counts.get(l(b))]).toEqual([6, 2]);
   });
 
   it('lets an in-flight request finish before the server is deleted (drain → maint → del)', async () => {
@@ -68,8 +71,8 @@ describe('HaproxySink on a real HAProxy', () => {
     await waitFor(async () => /nitrox-127\.0\.0\.1-\d+,\S*?,0,\d+,1,/.test((await client.send(['show stat be 4 -1']))[0] ?? ''), { timeoutMs: 5_000 });
     const result = await sink.apply('web', set(other.port));
     expect(result).toEqual({ added: 1, updated: 0, removed: 1, writes: 5 });
-    expect(await inFlight).toEqual({ status: 200, body: String(slow.port) });
-    expect((await get(hp.port)).body).toBe(String(other.port));
+    expect(await inFlight).toEqual({ status: 200, body: l(slow.port) });
+    expect((await get(hp.port)).body).toBe(l(other.port));
   });
 
   it('never touches servers without its prefix and refuses hostile names before sending anything', async () => {
@@ -117,7 +120,7 @@ describe('HaproxySink on a real HAProxy', () => {
     expect((await sink.observe('web'))?.members.map((m) => m.port).sort()).toEqual([a, b].sort());
     await sink.apply('web', set(b, c));
     expect((await sink.observe('web'))?.members.map((m) => m.port).sort()).toEqual([b, c].sort());
-    expect(new Set([(await get(hp.port)).body, (await get(hp.port)).body])).toEqual(new Set([String(b), String(c)]));
+    expect(new Set([(await get(hp.port)).body, (await get(hp.port)).body])).toEqual(new Set([l(b), l(c)]));
     await expect(sink.apply('web', set(a, b, c))).rejects.toMatchObject({ code: 'NITROX_SINK', retryable: false });
   });
 

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { haproxyPlugin } from '../src/index.js';
 import { RuntimeApiClient } from '../src/runtime-api-client.js';
 import { startHaproxy } from '../src/testing/index.js';
-import { backendServers } from './helpers.js';
+import { startHttpBackends as backendServers } from '../src/testing/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const context: PluginContext = { name: 'lb', path: 'sinks.lb', logger: silent, secrets: { get: () => undefined }, baseDir: '/', clock: systemClock, signal: new AbortController().signal };

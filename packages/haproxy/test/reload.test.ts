@@ -6,7 +6,10 @@ import { waitFor } from '@nitrox/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HaproxySink } from '../src/haproxy-sink.js';
 import { type HaproxyProcess, startHaproxy } from '../src/testing/index.js';
-import { backendServers, get, type TestBackendServer } from './helpers.js';
+import { type HttpBackend as TestBackendServer, httpGet as get, startHttpBackends as backendServers } from '../src/testing/index.js';
+
+/** The body a backend answers with. */
+const l = (port: number) => `127.0.0.1:${port}`;
 
 let hp: HaproxyProcess | undefined;
 let servers: TestBackendServer[] = [];
@@ -31,7 +34,7 @@ describe('HaproxySink across a reload', () => {
     await waitFor(() => sink?.stats.restarts === 1, { timeoutMs: 10_000 });
     await waitFor(async () => (await sink?.observe('be'))?.members.length === 2, { timeoutMs: 10_000 });
     expect(sink.stats.reapplies).toBe(1);
-    expect(new Set([(await get(hp.port)).body, (await get(hp.port)).body])).toEqual(new Set([String(a), String(b)]));
+    expect(new Set([(await get(hp.port)).body, (await get(hp.port)).body])).toEqual(new Set([l(a), l(b)]));
   });
 
   it('notices the reload at the next apply without the periodic check, and re-adds the lost servers', async () => {
@@ -43,6 +46,6 @@ describe('HaproxySink across a reload', () => {
     await hp.reload();
     expect(await sink.apply('be', set(port))).toEqual({ added: 1, updated: 0, removed: 0, writes: 2 });
     expect(sink.stats.restarts).toBe(1);
-    expect((await get(hp.port)).body).toBe(String(port));
+    expect((await get(hp.port)).body).toBe(l(port));
   });
 });

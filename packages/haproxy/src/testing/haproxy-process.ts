@@ -120,6 +120,8 @@ export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<H
       if (child.exitCode !== null) throw new Error(`haproxy exited: ${stderr}`);
       return pidOf(await ask(socket, 'show info'));
     });
+    // The master handles USR2 only once its own loop runs; its CLI answering `show proc` shows that.
+    if (options.masterWorker) await until('master CLI', async () => ((await ask(master, 'show proc')).includes('worker') ? true : undefined));
   } catch (err) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
@@ -132,10 +134,19 @@ export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<H
     async reload() {
       if (!options.masterWorker || child.pid === undefined) throw new Error('reload needs masterWorker: true');
       const before = pidOf(await ask(socket, 'show info'));
-      process.kill(child.pid, 'SIGUSR2');
+      const pid = child.pid;
+      process.kill(pid, 'SIGUSR2');
+      let sentAt = Date.now();
       await until('a new worker', async () => {
+        // A signal that arrived while the master was busy can be lost: send it again.
+        if (Date.now() - sentAt > 2_000) {
+          process.kill(pid, 'SIGUSR2');
+          sentAt = Date.now();
+        }
         const pid = pidOf(await ask(socket, 'show info'));
         return pid !== undefined && pid !== before ? pid : undefined;
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${stderr}`);
       });
     },
     async stop() {
