@@ -97,8 +97,6 @@ export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<H
     '  timeout connect 2s',
     '  timeout client 10s',
     '  timeout server 10s',
-    '  retries 3',
-    '  option redispatch',
     'frontend fe',
     `  bind 127.0.0.1:${port}`,
     `  default_backend ${backends[0]?.name ?? 'be'}`,
