@@ -1,7 +1,7 @@
 /**
  * Options of {@link HaproxySink}, their defaults and eager validation (a `ConfigError` naming the option).
  * Defaults are the safe ones: dynamic servers named `nitrox-…` (servers without the prefix are never
- * touched), no removal on an empty set, a bounded drain, a restart check every second.
+ * touched), no removal on an empty set, a bounded drain, a restart check every 200 ms (one short connection each).
  */
 import { type Clock, ConfigError, systemClock } from '@nitrox/core';
 import type { MemberMode } from './member-plan.js';
@@ -40,7 +40,7 @@ export interface HaproxySinkOptions {
   readonly drainTimeoutMs?: number;
   /** How often sessions are read while draining. @defaultValue 50 */
   readonly drainPollMs?: number;
-  /** How often `show info` is read to notice a reload or restart (0: only at applies). @defaultValue 1_000 */
+  /** How often `show info` is read to notice a reload or restart (0: only at applies); a reload leaves dynamic servers out for about this long. @defaultValue 200 */
   readonly restartCheckIntervalMs?: number;
   /** Time source. @defaultValue the system clock */
   readonly clock?: Clock;
@@ -57,7 +57,7 @@ export const haproxySinkDefaults = {
   allowEmpty: false,
   drainTimeoutMs: 10_000,
   drainPollMs: 50,
-  restartCheckIntervalMs: 1_000,
+  restartCheckIntervalMs: 200,
 } as const;
 
 /** Options with every default filled in. */
