@@ -134,4 +134,14 @@ describe('HaproxySink on a real HAProxy', () => {
     expect(await sink.apply('web', set(a))).toMatchObject({ removed: 1, writes: 3 });
     expect((await sink.observe('web'))?.members).toEqual([{ address: '127.0.0.1', port: a, weight: 1 }]);
   });
+
+  it('adds an IPv6 member in brackets and serves it', async () => {
+    servers = await backendServers(1, { addresses: ['::1'] });
+    const { hp, sink } = await setup();
+    const member = { address: '::1', port: servers[0]?.port as number };
+    expect(await sink.apply('web', { name: 'web', members: [member] })).toMatchObject({ added: 1, writes: 2 });
+    expect((await sink.observe('web'))?.members).toEqual([{ ...member, weight: 1 }]);
+    expect((await get(hp.port)).body).toBe(`::1:${member.port}`);
+    expect(await sink.apply('web', { name: 'web', members: [member] })).toMatchObject({ writes: 0 });
+  });
 });
