@@ -132,17 +132,17 @@ export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<H
     async reload() {
       if (!options.masterWorker || child.pid === undefined) throw new Error('reload needs masterWorker: true');
       const before = pidOf(await ask(socket, 'show info'));
-      const pid = child.pid;
-      process.kill(pid, 'SIGUSR2');
+      const masterPid = child.pid;
+      process.kill(masterPid, 'SIGUSR2');
       let sentAt = Date.now();
       await until('a new worker', async () => {
         // A signal that arrived while the master was busy can be lost: send it again.
         if (Date.now() - sentAt > 2_000) {
-          process.kill(pid, 'SIGUSR2');
+          process.kill(masterPid, 'SIGUSR2');
           sentAt = Date.now();
         }
-        const pid = pidOf(await ask(socket, 'show info'));
-        return pid !== undefined && pid !== before ? pid : undefined;
+        const worker = pidOf(await ask(socket, 'show info'));
+        return worker !== undefined && worker !== before ? worker : undefined;
       }).catch((err: Error) => {
         throw new Error(`${err.message}\n${stderr}`);
       });
