@@ -123,6 +123,8 @@ export class HaproxySink implements Sink<BackendSet> {
       return { ...writer.counts };
     } finally {
       this.stats.writes += writer.counts.writes;
+      // End the session: an idle one would keep an old worker alive after a reload until HAProxy's stats timeout.
+      this.options.client.renew();
     }
   }
 

@@ -2,7 +2,7 @@
  * Carries out a {@link MemberPlan} over the Runtime API in the order that keeps traffic flowing: new members
  * are created and made ready first, then weights and revivals, and only then are surplus servers drained,
  * waited for (bounded by `drainTimeoutMs`), put in maintenance and, in dynamic mode, deleted. Commands of one
- * phase are pipelined; every reply is checked, and the first failure is thrown after the phase completes.
+ * phase are pipelined (with `drainFirst: false`: maintenance, wait, delete); every reply is checked, and the first failure is thrown after the phase completes.
  */
 import { sleep } from '@nitrox/core';
 import { checkWriteReply } from './errors.js';
@@ -73,11 +73,20 @@ export class MemberWriter {
     const be = this.backend;
     const names = servers.map((s) => checkName('server', s.name));
     const live = servers.filter((s) => !inMaintenance(s));
-    if (this.options.drainTimeoutMs > 0 && live.length > 0) {
-      await this.run(live.filter((s) => !draining(s)).map((s) => `set server ${be}/${s.name} state drain`));
-      await this.waitForSessions(live.map((s) => s.name));
+    const wait = this.options.drainTimeoutMs > 0 && live.length > 0;
+    const final: string[] = [];
+    if (this.options.drainFirst) {
+      // drain → wait → maint → del: 3 commands, sticky sessions may finish on the server too.
+      if (wait) {
+        await this.run(live.filter((s) => !draining(s)).map((s) => `set server ${be}/${s.name} state drain`));
+        await this.waitForSessions(live.map((s) => s.name));
+      }
+      final.push(...live.map((s) => `set server ${be}/${s.name} state maint`));
+    } else {
+      // maint → wait → del: 2 commands; maintenance takes no new request but lets those in flight finish.
+      const maint = await this.run(live.map((s) => `set server ${be}/${s.name} state maint`));
+      if (wait && this.options.mode === 'dynamic') await this.waitForSessions(live.filter((s) => !maint.failedTargets.has(`${be}/${s.name}`)).map((s) => s.name));
     }
-    const final: string[] = live.map((s) => `set server ${be}/${s.name} state maint`);
     if (this.options.mode === 'dynamic') final.push(...names.map((n) => `del server ${be}/${n}`));
     const result = await this.run(final, true);
     // A server that still has connections after the bounded wait is forced out: its sessions are shut down.

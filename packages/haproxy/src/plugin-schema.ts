@@ -22,6 +22,7 @@ export const haproxyEntrySchema = entrySchema({
   serverPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,20}$/).default(haproxySinkDefaults.serverPrefix).describe('Name prefix of the servers Nitrox adds (slots: the server-template prefix); others are never touched.'),
   defaultWeight: z.number().int().min(0).max(256).default(haproxySinkDefaults.defaultWeight).describe('Weight of a member that names none.'),
   check: z.boolean().default(haproxySinkDefaults.check).describe('Add servers with check and start it (enable health); the backend\'s check settings apply.'),
+  drainFirst: z.boolean().default(haproxySinkDefaults.drainFirst).describe('Remove with drain → wait → maint → del (3 commands); false: maint → wait → del (2 commands, in-flight requests still finish, sticky ones do not).'),
   drainTimeoutMs: duration.default(haproxySinkDefaults.drainTimeoutMs).describe('Longest wait for a drained server\'s sessions to end before it is forced out (0: no drain).'),
   drainPollMs: duration.default(haproxySinkDefaults.drainPollMs).describe('How often sessions are read while draining.'),
   restartCheckIntervalMs: duration.default(haproxySinkDefaults.restartCheckIntervalMs).describe('How often show info is read to notice a reload or restart (0: only at applies).'),

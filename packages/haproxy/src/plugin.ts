@@ -27,6 +27,7 @@ export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): Sin
           defaultWeight: entry.defaultWeight,
           check: entry.check,
           allowEmpty: settings.allowEmpty,
+          drainFirst: entry.drainFirst,
           drainTimeoutMs: entry.drainTimeoutMs,
           drainPollMs: entry.drainPollMs,
           restartCheckIntervalMs: entry.restartCheckIntervalMs,

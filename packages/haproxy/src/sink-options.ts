@@ -36,6 +36,13 @@ export interface HaproxySinkOptions {
   readonly check?: boolean;
   /** Let an empty desired set remove every owned server. @defaultValue false */
   readonly allowEmpty?: boolean;
+  /**
+   * Remove a member with `drain` → wait → `maint` → `del server` (3 commands). Off: `maint` → wait → `del server`
+   * (2 commands): maintenance takes no new request and lets those in flight finish, but unlike drain it also
+   * refuses requests that stick to the server (cookies, stick tables).
+   * @defaultValue true
+   */
+  readonly drainFirst?: boolean;
   /** Longest wait for a drained server's sessions to end before it is forced out. @defaultValue 10_000 */
   readonly drainTimeoutMs?: number;
   /** How often sessions are read while draining. @defaultValue 50 */
@@ -55,6 +62,7 @@ export const haproxySinkDefaults = {
   defaultWeight: 1,
   check: false,
   allowEmpty: false,
+  drainFirst: true,
   drainTimeoutMs: 10_000,
   drainPollMs: 50,
   restartCheckIntervalMs: 200,
@@ -70,6 +78,7 @@ export interface ResolvedHaproxySinkOptions {
   readonly defaultWeight: number;
   readonly check: boolean;
   readonly allowEmpty: boolean;
+  readonly drainFirst: boolean;
   readonly drainTimeoutMs: number;
   readonly drainPollMs: number;
   readonly restartCheckIntervalMs: number;
@@ -106,6 +115,7 @@ export function resolveHaproxySinkOptions(options: HaproxySinkOptions): Resolved
     defaultWeight,
     check: options.check ?? d.check,
     allowEmpty: options.allowEmpty ?? d.allowEmpty,
+    drainFirst: options.drainFirst ?? d.drainFirst,
     drainTimeoutMs: nonNegative('drainTimeoutMs', options.drainTimeoutMs ?? d.drainTimeoutMs),
     drainPollMs: nonNegative('drainPollMs', options.drainPollMs ?? d.drainPollMs) || 1,
     restartCheckIntervalMs: nonNegative('restartCheckIntervalMs', options.restartCheckIntervalMs ?? d.restartCheckIntervalMs),

@@ -61,16 +61,19 @@ describe('HaproxySink on a real HAProxy', () => {
     expect([counts.get(l(a)), counts.get(l(b))]).toEqual([6, 2]);
   });
 
-  it('lets an in-flight request finish before the server is deleted (drain → maint → del)', async () => {
+  it.each([
+    ['drain → maint → del', true, 5],
+    ['maint → del', false, 4],
+  ] as const)('lets an in-flight request finish before the server is deleted (%s)', async (_, drainFirst, writes) => {
     servers = await backendServers(2);
-    const { hp, sink, client } = await setup();
+    const { hp, sink, client } = await setup({}, { drainFirst });
     const [slow, other] = servers as [TestBackendServer, TestBackendServer];
     await sink.apply('web', set(slow.port));
     slow.delayMs = 600;
     const inFlight = get(hp.port);
     await waitFor(async () => /nitrox-127\.0\.0\.1-\d+,\S*?,0,\d+,1,/.test((await client.send(['show stat be 4 -1']))[0] ?? ''), { timeoutMs: 5_000 });
     const result = await sink.apply('web', set(other.port));
-    expect(result).toEqual({ added: 1, updated: 0, removed: 1, writes: 5 });
+    expect(result).toEqual({ added: 1, updated: 0, removed: 1, writes });
     expect(await inFlight).toEqual({ status: 200, body: l(slow.port) });
     expect((await get(hp.port)).body).toBe(l(other.port));
   });

@@ -9,8 +9,8 @@
 import { expect, it } from 'vitest';
 import { runHaproxyDataPath } from './haproxy-data-path.js';
 
-it('keeps every request flowing through scaling and a rolling replacement, and restores the pool after a reload', async () => {
-  const report = await runHaproxyDataPath({ mode: 'dynamic', debounceMs: 20, concurrency: 4, restartCheckIntervalMs: 50 });
+it.each(['dynamic', 'slots'] as const)('%s mode: every request flows through scaling and a rolling replacement; a reload is repaired', async (mode) => {
+  const report = await runHaproxyDataPath({ mode, debounceMs: 20, concurrency: 4, restartCheckIntervalMs: 50 });
   console.info(`haproxy data path: ${JSON.stringify(report)}`);
   const byPhase = Object.fromEntries(report.phases.map((p) => [p.phase, p]));
   for (const phase of ['warm-up (2 members)', 'scale 2 → 10', 'scale 10 → 3', 'rolling replacement of 3']) {
