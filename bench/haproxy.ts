@@ -6,7 +6,8 @@
  * 2. The data path (packages/nitrox/test/haproxy-data-path.ts): Kubernetes simulator → nitrox runtime → HAProxy
  *    → real backends under a client loop, scaling 2 → 10 → 3, a rolling replacement and one reload; failed
  *    requests per phase and the time from a source change to the new member's first request through HAProxy,
- *    for dynamic and slot mode and two restart-check intervals.
+ *    for dynamic and slot mode and two restart-check intervals, 3 runs each; the reload's failure window (first to last
+ *    failed request after the reload signal).
  * Targets: 0 failed requests outside the reload; serve latency ≤ debounce + 50 ms.
  * Run: `npx tsx bench/haproxy.ts` (needs the haproxy binary: `node scripts/setup.mjs`).
  */
@@ -70,17 +71,27 @@ const transports = [await transport('per-command'), await transport('persistent'
 for (const t of transports) console.log('transport', JSON.stringify(t));
 
 const debounceMs = 20;
+const reps = 3;
 const dataPath = [];
-for (const [mode, restartCheckIntervalMs] of [['dynamic', 50], ['dynamic', 250], ['slots', 50]] as const) {
-  const report = await runHaproxyDataPath({ mode, debounceMs, concurrency: 4, restartCheckIntervalMs });
-  const lat = [...report.serveLatencyMs].sort((a, b) => a - b);
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+for (const [mode, restartCheckIntervalMs] of [['dynamic', 50], ['dynamic', 200], ['slots', 50]] as const) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push(await runHaproxyDataPath({ mode, debounceMs, concurrency: 4, restartCheckIntervalMs }));
+  const lat = runs.flatMap((r) => r.serveLatencyMs).sort((a, b) => a - b);
+  const inReload = runs.map((r) => r.phases.find((p) => p.phase === 'reload')?.failed ?? 0);
   const summary = {
-    ...report,
-    serveLatency: { min: lat[0], median: lat[Math.floor(lat.length / 2)], max: lat[lat.length - 1] },
-    failedOutsideReload: report.phases.filter((p) => p.phase !== 'reload').reduce((s, p) => s + p.failed, 0),
-    failedInReload: report.phases.find((p) => p.phase === 'reload')?.failed ?? 0,
+    mode,
+    restartCheckIntervalMs,
+    runs: reps,
+    requests: runs.reduce((s, r) => s + r.requests, 0),
+    failedOutsideReload: runs.reduce((s, r) => s + r.phases.filter((p) => p.phase !== 'reload').reduce((t, p) => t + p.failed, 0), 0),
+    failedInReload: { perRun: inReload, median: median(inReload) },
+    reloadFailureWindowMs: { perRun: runs.map((r) => r.reloadFailureWindowMs), median: median(runs.map((r) => r.reloadFailureWindowMs)) },
+    reloadRecoveryMs: { perRun: runs.map((r) => r.reloadRecoveryMs), median: median(runs.map((r) => r.reloadRecoveryMs)) },
+    serveLatency: { members: lat.length, min: lat[0], median: median(lat), p90: lat[Math.floor(lat.length * 0.9)], max: lat[lat.length - 1] },
+    phases: runs[0]?.phases,
   };
-  console.log('data path', JSON.stringify({ mode, restartCheckIntervalMs, failedOutsideReload: summary.failedOutsideReload, failedInReload: summary.failedInReload, serveLatency: summary.serveLatency, reloadRecoveryMs: report.reloadRecoveryMs }));
+  console.log('data path', JSON.stringify({ ...summary, phases: undefined }));
   dataPath.push(summary);
 }
 const targets = {

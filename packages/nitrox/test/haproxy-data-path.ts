@@ -50,6 +50,8 @@ export interface DataPathReport {
   readonly serveLatencyMs: readonly number[];
   /** ms from the reload to HAProxy holding the full pool again. */
   readonly reloadRecoveryMs: number;
+  /** ms from the first to the last failed request after the reload signal (0: none failed). */
+  readonly reloadFailureWindowMs: number;
   /** The sink's restart check interval. */
   readonly restartCheckIntervalMs: number;
 }
@@ -162,6 +164,8 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
     await until('the pool back after the reload', () => holds(members));
     const reloadRecoveryMs = Math.round(performance.now() - reloadAt);
     await endPhase('reload');
+    const failures = loop.counts.failureTimes.filter((t) => t >= reloadAt);
+    const reloadFailureWindowMs = failures.length > 0 ? Math.round(Math.max(...failures) - Math.min(...failures)) : 0;
     const total = await loop.stop();
     traffic.loop = undefined;
     return {
@@ -172,6 +176,7 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       phases,
       serveLatencyMs: latencies.map((l) => Math.round(l)),
       reloadRecoveryMs,
+      reloadFailureWindowMs,
       restartCheckIntervalMs: options.restartCheckIntervalMs,
     };
   } finally {

@@ -94,6 +94,8 @@ export interface TrafficCounts {
   reasons: Record<string, number>;
   /** Answers per backend (`address:port`). */
   byBackend: Record<string, number>;
+  /** `performance.now()` of every failure. */
+  failureTimes: number[];
 }
 
 /** A running client loop. */
@@ -108,7 +110,7 @@ export interface TrafficLoop {
  * fresh connection; any status other than 200 or a socket error counts as failed.
  */
 export function trafficLoop(port: number, options: { concurrency?: number; maxRequests?: number } = {}): TrafficLoop {
-  const counts: TrafficCounts = { ok: 0, failed: 0, reasons: {}, byBackend: {} };
+  const counts: TrafficCounts = { ok: 0, failed: 0, reasons: {}, byBackend: {}, failureTimes: [] };
   let stopped = false;
   const max = options.maxRequests ?? 1_000_000;
   const worker = async () => {
@@ -120,10 +122,12 @@ export function trafficLoop(port: number, options: { concurrency?: number; maxRe
           counts.byBackend[body] = (counts.byBackend[body] ?? 0) + 1;
         } else {
           counts.failed++;
+          counts.failureTimes.push(performance.now());
           counts.reasons[`status ${status}`] = (counts.reasons[`status ${status}`] ?? 0) + 1;
         }
       } catch (err) {
         counts.failed++;
+        counts.failureTimes.push(performance.now());
         const reason = (err as { code?: string }).code ?? (err as Error).message;
         counts.reasons[reason] = (counts.reasons[reason] ?? 0) + 1;
       }
