@@ -88,7 +88,9 @@ export class HaproxySink implements Sink<BackendSet> {
    * @throws HaproxyError (a SinkError) naming the failed command; SinkError for a member that cannot be written
    */
   apply(key: string, desired: BackendSet | undefined, signal?: AbortSignal): Promise<ApplyResult> {
-    this.desired.set(key, desired);
+    // Kept for re-applying after a restart; a deleted application has nothing to restore.
+    if (desired === undefined) this.desired.delete(key);
+    else this.desired.set(key, desired);
     this.start();
     return this.serially(key, () => this.applyNow(key, desired, signal));
   }
