@@ -147,4 +147,13 @@ describe('HaproxySink on a real HAProxy', () => {
     expect((await get(hp.port)).body).toBe(`::1:${member.port}`);
     expect(await sink.apply('web', { name: 'web', members: [member] })).toMatchObject({ writes: 0 });
   });
+
+  it('works over an ipv4@ admin socket too', async () => {
+    servers = await backendServers(1);
+    const { hp, sink } = await setup({ tcpSocket: true });
+    expect(hp.socket).toMatch(/^ipv4@127\.0\.0\.1:\d+$/);
+    const port = servers[0]?.port as number;
+    expect(await sink.apply('web', set(port))).toMatchObject({ added: 1, writes: 2 });
+    expect((await get(hp.port)).body).toBe(l(port));
+  });
 });

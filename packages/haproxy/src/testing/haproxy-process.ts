@@ -24,6 +24,8 @@ export interface StartHaproxyOptions {
   readonly backends?: readonly TestBackend[];
   /** Master-worker mode (`-W -S`), so {@link HaproxyProcess.reload} works. @defaultValue false */
   readonly masterWorker?: boolean;
+  /** Put the admin socket on `ipv4@127.0.0.1:<free port>` instead of a unix socket. @defaultValue false */
+  readonly tcpSocket?: boolean;
   /** `level` of the admin socket. @defaultValue `'admin'` */
   readonly level?: 'user' | 'operator' | 'admin';
   /** The haproxy binary. @defaultValue `'haproxy'` */
@@ -32,7 +34,7 @@ export interface StartHaproxyOptions {
 
 /** A running HAProxy. */
 export interface HaproxyProcess {
-  /** Path of the admin socket. */
+  /** The admin socket: a unix socket path, or `ipv4@127.0.0.1:<port>` with `tcpSocket`. */
   readonly socket: string;
   /** Port of the HTTP frontend on 127.0.0.1. */
   readonly port: number;
@@ -58,7 +60,8 @@ export function freePort(): Promise<number> {
 
 function ask(socket: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = connect(socket);
+    const tcp = /^ipv4@([\d.]+):(\d+)$/.exec(socket);
+    const c = tcp ? connect(Number(tcp[2]), tcp[1] as string) : connect(socket);
     let reply = '';
     c.setEncoding('utf8');
     c.on('data', (d: string) => {
@@ -85,12 +88,12 @@ const pidOf = (info: string) => /^Pid: (\d+)$/m.exec(info)?.[1];
 /** Start HAProxy with a generated configuration and wait until its admin socket answers. */
 export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<HaproxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'nitrox-haproxy-'));
-  const socket = join(dir, 'admin.sock');
+  const socket = options.tcpSocket ? `ipv4@127.0.0.1:${await freePort()}` : join(dir, 'admin.sock');
   const port = await freePort();
   const backends = options.backends ?? [{ name: 'be' }];
   const config = [
     'global',
-    `  stats socket ${socket} mode 600 level ${options.level ?? 'admin'}`,
+    `  stats socket ${socket}${options.tcpSocket ? '' : ' mode 600'} level ${options.level ?? 'admin'}`,
     '  stats timeout 30s',
     'defaults',
     '  mode http',
