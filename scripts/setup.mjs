@@ -14,6 +14,7 @@ const required = {
   'python3-kubernetes': '/usr/lib/python3/dist-packages/kubernetes/__init__.py', // the official Python client, same tests
   'python3-marathon': '/usr/lib/python3/dist-packages/marathon/client.py', // Marathon's Python client against the simulator
   curl: '/usr/bin/curl', // the Marathon simulator as an operator's curl sees it
+  haproxy: '/usr/sbin/haproxy', // the haproxy sink's integration and data-path tests
 };
 
 const missing = Object.entries(required)

@@ -19,4 +19,5 @@ export const builtinPlugins: readonly BuiltinPlugin[] = [
   { kind: 'source', type: 'marathon', from: '@nitrox/marathon', load: async () => (await import('@nitrox/marathon')).marathonPlugin },
   { kind: 'source', type: 'swarm', from: '@nitrox/swarm', load: async () => (await import('@nitrox/swarm')).swarmPlugin },
   { kind: 'sink', type: 'netscaler', from: '@nitrox/netscaler', load: async () => (await import('@nitrox/netscaler')).netscalerPlugin },
+  { kind: 'sink', type: 'haproxy', from: '@nitrox/haproxy', load: async () => (await import('@nitrox/haproxy')).haproxyPlugin },
 ];

@@ -40,7 +40,7 @@ describe('plugin registry', () => {
   it('registers the built-in plugins under their types and loads them on demand', async () => {
     const registry = new PluginRegistry();
     expect(registry.types('source')).toEqual(['kubernetes', 'marathon', 'swarm']);
-    expect(registry.types('sink')).toEqual(['netscaler']);
+    expect(registry.types('sink')).toEqual(['haproxy', 'netscaler']);
     const all = await registry.all();
     expect(all.map((p) => `${p.plugin.kind}:${p.plugin.type}`)).toEqual(builtinPlugins.map((b) => `${b.kind}:${b.type}`).sort());
     for (const { plugin } of all) expect(plugin.apiVersion).toBe(pluginApiVersion);

@@ -1,0 +1,56 @@
+/**
+ * The `haproxy` sink plugin. An entry is one Runtime API client (one admin socket) shared by every pool mapped
+ * to it; `HaproxySink` takes one empty-set policy, so the runtime keeps one sink per `allowEmpty` value over
+ * the shared client and routes each pool to its backend. Commands are counted by result for the host's metrics.
+ */
+import { defineSinkPlugin, type PluginContext, type PoolSettings, type SinkRuntime } from '@nitrox/plugin';
+import { HaproxySink } from './haproxy-sink.js';
+import { type HaproxyEntry, type HaproxyMappingOptions, haproxyEntrySchema, haproxyMappingSchema } from './plugin-schema.js';
+import { RuntimeApiClient } from './runtime-api-client.js';
+
+/** Build the runtime of one `haproxy` sink entry. */
+export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): SinkRuntime<HaproxyMappingOptions> {
+  const client = new RuntimeApiClient({ socket: entry.socket, session: entry.session, timeoutMs: entry.timeoutMs });
+  const backendOf = new Map<string, string | undefined>();
+  const sinks = new Map<boolean, HaproxySink>();
+  return {
+    name: context.name,
+    pool(settings: PoolSettings<HaproxyMappingOptions>) {
+      backendOf.set(settings.pool, settings.options.backend);
+      let sink = sinks.get(settings.allowEmpty);
+      if (!sink) {
+        sink = new HaproxySink({
+          client,
+          backend: (key) => backendOf.get(key) ?? key,
+          mode: entry.mode,
+          serverPrefix: entry.serverPrefix,
+          defaultWeight: entry.defaultWeight,
+          check: entry.check,
+          allowEmpty: settings.allowEmpty,
+          drainFirst: entry.drainFirst,
+          drainTimeoutMs: entry.drainTimeoutMs,
+          drainPollMs: entry.drainPollMs,
+          restartCheckIntervalMs: entry.restartCheckIntervalMs,
+          clock: context.clock,
+          logger: context.logger,
+        });
+        sinks.set(settings.allowEmpty, sink);
+      }
+      return sink;
+    },
+    requests: () => ({ ok: client.stats.ok, error: client.stats.error }),
+    async close() {
+      await Promise.all([...sinks.values()].map((s) => s.stop()));
+      await client.close();
+    },
+  };
+}
+
+/** The plugin of `type: haproxy` sink entries. */
+export const haproxyPlugin = defineSinkPlugin({
+  type: 'haproxy',
+  description: 'HAProxy backends over the Runtime API: dynamic servers (or server-template slots) named by a prefix, only what Nitrox added.',
+  schema: haproxyEntrySchema,
+  mapping: haproxyMappingSchema,
+  create: (entry, context) => haproxyRuntime(entry, context),
+});

@@ -1,0 +1,44 @@
+/**
+ * The haproxy plugin as the nitrox host drives it: an entry parsed by the plugin's schema, one pool routed to
+ * the mapping's backend on a real HAProxy; the entry's prefix, default weight and `check` reach the library.
+ */
+import { systemClock } from '@nitrox/core';
+import { waitFor } from '@nitrox/core/testing';
+import type { PluginContext } from '@nitrox/plugin';
+import { expect, it } from 'vitest';
+import { haproxyPlugin } from '../src/index.js';
+import { RuntimeApiClient } from '../src/runtime-api-client.js';
+import { startHaproxy } from '../src/testing/index.js';
+import { startHttpBackends as backendServers } from '../src/testing/index.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const context: PluginContext = { name: 'lb', path: 'sinks.lb', logger: silent, secrets: { get: () => undefined }, baseDir: '/', clock: systemClock, signal: new AbortController().signal };
+
+it('reaches the library options from a file: backend, prefix, weight and health checks', async () => {
+  const hp = await startHaproxy({ backends: [{ name: 'be_web' }] });
+  const [server] = await backendServers(1);
+  const entry = haproxyPlugin.schema.parse({ socket: hp.socket, serverPrefix: 'nx-', defaultWeight: 7, check: true, restartCheckIntervalMs: '0ms' });
+  const runtime = await haproxyPlugin.create(entry, context);
+  const admin = new RuntimeApiClient({ socket: hp.socket });
+  try {
+    const sink = runtime.pool({ pool: 'web', allowEmpty: false, options: haproxyPlugin.mapping.parse({ backend: 'be_web' }) });
+    const result = await sink.apply('web', { name: 'web', members: [{ address: '127.0.0.1', port: server?.port as number }] });
+    expect(result).toEqual({ added: 1, updated: 0, removed: 0, writes: 3 }); // add server … check, state ready, enable health
+    expect((await sink.observe('web'))?.members).toEqual([{ address: '127.0.0.1', port: server?.port, weight: 7 }]);
+    // The check runs: show stat's check_status of the server turns L4OK.
+    await waitFor(async () => /nx-127\.0\.0\.1-\d+,.*L4OK/.test((await admin.send(['show stat be_web 4 -1']))[0] ?? ''), { timeoutMs: 10_000 });
+    expect(runtime.requests().ok).toBeGreaterThan(0);
+  } finally {
+    await admin.close();
+    await runtime.close();
+    await server?.close();
+    await hp.stop();
+  }
+});
+
+it('refuses a socket with spaces or ";", hostile backend names and unknown keys, naming the option', () => {
+  expect(haproxyPlugin.schema.safeParse({ socket: '/run/a.sock;x' }).error?.issues[0]?.path).toEqual(['socket']);
+  expect(haproxyPlugin.mapping.safeParse({ backend: 'be web' }).error?.issues[0]?.path).toEqual(['backend']);
+  expect(haproxyPlugin.schema.safeParse({ socket: '/s', serverPrefix: 'a b' }).error?.issues[0]?.path).toEqual(['serverPrefix']);
+  expect(haproxyPlugin.schema.safeParse({ socket: '/s', sokcet: 1 }).success).toBe(false);
+});
