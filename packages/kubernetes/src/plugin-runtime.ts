@@ -182,6 +182,8 @@ export function kubernetesRuntime(
         },
         hasSynced: () => projection.hasSynced(),
         waitForSync: (signal) => projection.waitForSync(signal),
+        // The earliest loss of contact over the shared informers (started here, so the source's getter sees them).
+        disconnectedSince: () => source.disconnectedSince,
         onError: (listener) => {
           source.on('error', listener);
           projection.on('error', listener);

@@ -55,3 +55,28 @@ it('checks a mapping against the entry and refuses inline secrets and credential
   expect(kubernetesPlugin.schema.safeParse({ server: 'https://k8s:6443', token: 'abc' }).error?.issues[0]?.path).toEqual(['token']);
   expect(kubernetesPlugin.mapping.safeParse({ port: 8080 }).error?.issues[0]?.message).toContain('name of the service port');
 });
+
+it('reports since when it has been out of contact with the API server, and its return', async () => {
+  const kube = await startKubeSimulator();
+  kube.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+  const entry = kubernetesPlugin.schema.parse({ server: kube.url, backoff: { initialMs: 20, maxMs: 50 } });
+  const runtime = await kubernetesPlugin.create(entry, context({}));
+  runtime.view({ name: 'web', app: 'default/web', pool: 'web', options: kubernetesPlugin.mapping.parse({ mode: 'pod' }) });
+  expect(runtime.disconnectedSince?.()).toBeUndefined();
+  const started = systemClock.now();
+  runtime.start();
+  try {
+    expect(runtime.disconnectedSince?.()).toBeGreaterThanOrEqual(started);
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact after the first lists' });
+    kube.faults.failRequests({ count: 6, status: 503 });
+    const cut = systemClock.now();
+    kube.faults.dropWatches();
+    const since = await waitFor(() => runtime.disconnectedSince?.(), { what: 'the loss of contact' });
+    expect(since).toBeGreaterThanOrEqual(cut);
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact again once the API server answers' });
+  } finally {
+    await runtime.stop();
+    await kube.close();
+  }
+});

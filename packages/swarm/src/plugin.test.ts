@@ -29,3 +29,16 @@ describe('swarm plugin', () => {
     expect(() => swarmPlugin.create(tls, context)).toThrow(/sources\.swarm\.connection\.caFile: expected a readable PEM file at \/nonexistent\/ca.pem/);
   });
 });
+
+describe('swarm plugin contact', () => {
+  it('is out of contact from start while the daemon does not answer, and reports nothing once stopped', async () => {
+    const runtime = await swarmPlugin.create(swarmPlugin.schema.parse({ connection: { socketPath: '/nonexistent/docker.sock' } }), context);
+    runtime.view({ name: 'web', app: 'web', pool: 'web', options: {} });
+    expect(runtime.disconnectedSince?.()).toBeUndefined();
+    const started = systemClock.now();
+    runtime.start();
+    expect(runtime.disconnectedSince?.()).toBeGreaterThanOrEqual(started);
+    await runtime.stop();
+    expect(runtime.disconnectedSince?.()).toBeUndefined();
+  });
+});

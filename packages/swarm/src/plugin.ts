@@ -3,7 +3,7 @@
  * completeness) selecting only the mapped services by name (and the entry's `select.labels`). Which port a
  * service publishes to the pool comes from the service's own labels, as the projection defines.
  */
-import { backendSourceOf, defineSourcePlugin, groupedSourceRuntime, type PluginContext, readPemFile, type SourceRuntime } from '@nitrox/plugin';
+import { backendSourceOf, ContactTracker, defineSourcePlugin, groupedSourceRuntime, type PluginContext, readPemFile, type SourceRuntime } from '@nitrox/plugin';
 import type { EngineConnectionOptions } from './engine-client.js';
 import { type SwarmEntry, swarmEntrySchema, swarmMappingSchema } from './plugin-schema.js';
 import { SwarmSource } from './swarm-source.js';
@@ -56,6 +56,17 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
         ...(entry.defaultTargetPort ? { defaultTargetPort: entry.defaultTargetPort } : {}),
         ...(entry.backoff ? { backoff: Object.fromEntries(Object.entries(entry.backoff).filter(([, v]) => v !== undefined)) } : {}),
       });
+      // In contact while the event stream is up (when followed) and the last read succeeded: a failed read or a
+      // dropped stream loses contact, the next successful pass with the stream up (one follows every reconnect)
+      // regains it. A malformed event line is the daemon talking, not silence.
+      const contact = new ContactTracker(context.clock);
+      source.on('eventsDisconnected', () => contact.lost());
+      source.on('error', (error) => {
+        if (error.code !== 'NITROX_MALFORMED_EVENT') contact.lost();
+      });
+      source.on('pass', () => {
+        if (!entry.events || source.eventsConnected) contact.regained();
+      });
       return backendSourceOf(source, () => {
         const s = source.stats;
         return {
@@ -66,7 +77,7 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
           malformed: s.malformed,
           events: s.events,
         };
-      });
+      }, contact);
     },
   });
 }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, isNitroxError } from '@nitrox/core';
 import { describe, expect, it } from 'vitest';
+import { pluginApiVersion } from '@nitrox/plugin';
+import { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadConfig, mappingDefaults, parseConfigText, resolveConfig } from './load-config.js';
 
 const valid = {
@@ -106,6 +108,31 @@ describe('resolveConfig', () => {
     expect(err.message).not.toContain('pw@');
     const marathon = await configError({ ...valid, sources: { k8s: { type: 'marathon', url: ['http://m1:8080', 'http://u:p@m2:8080'] } } });
     expect(marathon.path).toBe('sources.k8s.url[1]');
+  });
+
+  it('refuses credentials in any URL of any entry, even where the plugin takes any string', async () => {
+    const registry = new PluginRegistry();
+    const loose = { safeParse: (v: unknown) => ({ success: true, data: v }), shape: {} };
+    registry.register(
+      { apiVersion: pluginApiVersion, kind: 'sink', type: 'loose', description: 'any string', schema: loose, mapping: loose, create: () => undefined },
+      'test',
+      'test',
+    );
+    const err = await resolveConfig(
+      { ...valid, sinks: { adc: { type: 'loose', upstreams: [{ endpoint: 'tcp://admin:s3cr"et@lb:9000' }] } } },
+      { env, registry },
+    ).then(
+      () => undefined,
+      (e: unknown) => e as ConfigError,
+    );
+    expect([err?.path, err?.message]).toEqual(['sinks.adc.upstreams[0].endpoint', expect.stringContaining('without credentials')]);
+    expect(err?.message).not.toContain('s3cr');
+  });
+
+  it('reads the readiness grace, 60 s by default', async () => {
+    expect((await resolveConfig(valid, { env })).sourceGraceMs).toBe(60_000);
+    expect((await resolveConfig({ ...valid, readiness: { sourceGrace: '2m' } }, { env })).sourceGraceMs).toBe(120_000);
+    expect((await configError({ ...valid, readiness: { sourceGrace: 'soon' } })).path).toBe('readiness.sourceGrace');
   });
 
   it('names the loaded types when a type has no plugin', async () => {

@@ -50,6 +50,8 @@ export interface ResolvedConfig {
   readonly logLevel: NitroxConfigParsed['log']['level'];
   /** `host:port` of the metrics/health listener. */
   readonly listen: string;
+  /** `/readyz` turns false when a source has been out of contact longer than this. */
+  readonly sourceGraceMs: number;
   /** The plugins known to this configuration (built-ins and `plugins:`). */
   readonly plugins: PluginRegistry;
   /** Source entries by name, parsed by their plugins. */
@@ -153,6 +155,7 @@ export async function resolveConfig(document: unknown, options: ResolveOptions =
   return {
     logLevel: config.log.level,
     listen: config.http.listen,
+    sourceGraceMs: config.readiness.sourceGrace,
     plugins: registry,
     sources: entries.sources,
     sinks: entries.sinks,

@@ -67,6 +67,19 @@ export const leaderElectionConfig = entrySchema({
   retryPeriod: duration.default(2_000).describe('How often to try to acquire or renew (< renewDeadline).'),
 });
 
+/** Built-in defaults of the `readiness:` section. */
+export const readinessDefaults = {
+  /** A source out of contact this long is not a blip (watch restarts, one failed read take seconds): not ready. */
+  sourceGraceMs: 60_000,
+} as const;
+
+/** What `/readyz` tolerates. */
+export const readinessConfig = entrySchema({
+  sourceGrace: duration
+    .default(readinessDefaults.sourceGraceMs)
+    .describe(`/readyz turns false when a source has been out of contact with its peer longer than this (default ${formatDuration(readinessDefaults.sourceGraceMs)}).`),
+});
+
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected "host:port", e.g. "0.0.0.0:9090" (port 0 picks one)' });
@@ -76,6 +89,7 @@ export const nitroxConfig = entrySchema({
   version: z.literal(1, { error: 'expected version 1' }).optional(),
   log: entrySchema({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
   http: entrySchema({ listen: listen.default('0.0.0.0:9090') }).default({ listen: '0.0.0.0:9090' }),
+  readiness: readinessConfig.default({ sourceGrace: readinessDefaults.sourceGraceMs }),
   plugins: z.array(z.string({ error: 'expected a package name or a path' }).min(1), { error: 'expected a list of packages' }).default([]),
   sources: z.record(name, entry, { error: 'expected a map of source name → source' }),
   sinks: z.record(name, entry, { error: 'expected a map of sink name → sink' }),

@@ -1,7 +1,7 @@
 /**
  * The operations HTTP endpoint: `/metrics` (Prometheus text), `/healthz` (the process is alive and not stuck
- * shutting down) and `/readyz` (every informer has synced; the body lists what is still waiting). Plain
- * node:http, no framework: three routes do not need one.
+ * shutting down) and `/readyz` (the runtime's readiness; the body lists what is still waiting, then notes such as
+ * the leadership state). Plain node:http, no framework: three routes do not need one.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,8 @@ export interface Readiness {
   readonly ready: boolean;
   /** Names of the components still waiting (empty when ready). */
   readonly waiting: readonly string[];
+  /** Lines shown in the body whatever the status, e.g. the leadership state. */
+  readonly notes?: readonly string[];
 }
 
 /** Options of {@link OpsServer}. */
@@ -66,9 +68,10 @@ export class OpsServer {
         res.writeHead(alive ? 200 : 503, { 'content-type': 'text/plain' }).end(alive ? 'ok\n' : 'unhealthy\n');
       } else if (path === '/readyz') {
         const r = this.#options.readiness();
+        const notes = (r.notes ?? []).map((n) => `${n}\n`).join('');
         res
           .writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(r.ready ? 'ready\n' : `waiting for: ${r.waiting.join(', ')}\n`);
+          .end(`${r.ready ? 'ready' : `waiting for: ${r.waiting.join(', ')}`}\n${notes}`);
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
       }

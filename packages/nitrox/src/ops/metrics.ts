@@ -5,17 +5,11 @@
  * scrape time through registered probes, so nothing polls between scrapes. Names and labels are documented in
  * docs/metrics.md.
  */
+import type { SourceCounters } from '@nitrox/plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Counters a source exposes as a stats snapshot (monotonic). */
-export interface SourceCounters {
-  readonly lists?: number;
-  readonly relists?: number;
-  readonly watchRestarts?: number;
-  readonly errors?: number;
-  readonly malformed?: number;
-  readonly events?: number;
-}
+/** Counters a source exposes as a stats snapshot (monotonic): the plugin contract's. */
+export type { SourceCounters };
 
 /** Result label of a reconcile. */
 export type ReconcileOutcome = 'success' | 'error' | 'held-empty';
@@ -28,6 +22,7 @@ export class NitroxMetrics {
   readonly #queueProbes = new Map<string, () => number>();
   readonly #sourceProbes = new Map<string, () => SourceCounters>();
   readonly #syncedProbes = new Map<string, () => boolean>();
+  readonly #contactProbes = new Map<string, () => number | undefined>();
   readonly #sinkProbes = new Map<string, () => { readonly ok: number; readonly error: number }>();
   readonly #lastSuccess = new Map<string, number>();
   readonly #lastSeen = new Map<string, number>();
@@ -46,6 +41,8 @@ export class NitroxMetrics {
   readonly poolMembers: Gauge<'mapping'>;
   /** `nitrox_leader`. */
   readonly leader: Gauge;
+  /** `nitrox_lease_errors_total`. */
+  readonly leaseErrors: Counter;
 
   /**
    * @param options.now - wall clock in ms (injectable for tests). @defaultValue `Date.now`
@@ -124,6 +121,7 @@ export class NitroxMetrics {
       registers,
     });
     this.leader = new Gauge({ name: 'nitrox_leader', help: '1 while this replica holds the lease (or runs without election).', registers });
+    this.leaseErrors = new Counter({ name: 'nitrox_lease_errors_total', help: 'Failed attempts to acquire, renew or release the leader-election lease.', registers });
 
     const lastSuccess = this.#lastSuccess;
     const now = this.#now;
@@ -160,6 +158,20 @@ export class NitroxMetrics {
       },
     });
 
+    const contactProbes = this.#contactProbes;
+    new Gauge({
+      name: 'nitrox_source_disconnected_seconds',
+      help: 'Seconds a source has been out of contact with its peer (0 while in contact; absent when its plugin cannot tell).',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [source, probe] of contactProbes) {
+          const seconds = probe();
+          if (seconds !== undefined) this.set({ source }, seconds);
+        }
+      },
+    });
     const sourceCounter = (name: string, help: string, field: keyof SourceCounters) =>
       this.#probeCounter(name, help, field);
     sourceCounter('nitrox_watch_restarts_total', 'Watches of a source that ended and were restarted.', 'watchRestarts');
@@ -167,6 +179,7 @@ export class NitroxMetrics {
     sourceCounter('nitrox_lists_total', 'Full lists of a source (initial and relists).', 'lists');
     sourceCounter('nitrox_source_errors_total', 'Errors reported by a source (list/watch failures).', 'errors');
     sourceCounter('nitrox_malformed_events_total', 'Source events skipped because they had an unexpected shape.', 'malformed');
+    sourceCounter('nitrox_source_events_total', 'Change events a source received from its peer (watch events, event-stream lines).', 'events');
   }
 
   /** A counter fed from the source probes' monotonic stats at scrape time. */
@@ -195,10 +208,14 @@ export class NitroxMetrics {
     this.#queueProbes.set(mapping, depth);
   }
 
-  /** Report a source's stats (summed over its informers) at scrape time. */
-  probeSource(source: string, counters: () => SourceCounters, synced: () => boolean): void {
+  /**
+   * Report a source's stats (summed over its informers), whether it synced, and (when its plugin can tell) the
+   * seconds it has been out of contact, at scrape time.
+   */
+  probeSource(source: string, counters: () => SourceCounters, synced: () => boolean, disconnectedSeconds?: () => number | undefined): void {
     this.#sourceProbes.set(source, counters);
     this.#syncedProbes.set(source, synced);
+    if (disconnectedSeconds) this.#contactProbes.set(source, disconnectedSeconds);
   }
 
   /** Record one reconcile. */

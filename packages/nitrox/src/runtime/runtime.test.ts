@@ -1,4 +1,4 @@
-import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink } from '@nitrox/core';
+import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, VirtualClock } from '@nitrox/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
@@ -33,12 +33,24 @@ class FakeSink implements Sink<BackendSet> {
   }
 }
 
-async function setup(allowEmpty = false) {
+interface SetupOptions {
+  readonly clock?: VirtualClock;
+  /** The source's answer to disconnectedSince (absent: the source cannot tell). */
+  readonly disconnectedSince?: () => number | undefined;
+  readonly readiness?: Record<string, unknown>;
+  readonly resync?: number;
+  readonly lines?: Record<string, unknown>[];
+  /** A source runtime without disconnectedSince (a plugin built before it). */
+  readonly noContact?: boolean;
+}
+
+async function setup(allowEmpty = false, o: SetupOptions = {}) {
   const config = await resolveConfig(
     {
+      ...(o.readiness ? { readiness: o.readiness } : {}),
       sources: { mem: { type: 'marathon', url: 'http://127.0.0.1:1' } },
       sinks: { fake: { type: 'netscaler', url: 'http://127.0.0.1:1', username: 'u', passwordFrom: { env: 'P' } } },
-      defaults: { debounce: 0, maxWait: 0, resync: 0, allowEmpty },
+      defaults: { debounce: 0, maxWait: 0, resync: o.resync ?? 0, allowEmpty },
       mappings: [
         { name: 'web', source: 'mem', app: '/web', sink: 'fake', pool: 'sg-web' },
         { name: 'api', source: 'mem', app: '/api', sink: 'fake', pool: 'sg-api' },
@@ -63,8 +75,9 @@ async function setup(allowEmpty = false) {
       hasSynced: () => true,
       waitForSync: async () => {},
       get: (key) => store.get(key),
-      counters: () => ({ relists: 0 }),
+      counters: () => ({ relists: 0, events: 7 }),
       onError() {},
+      ...(o.disconnectedSince ? { disconnectedSince: o.disconnectedSince } : {}),
     }),
   });
   const sinkRuntime: SinkRuntime = {
@@ -75,9 +88,12 @@ async function setup(allowEmpty = false) {
       closed++;
     },
   };
-  const factories: AdapterFactories = { source: () => source, sink: () => sinkRuntime };
+  const { disconnectedSince: _, ...withoutContact } = source;
+  const factories: AdapterFactories = { source: () => (o.noContact ? withoutContact : source), sink: () => sinkRuntime };
   const metrics = new NitroxMetrics({ defaultMetrics: false });
-  const runtime = new NitroxRuntime({ config, factories, logger: pino({ level: 'silent' }), metrics });
+  const lines = o.lines;
+  const logger = lines ? pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }) : pino({ level: 'silent' });
+  const runtime = new NitroxRuntime({ config, factories, logger, metrics, ...(o.clock ? { clock: o.clock } : {}) });
   return { runtime, store, sink, metrics, counts: () => ({ closed, stopped }) };
 }
 
@@ -89,7 +105,7 @@ describe('NitroxRuntime', () => {
     expect(runtime.readiness().ready).toBe(false);
     runtime.start();
     await waitFor(() => sink.pools.get('sg-web')?.length === 2 && sink.pools.get('sg-api')?.length === 1, { timeoutMs: 5_000, what: 'both pools' });
-    expect(runtime.readiness()).toEqual({ ready: true, waiting: [] });
+    expect(runtime.readiness()).toMatchObject({ ready: true, waiting: [], notes: ['leadership: none (no leader election; this replica writes)'] });
     store.put('/web', set('10.0.0.3'));
     await waitFor(() => sink.pools.get('sg-web')?.join() === '10.0.0.3', { timeoutMs: 5_000, what: 'the change' });
     const text = await metrics.render();
@@ -129,6 +145,54 @@ describe('NitroxRuntime', () => {
     await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the retried apply' });
     const text = await metrics.render();
     expect(text).toContain('nitrox_reconcile_errors_total{mapping="web",code="NITROX_SINK"} 2');
+    await runtime.stop();
+  });
+});
+
+describe('NitroxRuntime staleness', () => {
+  it('shows how long a source has been out of contact, turns not ready past the grace, and logs loss and return', async () => {
+    const clock = new VirtualClock();
+    let since: number | undefined;
+    const lines: Record<string, unknown>[] = [];
+    const { runtime, store, metrics } = await setup(false, { clock, disconnectedSince: () => since, readiness: { sourceGrace: '60s' }, lines });
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    const gauge = async () => Number(/nitrox_source_disconnected_seconds\{source="mem"\} (\S+)/.exec(await metrics.render())?.[1]);
+    expect(await gauge()).toBe(0);
+    expect(runtime.readiness().ready).toBe(true);
+    expect(await metrics.render()).toContain('nitrox_source_events_total{source="mem"} 7');
+
+    // A blip shorter than a moment is not logged.
+    since = clock.now();
+    await clock.advance(2_000);
+    since = undefined;
+    await clock.advance(2_000);
+    expect(lines.filter((l) => l.source === 'mem')).toEqual([]);
+
+    since = clock.now();
+    await clock.advance(6_000);
+    expect(lines.find((l) => l.level === 40 && l.source === 'mem')?.msg).toMatch(/source mem has had no contact with its peer for [56]/);
+    expect(runtime.readiness().ready).toBe(true);
+    await clock.advance(55_000);
+    expect(await gauge()).toBe(61);
+    const readiness = runtime.readiness();
+    expect(readiness.ready).toBe(false);
+    expect(readiness.waiting).toEqual(['source mem (no contact for 61 s)']);
+
+    since = undefined;
+    await clock.advance(1_000);
+    expect(runtime.readiness().ready).toBe(true);
+    expect(await gauge()).toBe(0);
+    const resumed = lines.find((l) => String(l.msg).includes('resumed'));
+    expect(resumed).toMatchObject({ source: 'mem', msg: 'source mem resumed contact after 62 s', downSeconds: 62 });
+    await runtime.stop();
+  });
+
+  it('leaves the gauge out for a source that cannot tell, and counts it as in contact', async () => {
+    const { runtime, metrics } = await setup(false, { noContact: true });
+    runtime.start();
+    expect(await metrics.render()).not.toContain('nitrox_source_disconnected_seconds{');
+    expect(runtime.readiness().ready).toBe(true);
     await runtime.stop();
   });
 });
