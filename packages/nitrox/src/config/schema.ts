@@ -40,19 +40,21 @@ export const hostMappingOptions = {
   allowEmpty: z
     .boolean({ error: 'expected true or false' })
     .optional()
-    .describe(`Let an empty desired set empty the pool; otherwise it is held and logged (default ${mappingDefaults.allowEmpty}).`),
+    .describe(
+      `Let an empty desired set (also: an app the source no longer holds) empty the pool; otherwise it is held and logged (default ${mappingDefaults.allowEmpty}).`,
+    ),
 };
 
 /** The host's keys of a mapping; any other key belongs to the source's or the sink's plugin. */
 export const hostMappingKeys = {
-  name: name.optional().describe('Name in logs and metrics (default: source:app->sink:pool, the app written as in pool).'),
+  name: name.optional().describe('Name in logs and metrics (default: SOURCE:APP->SINK:POOL, the app spelled as a default pool name, e.g. cluster:shop-web->adc:web).'),
   source: name.describe('Name of a source entry.'),
   app: z
     .string({ error: 'expected the application in the source (its key there, as the source plugin documents)' })
     .min(1)
     .describe('The application in the source.'),
   sink: name.describe('Name of a sink entry.'),
-  pool: name.optional().describe('The pool the mapping owns in the sink (default: app with "/" turned into "-").'),
+  pool: name.optional().describe('The pool the mapping owns in the sink (default: the app without leading "/", each run of other characters than letters, digits, ".", "_", "-" turned into one "-").'),
   ...hostMappingOptions,
 };
 
@@ -104,12 +106,15 @@ export const nitroxConfig = entrySchema({
   }
 });
 
-/** The pool name used when a mapping names none: the app with `/` turned into `-`. */
+/** The pool name used when a mapping names none: the app without leading `/`, each run of other characters than letters, digits, `.`, `_`, `-` turned into one `-` (`/shop/web` → `shop-web`). */
 export function defaultPoolName(app: string): string {
   return app.replace(/^\/+/, '').replace(/[^A-Za-z0-9_.-]+/g, '-');
 }
 
-/** The mapping name used in logs and metrics when a mapping names none: `<source>:<app>-><sink>:<pool>`. */
+/**
+ * The mapping name used in logs and metrics when a mapping names none: `<source>:<app>-><sink>:<pool>`, the app
+ * spelled as {@link defaultPoolName} spells it and the pool as the mapping names it (`cluster:shop-web->adc:web`).
+ */
 export function defaultMappingName(m: { source: string; app: string; sink: string; pool?: string | undefined }): string {
   return `${m.source}:${defaultPoolName(m.app)}->${m.sink}:${m.pool ?? defaultPoolName(m.app)}`;
 }

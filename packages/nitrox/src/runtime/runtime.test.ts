@@ -1,4 +1,4 @@
-import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, VirtualClock } from '@nitrox/core';
+import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, SourceError, VirtualClock } from '@nitrox/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
@@ -137,6 +137,17 @@ describe('NitroxRuntime', () => {
     await runtime.stop();
   });
 
+  it('repairs the pool of an app the source does not hold, at start and at every resync', async () => {
+    const { runtime, store, sink } = await setup(true, { resync: 200 });
+    store.put('/api', set('10.0.1.1'));
+    sink.pools.set('sg-web', ['10.0.0.9']); // /web was deleted while nitrox was down
+    runtime.start();
+    await waitFor(() => sink.pools.get('sg-web')?.length === 0, { timeoutMs: 5_000, what: 'the orphaned members removed at start' });
+    sink.pools.set('sg-web', ['10.0.0.8']); // someone adds a member by hand
+    await waitFor(() => sink.pools.get('sg-web')?.length === 0, { timeoutMs: 5_000, what: 'the drift repaired by a resync' });
+    await runtime.stop();
+  });
+
   it('counts failed applies by code and retries until they succeed', async () => {
     const { runtime, store, sink, metrics } = await setup();
     sink.failures = 2;
@@ -232,7 +243,14 @@ class FlakyLeaseLock extends MemoryLeaseLock {
   }
 }
 
-async function electionSetup() {
+/** A Lease the API server refuses (missing RBAC). */
+class ForbiddenLeaseLock extends MemoryLeaseLock {
+  override async get(): Promise<undefined> {
+    throw new SourceError('leases.coordination.k8s.io "nitrox" is forbidden: User "system:serviceaccount:default:nitrox" cannot get resource "leases"', { status: 403 });
+  }
+}
+
+async function electionSetup(o: { lock?: MemoryLeaseLock; clock?: VirtualClock; lines?: Record<string, unknown>[] } = {}) {
   const config = await resolveConfig(
     {
       sources: { k8s: { type: 'kubernetes', server: 'http://127.0.0.1:1' } },
@@ -261,20 +279,56 @@ async function electionSetup() {
     }),
   });
   const sinkRuntime: SinkRuntime = { name: 'fake', pool: () => sink, requests: () => ({ ok: 0, error: 0 }), close: async () => {} };
-  const lock = new FlakyLeaseLock();
+  const lock = (o.lock ?? new FlakyLeaseLock()) as FlakyLeaseLock;
+  const lines = o.lines;
+  const metrics = new NitroxMetrics({ defaultMetrics: false });
   const runtime = new NitroxRuntime({
     config,
     factories: { source: () => source, sink: () => sinkRuntime },
-    logger: pino({ level: 'silent' }),
-    metrics: new NitroxMetrics({ defaultMetrics: false }),
+    logger: lines ? pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }) : pino({ level: 'silent' }),
+    metrics,
     leaseLock: lock,
     identity: 'replica-a',
+    ...(o.clock ? { clock: o.clock } : {}),
   });
   store.put('default/web', set('10.0.0.1'));
-  return { runtime, sink, lock };
+  return { runtime, sink, lock, metrics };
 }
 
 describe('NitroxRuntime with leader election', () => {
+  it('logs lease errors (rate-limited), counts them, and is not ready once the lock is out of reach past the lease', async () => {
+    const clock = new VirtualClock();
+    const lines: Record<string, unknown>[] = [];
+    const { runtime, metrics } = await electionSetup({ lock: new ForbiddenLeaseLock(), clock, lines });
+    runtime.start();
+    await clock.advance(1_000);
+    const leaseLines = () => lines.filter((l) => String(l.msg).startsWith('leader election: lease lock failed'));
+    expect(leaseLines()).toHaveLength(1);
+    expect(leaseLines()[0]).toMatchObject({ level: 40, lease: 'default/nitrox', status: 403, err: expect.stringContaining('forbidden') });
+    expect(runtime.readiness()).toMatchObject({ ready: true, notes: ['leadership: standby (lease default/nitrox not acquired yet)'] });
+    await clock.advance(1_500);
+    const not = runtime.readiness();
+    expect(not.ready).toBe(false);
+    expect(not.waiting).toEqual([expect.stringMatching(/^lease lock \(no answer for [23] s\)$/)]);
+    await clock.advance(30_000);
+    expect(leaseLines()).toHaveLength(2);
+    expect(leaseLines()[1]?.similarSinceLastLine).toBeGreaterThan(10);
+    const errors = Number(/^nitrox_lease_errors_total (\S+)$/m.exec(await metrics.render())?.[1]);
+    expect(errors).toBeGreaterThan(10);
+    expect(runtime.isLeader).toBe(false);
+    await runtime.stop();
+  });
+
+  it('says in /readyz which replica leads', async () => {
+    const { runtime, sink, lock } = await electionSetup();
+    runtime.start();
+    await waitFor(() => sink.entered === 1, { timeoutMs: 5_000, what: 'the leader to start applying' });
+    expect(runtime.readiness()).toMatchObject({ ready: true, notes: ['leadership: leader of lease default/nitrox'] });
+    sink.release();
+    await runtime.stop();
+    expect(lock.record?.holderIdentity).toBe('');
+  });
+
   it('aborts in-flight applies at once when the lease is lost', async () => {
     const { runtime, sink, lock } = await electionSetup();
     runtime.start();
