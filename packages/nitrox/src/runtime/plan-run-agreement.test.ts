@@ -91,7 +91,7 @@ async function world() {
 it('plan predicts the pool that run leaves, scenario by scenario, orphans of deleted apps included', async () => {
   // plan
   const planned = await world();
-  planned.config.mappings.forEach((m) => planned.source.view({ name: m.name, app: m.app, pool: m.pool, options: m.sourceOptions }));
+  for (const m of planned.config.mappings) planned.source.view({ name: m.name, app: m.app, pool: m.pool, options: m.sourceOptions });
   planned.source.start();
   const predicted = new Map<string, readonly string[] | undefined>();
   for (const m of planned.config.mappings) {
