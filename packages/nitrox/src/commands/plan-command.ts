@@ -6,7 +6,9 @@
 import { backendKey, ConfigError } from '@nitrox/core';
 import { parseDuration } from '@nitrox/plugin';
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
+import type { LevelWithSilent } from 'pino';
 import { createLogger, errorFields } from '../ops/logger.js';
+import { redactingStream, secretsRedactor } from '../ops/redactor.js';
 import { type AdapterFactories, createFactories } from '../runtime/factories.js';
 import { isEmptyDiff } from '../runtime/pool-diff.js';
 import { planPool } from '../runtime/pool-plan.js';
@@ -30,6 +32,15 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   if (timeoutMs === undefined) throw new ConfigError('--timeout', `expected a duration like "30s", got "${options.timeout}"`);
   const level = checkLogLevel(options.logLevel) ?? 'warn';
   const config = await loadConfig(options.configFile, { env: io.env });
+  const redactor = secretsRedactor(config.secrets.values());
+  try {
+    return await plan(config, { ...io, stdout: redactingStream(io.stdout, redactor), stderr: redactingStream(io.stderr, redactor) }, level, timeoutMs, options);
+  } catch (err) {
+    throw redactor.error(err);
+  }
+}
+
+async function plan(config: ResolvedConfig, io: CliIo, level: LevelWithSilent, timeoutMs: number, options: PlanCommandOptions): Promise<number> {
   const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
   const factories = options.factories?.(config) ?? (await createFactories(config, logger));
   const sources = new Map(config.mappings.map((m) => [m.source, factories.source(m.source)]));

@@ -28,6 +28,8 @@ export interface OpsServerOptions {
   readiness: () => Readiness;
   /** Liveness probe. @defaultValue always alive */
   liveness?: () => boolean;
+  /** Errors of the listening server after it started (e.g. EMFILE on accept). @defaultValue ignored */
+  onError?: (error: Error) => void;
 }
 
 /** Split `host:port` (IPv6 in brackets). */
@@ -84,9 +86,16 @@ export class OpsServer {
         resolve();
       });
     });
+    // Without a listener an 'error' after start would be thrown and end the process.
+    server.on('error', (err) => this.#options.onError?.(err));
     this.#server = server;
     const address = server.address() as AddressInfo;
     return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+  }
+
+  /** The underlying node:http server while listening, `undefined` before `start()` and after `stop()`. */
+  get server(): Server | undefined {
+    return this.#server;
   }
 
   /** Stop listening and close idle connections. */

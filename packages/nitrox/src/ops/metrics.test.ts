@@ -76,6 +76,14 @@ describe('OpsServer', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 
+  it('keeps an error listener after start: a server error is reported, not thrown', async () => {
+    const errors: Error[] = [];
+    server = new OpsServer({ listen: '127.0.0.1:0', metrics: new NitroxMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true, waiting: [] }), onError: (e) => errors.push(e) });
+    await server.start();
+    expect(() => server?.server?.emit('error', new Error('accept EMFILE'))).not.toThrow();
+    expect(errors.map((e) => e.message)).toEqual(['accept EMFILE']);
+  });
+
   it('rejects a bad listen address naming the option', () => {
     expect(() => new OpsServer({ listen: 'localhost', metrics: new NitroxMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true, waiting: [] }) })).toThrow(/http.listen/);
   });

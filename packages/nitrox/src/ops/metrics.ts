@@ -7,6 +7,7 @@
  */
 import type { SourceCounters } from '@nitrox/plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Redactor } from './redactor.js';
 
 /** Counters a source exposes as a stats snapshot (monotonic): the plugin contract's. */
 export type { SourceCounters };
@@ -19,6 +20,7 @@ export class NitroxMetrics {
   /** The registry served on `/metrics`. */
   readonly registry = new Registry();
   readonly #now: () => number;
+  readonly #redactor: Redactor | undefined;
   readonly #queueProbes = new Map<string, () => number>();
   readonly #sourceProbes = new Map<string, () => SourceCounters>();
   readonly #syncedProbes = new Map<string, () => boolean>();
@@ -47,9 +49,11 @@ export class NitroxMetrics {
   /**
    * @param options.now - wall clock in ms (injectable for tests). @defaultValue `Date.now`
    * @param options.defaultMetrics - also collect prom-client's process metrics. @defaultValue true
+   * @param options.redactor - secrets to keep out of label values (raw and as Prometheus escapes them). @defaultValue none
    */
-  constructor(options: { now?: () => number; defaultMetrics?: boolean } = {}) {
+  constructor(options: { now?: () => number; defaultMetrics?: boolean; redactor?: Redactor } = {}) {
     this.#now = options.now ?? Date.now;
+    this.#redactor = options.redactor;
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'nitrox_process_' });
 
@@ -239,6 +243,12 @@ export class NitroxMetrics {
 
   /** The Prometheus text exposition. */
   async render(): Promise<string> {
-    return this.registry.metrics();
+    const text = await this.registry.metrics();
+    return this.#redactor ? this.#redactor.escapedText(text, prometheusEscaped) : text;
   }
+}
+
+/** A label value as the Prometheus text format writes it. */
+function prometheusEscaped(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
