@@ -15,6 +15,7 @@ export {
   checkPlugin,
   defineSinkPlugin,
   defineSourcePlugin,
+  type EntryCheckContext,
   type MappingIssue,
   type ObjectSchema,
   type OwnedLeaseLock,

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, isNitroxError } from '@nitrox/core';
@@ -148,6 +148,29 @@ describe('resolveConfig', () => {
   });
 });
 
+describe('kubernetes entries without server, kubeconfig or inCluster', () => {
+  it('say where the default search looked when it finds no kubeconfig, at validate time', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nitrox-home-'));
+    const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
+    process.env.HOME = home;
+    delete process.env.KUBECONFIG;
+    try {
+      const err = await configError({ ...valid, sources: { k8s: { type: 'kubernetes' } } });
+      expect(err.path).toBe('sources.k8s.kubeconfig');
+      expect(err.message).toContain(`no kubeconfig found (looked in $KUBECONFIG (unset), ${join(home, '.kube', 'config')} (absent), the in-cluster service account`);
+      expect(err.message).toContain('set kubeconfig, server or inCluster');
+      await mkdir(join(home, '.kube'));
+      await writeFile(join(home, '.kube', 'config'), 'apiVersion: v1\nclusters: [{ name: c, cluster: { server: "https://k8s.example:6443" } }]\nusers: [{ name: u, user: {} }]\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\ncurrent-context: x\n');
+      expect((await resolveConfig({ ...valid, sources: { k8s: { type: 'kubernetes' } } }, { env })).sources.k8s?.type).toBe('kubernetes');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
+
 describe('loadConfig', () => {
   it('reads YAML with a secret file relative to the config file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nitrox-config-'));
@@ -156,7 +179,7 @@ describe('loadConfig', () => {
       join(dir, 'nitrox.yaml'),
       [
         'sources:',
-        '  k8s: { type: kubernetes }',
+        '  k8s: { type: kubernetes, server: "https://k8s.example:6443" }',
         'sinks:',
         '  adc:',
         '    type: netscaler',
