@@ -21,6 +21,14 @@ describe('swarm plugin', () => {
     expect(swarmPlugin.mapping.safeParse({ port: 'http' }).success).toBe(false);
   });
 
+  it('refuses a polling period of 0 when the file is read, naming the option', () => {
+    for (const key of ['pollIntervalMs', 'fallbackPollMs', 'settlePollMs']) {
+      const issue = swarmPlugin.schema.safeParse({ [key]: 0 }).error?.issues[0];
+      expect([issue?.path, issue?.message]).toEqual([[key], expect.stringContaining('at least 10ms')]);
+    }
+    expect(swarmPlugin.schema.parse({ pollIntervalMs: '10ms' }).pollIntervalMs).toBe(10);
+  });
+
   it('builds a runtime without I/O, and names a TLS file it cannot read', async () => {
     const runtime = await swarmPlugin.create(swarmPlugin.schema.parse({ connection: { socketPath: '/var/run/docker.sock' } }), context);
     expect(runtime.type).toBe('swarm');
