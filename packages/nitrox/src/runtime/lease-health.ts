@@ -31,6 +31,7 @@ export class LeaseHealth {
   #lastLoggedAt: number | undefined;
   #suppressed = 0;
 
+  /** No I/O; {@link LeaseHealth.start} when the election starts. */
   constructor(options: LeaseHealthOptions) {
     this.#o = options;
     this.#logEveryMs = options.logEveryMs ?? 30_000;

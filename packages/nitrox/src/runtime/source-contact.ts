@@ -42,6 +42,7 @@ export class SourceContact {
   readonly #reported = new Map<string, number>();
   #timer: TimerHandle | undefined;
 
+  /** Takes the sources to watch; does nothing until {@link SourceContact.start}. */
   constructor(options: SourceContactOptions) {
     this.#sources = [...options.sources];
     this.#clock = options.clock;
