@@ -190,7 +190,8 @@ export function kubernetesRuntime(
         },
         hasSynced: () => projection.hasSynced(),
         waitForSync: (signal) => projection.waitForSync(signal),
-        // The earliest loss of contact over the shared informers (started here, so the source's getter sees them).
+        // The earliest loss of contact over the shared informers (started here, so the source's getter sees them)
+        // and the connection.
         disconnectedSince: () => source.disconnectedSince,
         onError: (listener) => {
           source.on('error', listener);

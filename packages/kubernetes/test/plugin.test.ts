@@ -80,3 +80,32 @@ it('reports since when it has been out of contact with the API server, and its r
     await kube.close();
   }
 });
+
+it('stays out of contact while a partitioned API server accepts connections but never answers', async () => {
+  const kube = await startKubeSimulator();
+  kube.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+  const entry = kubernetesPlugin.schema.parse({ server: kube.url, headersTimeoutMs: 1_500, backoff: { initialMs: 100, maxMs: 200 } });
+  const runtime = await kubernetesPlugin.create(entry, context({}));
+  runtime.view({ name: 'web', app: 'default/web', pool: 'web', options: kubernetesPlugin.mapping.parse({ mode: 'pod' }) });
+  runtime.start();
+  try {
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact after the first lists' });
+    kube.faults.latencyMs = 120_000; // requests are accepted and never answered
+    const cut = systemClock.now();
+    kube.faults.dropWatches();
+    // Several re-watch attempts (each open past a second, then timed out) must not reset the outage.
+    const since = await waitFor(
+      () => {
+        const s = runtime.disconnectedSince?.();
+        return s !== undefined && systemClock.now() - s > 5_000 ? s : undefined;
+      },
+      { timeoutMs: 20_000, what: 'an outage that keeps growing' },
+    );
+    expect(since - cut).toBeLessThan(1_000);
+  } finally {
+    await runtime.stop();
+    kube.faults.latencyMs = 0;
+    await kube.close();
+  }
+}, 30_000);
