@@ -56,17 +56,16 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
         ...(entry.defaultTargetPort ? { defaultTargetPort: entry.defaultTargetPort } : {}),
         ...(entry.backoff ? { backoff: Object.fromEntries(Object.entries(entry.backoff).filter(([, v]) => v !== undefined)) } : {}),
       });
-      // In contact while the event stream is up (when followed) and the last read succeeded: a failed read or a
-      // dropped stream loses contact, the next successful pass with the stream up (one follows every reconnect)
-      // regains it. A malformed event line is the daemon talking, not silence.
+      // In contact while reads succeed: a failed read or a dropped event stream loses contact, the next successful
+      // pass regains it. While the stream is down the fallback poll reads every fallbackPollMs (2 s), so the sets
+      // stay fresh and the source counts as in contact; a manager that answers nothing does not. A malformed event
+      // line is the daemon talking, not silence.
       const contact = new ContactTracker(context.clock);
       source.on('eventsDisconnected', () => contact.lost());
       source.on('error', (error) => {
         if (error.code !== 'NITROX_MALFORMED_EVENT') contact.lost();
       });
-      source.on('pass', () => {
-        if (!entry.events || source.eventsConnected) contact.regained();
-      });
+      source.on('pass', () => contact.regained());
       return backendSourceOf(source, () => {
         const s = source.stats;
         return {
