@@ -58,7 +58,13 @@ async function run(config: ResolvedConfig, level: LevelWithSilent | undefined, r
     readiness: () => (shuttingDown ? { ready: false, waiting: ['shutdown'] } : runtime.readiness()),
     onError: (err) => logger.error(errorFields(err), 'metrics/health server error'),
   });
-  const address = await server.start();
+  let address: string;
+  try {
+    address = await server.start();
+  } catch (err) {
+    await lease?.close(); // e.g. the port is taken: release the lease connection before reporting it
+    throw err;
+  }
   logger.info(
     { version, address, mappings: config.mappings.map((m) => m.name), leaderElection: config.leaderElection !== undefined },
     `serving /metrics, /healthz and /readyz on http://${address}`,
