@@ -10,7 +10,7 @@ export {
   type KubernetesSourceStats,
   kubernetesSourceDefaults,
 } from './kubernetes-source.js';
-export { type LoadKubeConfigOptions, loadKubeConfig } from './kube-config.js';
+export { defaultKubeConfigSearch, type LoadKubeConfigOptions, loadKubeConfig, serviceAccountTokenPath } from './kube-config.js';
 export {
   describeTls,
   KubeConnection,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@nitrox/core';
 import { describe, expect, it } from 'vitest';
-import { loadKubeConfig } from './kube-config.js';
+import { defaultKubeConfigSearch, loadKubeConfig } from './kube-config.js';
 
 const yaml = `apiVersion: v1
 kind: Config
@@ -36,5 +36,15 @@ describe('loadKubeConfig', () => {
 
   it('names the setting when the file cannot be read', () => {
     expect(() => loadKubeConfig({ path: '/nonexistent/kubeconfig' })).toThrow(/kubernetes\.kubeconfig: cannot load \/nonexistent\/kubeconfig/);
+  });
+});
+
+describe('defaultKubeConfigSearch', () => {
+  it('finds $KUBECONFIG, else ~/.kube/config, else lists where it looked', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nitrox-home-'));
+    expect(defaultKubeConfigSearch({ KUBECONFIG: '/a:/b', HOME: home }, 'linux')).toEqual({ found: '$KUBECONFIG (/a:/b)' });
+    const none = defaultKubeConfigSearch({ HOME: home }, 'linux');
+    expect(none).toMatchObject({ looked: ['$KUBECONFIG (unset)', `${join(home, '.kube', 'config')} (absent)`, expect.stringContaining('in-cluster service account')] });
+    expect(defaultKubeConfigSearch({}, 'linux')).toMatchObject({ looked: expect.arrayContaining(['~/.kube/config ($HOME unset or unreadable)']) });
   });
 });

@@ -77,6 +77,9 @@ export class KubeConnection {
   #dispatcher: Dispatcher | undefined;
   #token: { header: string; readAt: number } | undefined;
   readonly #secrets = new Set<string>();
+  /** Start times of the requests waiting for their response headers. */
+  readonly #pending = new Map<symbol, number>();
+  #failedSince: number | undefined;
 
   /** @throws {@link ConfigError} when the kubeconfig has no current cluster or an option is invalid. */
   constructor(options: KubeConnectionOptions) {
@@ -113,8 +116,37 @@ export class KubeConnection {
     if (this.#tokenSource.kind === 'static') this.#remember(this.#tokenSource.header);
   }
 
+  /**
+   * Since when (clock time) the API server has not answered on this connection: the start of the oldest request
+   * still waiting for its response headers, or of the first request after the last answer that failed (no answer,
+   * 429 or 5xx); `undefined` while every request was answered. A watch counts as answered once its headers come,
+   * so an API server that accepts connections but never answers (a partition) shows here from the first attempt.
+   */
+  get unansweredSince(): number | undefined {
+    let since = this.#failedSince;
+    for (const started of this.#pending.values()) if (since === undefined || started < since) since = started;
+    return since;
+  }
+
   /** Send a request; the caller consumes or discards the body. Transport failures become {@link SourceError}. */
   async request(req: KubeRequest): Promise<Dispatcher.ResponseData> {
+    const id = Symbol('request');
+    const started = this.#clock.now();
+    this.#pending.set(id, started);
+    try {
+      const res = await this.#send(req);
+      if (res.statusCode === 429 || res.statusCode >= 500) this.#failedSince ??= started;
+      else this.#failedSince = undefined;
+      return res;
+    } catch (error) {
+      if (!req.signal?.aborted) this.#failedSince ??= started;
+      throw error;
+    } finally {
+      this.#pending.delete(id);
+    }
+  }
+
+  async #send(req: KubeRequest): Promise<Dispatcher.ResponseData> {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };

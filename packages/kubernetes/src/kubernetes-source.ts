@@ -278,10 +278,13 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> imple
 
   /**
    * Since when (clock time) the source has been out of contact with the API server — the earliest moment any of
-   * its informers lost contact (no answered list, no healthy watch) — or `undefined` while every one is in contact.
+   * its informers lost contact (no answered list, no healthy watch) or its connection stopped being answered
+   * ({@link KubeConnection.unansweredSince}: an informer takes a watch open for a second as healthy even while its
+   * request still waits for headers a partitioned server never sends) — or `undefined` while all are in contact.
+   * The `disconnected`/`reconnected` events follow the informers only.
    */
   get disconnectedSince(): number | undefined {
-    let since: number | undefined;
+    let since: number | undefined = this.connection.unansweredSince;
     for (const informer of Object.values(this.informers) as Informer<unknown>[]) {
       const s = informer.disconnectedSince;
       if (s !== undefined && (since === undefined || s < since)) since = s;

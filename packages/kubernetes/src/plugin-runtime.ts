@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type BackendSet, ConfigError, type Informer, Projection } from '@nitrox/core';
 import { groupedSourceRuntime, type PluginContext, type SourceMapping, type SourceRuntime } from '@nitrox/plugin';
 import { type BackendMode, deriveBackendSet } from './derive-backend-set.js';
+import { defaultKubeConfigSearch } from './kube-config.js';
 import { KubeConnection } from './kube-connection.js';
 import type { EndpointsInfo, NodeInfo, ServiceInfo } from './kube-model.js';
 import { KubernetesSource } from './kubernetes-source.js';
@@ -30,7 +31,7 @@ export interface KubeAccess {
  * Build the `KubeConfig` of an entry: `server` (+ `tokenFrom`), else the `kubeconfig` file (+ `context`), else
  * client-node's default search ($KUBECONFIG, ~/.kube/config, in-cluster service account).
  */
-export function kubeAccess(config: KubernetesEntry, context: PluginContext): KubeAccess {
+export function kubeAccess(config: KubernetesEntry, context: Pick<PluginContext, 'name' | 'path' | 'baseDir' | 'secrets'>): KubeAccess {
   const { name, path, baseDir } = context;
   const kc = new KubeConfig();
   const tokenFile = config.tokenFrom && 'file' in config.tokenFrom ? resolve(baseDir, config.tokenFrom.file) : undefined;
@@ -55,8 +56,15 @@ export function kubeAccess(config: KubernetesEntry, context: PluginContext): Kub
     try {
       if (config.inCluster) kc.loadFromCluster();
       else if (config.kubeconfig) kc.loadFromFile(resolve(baseDir, config.kubeconfig));
-      else kc.loadFromDefault();
+      else {
+        const search = defaultKubeConfigSearch();
+        if ('looked' in search) {
+          throw new ConfigError(`${path}.kubeconfig`, `no kubeconfig found (looked in ${search.looked.join(', ')}): set kubeconfig, server or inCluster`);
+        }
+        kc.loadFromDefault();
+      }
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       throw new ConfigError(`${path}.kubeconfig`, `expected a readable kubeconfig (${(err as Error).message.split('\n')[0]})`);
     }
     if (config.context) {
@@ -182,6 +190,9 @@ export function kubernetesRuntime(
         },
         hasSynced: () => projection.hasSynced(),
         waitForSync: (signal) => projection.waitForSync(signal),
+        // The earliest loss of contact over the shared informers (started here, so the source's getter sees them)
+        // and the connection.
+        disconnectedSince: () => source.disconnectedSince,
         onError: (listener) => {
           source.on('error', listener);
           projection.on('error', listener);

@@ -21,6 +21,12 @@ export const kubernetesPlugin = defineSourcePlugin({
     }
     return [];
   },
+  // Without server, kubeconfig or inCluster, client-node would silently fall back to http://localhost:8080 when its
+  // default search finds nothing: validate says where it looked instead (local files only).
+  checkEntry(entry, context) {
+    if (entry.server || entry.kubeconfig || entry.inCluster) return;
+    kubeAccess(entry, context);
+  },
   create: (entry, context) => kubernetesRuntime(entry, context),
   async leaseLock(entry, context, lease) {
     const connection = kubeConnection(entry, kubeAccess(entry, context), context);

@@ -55,3 +55,57 @@ it('checks a mapping against the entry and refuses inline secrets and credential
   expect(kubernetesPlugin.schema.safeParse({ server: 'https://k8s:6443', token: 'abc' }).error?.issues[0]?.path).toEqual(['token']);
   expect(kubernetesPlugin.mapping.safeParse({ port: 8080 }).error?.issues[0]?.message).toContain('name of the service port');
 });
+
+it('reports since when it has been out of contact with the API server, and its return', async () => {
+  const kube = await startKubeSimulator();
+  kube.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+  const entry = kubernetesPlugin.schema.parse({ server: kube.url, backoff: { initialMs: 20, maxMs: 50 } });
+  const runtime = await kubernetesPlugin.create(entry, context({}));
+  runtime.view({ name: 'web', app: 'default/web', pool: 'web', options: kubernetesPlugin.mapping.parse({ mode: 'pod' }) });
+  expect(runtime.disconnectedSince?.()).toBeUndefined();
+  const started = systemClock.now();
+  runtime.start();
+  try {
+    expect(runtime.disconnectedSince?.()).toBeGreaterThanOrEqual(started);
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact after the first lists' });
+    kube.faults.failRequests({ count: 6, status: 503 });
+    const cut = systemClock.now();
+    kube.faults.dropWatches();
+    const since = await waitFor(() => runtime.disconnectedSince?.(), { what: 'the loss of contact' });
+    expect(since).toBeGreaterThanOrEqual(cut);
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact again once the API server answers' });
+  } finally {
+    await runtime.stop();
+    await kube.close();
+  }
+});
+
+it('stays out of contact while a partitioned API server accepts connections but never answers', async () => {
+  const kube = await startKubeSimulator();
+  kube.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+  const entry = kubernetesPlugin.schema.parse({ server: kube.url, headersTimeoutMs: 1_500, backoff: { initialMs: 100, maxMs: 200 } });
+  const runtime = await kubernetesPlugin.create(entry, context({}));
+  runtime.view({ name: 'web', app: 'default/web', pool: 'web', options: kubernetesPlugin.mapping.parse({ mode: 'pod' }) });
+  runtime.start();
+  try {
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact after the first lists' });
+    kube.faults.latencyMs = 120_000; // requests are accepted and never answered
+    const cut = systemClock.now();
+    kube.faults.dropWatches();
+    // Several re-watch attempts (each open past a second, then timed out) must not reset the outage.
+    const since = await waitFor(
+      () => {
+        const s = runtime.disconnectedSince?.();
+        return s !== undefined && systemClock.now() - s > 5_000 ? s : undefined;
+      },
+      { timeoutMs: 20_000, what: 'an outage that keeps growing' },
+    );
+    expect(since - cut).toBeLessThan(1_000);
+  } finally {
+    await runtime.stop();
+    kube.faults.latencyMs = 0;
+    await kube.close();
+  }
+}, 30_000);

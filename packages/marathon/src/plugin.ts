@@ -4,7 +4,7 @@
  * costs no fetch.
  */
 import { ConfigError } from '@nitrox/core';
-import { backendSourceOf, defineSourcePlugin, groupedSourceRuntime, type PluginContext, readPemFile, type SourceRuntime } from '@nitrox/plugin';
+import { backendSourceOf, ContactTracker, defineSourcePlugin, groupedSourceRuntime, type PluginContext, readPemFile, type SourceRuntime } from '@nitrox/plugin';
 import { type AppSelectorCriteria, compileSelector } from './app-selector.js';
 import { MarathonSource } from './marathon-source.js';
 import type { MarathonTlsOptions } from './marathon-options.js';
@@ -81,6 +81,15 @@ export function marathonRuntime(entry: MarathonEntry, context: PluginContext): S
         ...(tls ? { tls } : {}),
       };
       const source = new MarathonSource(options);
+      // In contact while the event stream is open (when followed) and the last fetch succeeded: a failure or a
+      // dropped stream loses contact, the next full snapshot with the stream up (the source takes one on every
+      // reconnect) regains it.
+      const contact = new ContactTracker(context.clock);
+      source.on('disconnected', () => contact.lost());
+      source.on('error', () => contact.lost());
+      source.on('snapshot', () => {
+        if (!entry.events || source.connected) contact.regained();
+      });
       return backendSourceOf(source, () => {
         const s = source.stats;
         return {
@@ -91,7 +100,7 @@ export function marathonRuntime(entry: MarathonEntry, context: PluginContext): S
           malformed: s.malformed,
           events: s.events,
         };
-      });
+      }, contact);
     },
   });
 }

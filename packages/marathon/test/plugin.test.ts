@@ -80,3 +80,27 @@ it('reaches the failover and hostname options: resolveHostnames off leaves tasks
     await sim.close();
   }
 });
+
+it('reports since when it has been out of contact with Marathon: the event stream down or a fetch failing', async () => {
+  const sim = await startMarathonSimulator({ heartbeatMs: 0 });
+  sim.apps.create({ id: '/web', instances: 1 });
+  const entry = marathonPlugin.schema.parse({ url: sim.url, debounceMs: 10, backoff: { initialMs: 20, maxMs: 50 } });
+  const runtime = await marathonPlugin.create(entry, context({}));
+  runtime.view({ name: 'web', app: '/web', pool: 'web', options: marathonPlugin.mapping.parse({}) });
+  const started = systemClock.now();
+  runtime.start();
+  try {
+    expect(runtime.disconnectedSince?.()).toBeGreaterThanOrEqual(started);
+    await runtime.waitForSync(AbortSignal.timeout(10_000));
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact once the stream is open and a snapshot read' });
+    sim.faults.failRequests({ count: 4, status: 503 });
+    const cut = systemClock.now();
+    sim.faults.dropStreams();
+    const since = await waitFor(() => runtime.disconnectedSince?.(), { what: 'the loss of contact' });
+    expect(since).toBeGreaterThanOrEqual(cut);
+    await waitFor(() => runtime.disconnectedSince?.() === undefined, { what: 'contact again' });
+  } finally {
+    await runtime.stop();
+    await sim.close();
+  }
+});

@@ -261,7 +261,9 @@ describe('NitroClient requests', () => {
     expect(() => new NitroClient({ url: 'http://ns', username: 'u', password: 'p', maxConcurrent: 0 })).toThrow(/maxConcurrent/);
     try {
       new NitroClient({ url: 'http://u:hunter2@ns', username: 'u', password: 'hunter2' });
+      expect.unreachable('a URL with credentials must be refused');
     } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError); // not the unreachable assertion above
       expect(dump(error)).not.toContain('hunter2');
     }
   });

@@ -26,15 +26,22 @@ export {
   type NitroxConfigInput,
   type NitroxConfigParsed,
   nitroxConfig,
+  readinessConfig,
+  readinessDefaults,
 } from './config/schema.js';
 export { resolveSecret, Secret, type SecretEnvironment } from './config/secret.js';
 export { OpsServer, type OpsServerOptions, parseListen, type Readiness } from './ops/http-server.js';
 export { createLogger, errorFields, type LoggerOptions, redactPaths } from './ops/logger.js';
 export { NitroxMetrics, type ReconcileOutcome, type SourceCounters } from './ops/metrics.js';
+export { redacted, Redactor, redactingStream, secretsRedactor } from './ops/redactor.js';
 export { type BuiltinPlugin, builtinPlugins } from './plugins/builtin-plugins.js';
 export { PluginRegistry } from './plugins/plugin-registry.js';
 export { type AdapterFactories, createFactories, createLeaseLock, type FactoryOptions, pluginContext } from './runtime/factories.js';
+export { LeaseHealth, type LeaseHealthOptions } from './runtime/lease-health.js';
+export { type PoolAction, poolAction } from './runtime/pool-action.js';
 export { isEmptyDiff, type PoolDiff, poolDiff } from './runtime/pool-diff.js';
+export { type PoolPlan, planPool } from './runtime/pool-plan.js';
+export { SourceContact, sourceContactDefaults, type SourceContactOptions } from './runtime/source-contact.js';
 export {
   type ConvergedEvent,
   defaultIdentity,

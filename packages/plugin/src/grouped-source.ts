@@ -6,6 +6,7 @@
  * can serve every mapping from one set of watches puts them all in one group.
  */
 import { abortReason, type BackendSet, type ListResult, type ListWatch, type Versioned, type WatchEvent } from '@nitrox/core';
+import type { ContactTracker } from './contact-tracker.js';
 import { keyView } from './key-view.js';
 import type { SourceCounters, SourceMapping, SourceRuntime } from './runtime.js';
 
@@ -21,6 +22,8 @@ export interface BackendSource extends ListWatch<BackendSet> {
   counters(): SourceCounters;
   /** Subscribe to the adapter's errors (each is retried by the adapter). */
   onError(listener: (error: Error) => void): void;
+  /** See {@link SourceRuntime.disconnectedSince}; absent: always in contact. */
+  disconnectedSince?(): number | undefined;
 }
 
 /** An adapter's own source class (MarathonSource, SwarmSource): a ListWatch of backend sets with a lifecycle. */
@@ -33,13 +36,23 @@ export interface AdapterSource extends ListWatch<BackendSet> {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
-/** Wrap an adapter's source as a {@link BackendSource}, with `counters` mapping its own stats to Nitrox's. */
-export function backendSourceOf(source: AdapterSource, counters: () => SourceCounters): BackendSource {
+/**
+ * Wrap an adapter's source as a {@link BackendSource}, with `counters` mapping its own stats to Nitrox's and
+ * `contact` (fed from the source's events by the caller) answering `disconnectedSince`.
+ */
+export function backendSourceOf(source: AdapterSource, counters: () => SourceCounters, contact?: ContactTracker): BackendSource {
   return {
     list: (signal) => source.list(signal),
     watch: (from, signal) => source.watch(from, signal),
-    start: () => source.start(),
-    stop: () => source.stop(),
+    start: () => {
+      contact?.start();
+      source.start();
+    },
+    stop: async () => {
+      await source.stop();
+      contact?.stop();
+    },
+    ...(contact ? { disconnectedSince: () => contact.since } : {}),
     hasSynced: () => source.hasSynced(),
     waitForSync: (signal) => source.waitForSync(signal),
     onError: (listener) => {
@@ -147,6 +160,14 @@ export function groupedSourceRuntime<Options>(name: string, type: string, adapte
     },
     async waitForSync(signal?: AbortSignal) {
       await Promise.all([...groups.values()].map(async (g) => (await wait(g, signal ?? new AbortController().signal)).waitForSync(signal)));
+    },
+    disconnectedSince(): number | undefined {
+      let since: number | undefined;
+      for (const g of groups.values()) {
+        const s = g.source?.disconnectedSince?.();
+        if (s !== undefined && (since === undefined || s < since)) since = s;
+      }
+      return since;
     },
     counters(): SourceCounters {
       const total: Record<keyof SourceCounters, number> = { lists: 0, relists: 0, watchRestarts: 0, errors: 0, malformed: 0, events: 0 };

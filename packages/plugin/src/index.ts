@@ -5,6 +5,7 @@
  * the option table that documentation and `nitrox plugins` are generated from, and helpers for building a
  * source runtime over adapter sources.
  */
+export { ContactTracker } from './contact-tracker.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { type AdapterSource, type BackendSource, backendSourceOf, type GroupingAdapter, groupedSourceRuntime } from './grouped-source.js';
 export { keyView, type KeyViewOptions } from './key-view.js';
@@ -14,6 +15,7 @@ export {
   checkPlugin,
   defineSinkPlugin,
   defineSourcePlugin,
+  type EntryCheckContext,
   type MappingIssue,
   type ObjectSchema,
   type OwnedLeaseLock,

@@ -31,7 +31,10 @@ function describe(schema: z.ZodType): string | undefined {
 /** The shared building blocks, recognized by their definition (`.describe()` clones a schema but keeps its definition). */
 function known(schema: z.ZodType): string | undefined {
   const def = defOf(schema);
-  if (def === defOf(duration)) return 'duration';
+  const base = defOf(duration) as Def & { in?: unknown; out?: unknown };
+  const pipe = def as Def & { in?: unknown; out?: unknown };
+  // A refined duration (`duration.refine(…)`) is a new pipe over the same input and transform.
+  if (def === base || (pipe.in !== undefined && pipe.in === base.in && pipe.out === base.out)) return 'duration';
   if (def === defOf(httpUrl)) return 'URL';
   if (def === defOf(secretRef)) return 'secret ({ env } | { file })';
   return undefined;

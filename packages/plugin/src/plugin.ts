@@ -55,6 +55,9 @@ export interface PluginContext {
   readonly signal: AbortSignal;
 }
 
+/** What {@link SourcePlugin.checkEntry} receives: the parts of a {@link PluginContext} that need no running host. */
+export type EntryCheckContext = Pick<PluginContext, 'name' | 'path' | 'logger' | 'secrets' | 'baseDir'>;
+
 /** A problem a plugin finds in a mapping that its schemas cannot see (it involves the entry too). */
 export interface MappingIssue {
   /** Key of the mapping the problem is about (`app`, `port`, …). */
@@ -95,6 +98,14 @@ export interface SourcePlugin<Entry extends ObjectSchema = ObjectSchema, Mapping
   extends PluginBase<'source', Entry, Mapping> {
   /** Checks of a mapping against its entry (e.g. the app lies in the entry's namespace). */
   checkMapping?(entry: z.output<Entry>, mapping: { readonly app: string; readonly options: z.output<Mapping> }): readonly MappingIssue[];
+  /**
+   * Checks of an entry against the local machine that its schema cannot make (the files it names or would
+   * search for exist and parse). No network I/O. The host runs it when it loads a configuration (`validate`,
+   * `plan`, `run`), after the secrets are read. Optional (added to apiVersion 1 without a bump).
+   *
+   * @throws {@link ConfigError} whose path starts with `context.path`.
+   */
+  checkEntry?(entry: z.output<Entry>, context: EntryCheckContext): void;
   /** Build the runtime of an entry. Does no network I/O; may read local files the entry names. */
   create(entry: z.output<Entry>, context: PluginContext): SourceRuntime<z.output<Mapping>> | Promise<SourceRuntime<z.output<Mapping>>>;
   /** A lease lock on the entry's peer, for leader election; absent when the peer offers none. */

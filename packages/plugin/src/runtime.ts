@@ -18,7 +18,7 @@ export interface SourceCounters {
   readonly errors?: number;
   /** Objects the source skipped because they were malformed. */
   readonly malformed?: number;
-  /** Watch events received. */
+  /** Watch events (or the peer's own change events) received. */
   readonly events?: number;
 }
 
@@ -64,6 +64,14 @@ export interface SourceRuntime<Options = Record<string, unknown>> {
   counters(): SourceCounters;
   /** Subscribe to list/watch errors (the source retries them itself). */
   onError(listener: (error: Error) => void): void;
+  /**
+   * Since when the source has been out of contact with its peer — no answered read and no healthy stream — as a
+   * time of the `clock` in the {@link PluginContext} the runtime was built with; `undefined` while in contact
+   * (and before `start()` or after `stop()`). From `start()` until the first answered read it is the start time.
+   * The host turns it into a staleness gauge, a readiness check and log lines. Optional, added to apiVersion 1
+   * without a bump: a host treats a source without it as always in contact.
+   */
+  disconnectedSince?(): number | undefined;
 }
 
 /**

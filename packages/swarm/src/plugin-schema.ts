@@ -13,6 +13,9 @@ import { swarmSourceDefaults } from './swarm-source-options.js';
 const labelValue = z.union([z.string(), z.literal(true)], { error: 'expected a label value (a string) or true (label present)' });
 
 /** How to reach the manager's Engine API. */
+/** A polling period: 0 (or a few ms) would poll without pause, so it is refused here rather than when the source starts. */
+const period = duration.refine((ms) => ms >= 10, { error: 'expected a period of at least 10ms (polling cannot be turned off: use a long period)' });
+
 export const swarmConnectionSchema = entrySchema({
   socketPath: z.string().min(1).optional().describe('Unix socket of the Engine API.'),
   host: z.string().min(1).optional().describe('Host name or address for TCP (instead of socketPath).'),
@@ -36,14 +39,14 @@ export const swarmEntrySchema = entrySchema({
     .optional()
     .describe('Which services to follow besides the mapped names.'),
   events: z.boolean().default(swarmSourceDefaults.events).describe('Follow the /events stream as interrupts; false polls only.'),
-  pollIntervalMs: duration.default(swarmSourceDefaults.pollIntervalMs).describe('Full poll period while the event stream is healthy.'),
-  fallbackPollMs: duration.default(swarmSourceDefaults.fallbackPollMs).describe('Full poll period while the event stream is down or disabled.'),
+  pollIntervalMs: period.default(swarmSourceDefaults.pollIntervalMs).describe('Full poll period while the event stream is healthy (at least 10ms).'),
+  fallbackPollMs: period.default(swarmSourceDefaults.fallbackPollMs).describe('Full poll period while the event stream is down or disabled (at least 10ms).'),
   pollJitter: z.number().min(0).max(1).default(swarmSourceDefaults.pollJitter).describe('Jitter of every poll delay, as a fraction of it.'),
   debounceMs: duration.default(swarmSourceDefaults.debounceMs).describe('Quiet time that closes a burst of interrupts before the fetch.'),
   maxWaitMs: duration.default(swarmSourceDefaults.maxWaitMs).describe('Longest an interrupt waits under constant churn.'),
   taskPollMs: duration.default(swarmSourceDefaults.taskPollMs).refine((ms) => ms === 0 || ms >= 10, { error: 'expected 0 (off) or at least 10ms' }).describe('Period of the cheap task poll that catches a dead task within a second (stretched so a read takes at most 5% of the time); 0 = off.'),
   unknownNodeGraceMs: duration.default(swarmSourceDefaults.unknownNodeGraceMs).describe('How long a node the manager reports "unknown" (as after a manager restart) keeps its members.'),
-  settlePollMs: duration.default(swarmSourceDefaults.settlePollMs).describe('Follow-up fetch period of a service whose tasks are still converging.'),
+  settlePollMs: period.default(swarmSourceDefaults.settlePollMs).describe('Follow-up fetch period of a service whose tasks are still converging (at least 10ms).'),
   settleTimeoutMs: duration.default(swarmSourceDefaults.settleTimeoutMs).describe('Stop following an unsettled service after this long.'),
   eventsIdleTimeoutMs: duration.default(swarmSourceDefaults.eventsIdleTimeoutMs).describe('Reopen the event stream after this long without a line (0 = never).'),
   historyLimit: z.number().int().min(1).default(swarmSourceDefaults.historyLimit).describe('Changes kept for watch replay.'),

@@ -28,11 +28,32 @@ describe('swarm plugin', () => {
     expect(swarmPlugin.schema.safeParse({ taskPollMs: '5ms' }).error?.issues[0]?.path).toEqual(['taskPollMs']);
   });
 
+  it('refuses a polling period of 0 when the file is read, naming the option', () => {
+    for (const key of ['pollIntervalMs', 'fallbackPollMs', 'settlePollMs']) {
+      const issue = swarmPlugin.schema.safeParse({ [key]: 0 }).error?.issues[0];
+      expect([issue?.path, issue?.message]).toEqual([[key], expect.stringContaining('at least 10ms')]);
+    }
+    expect(swarmPlugin.schema.parse({ pollIntervalMs: '10ms' }).pollIntervalMs).toBe(10);
+  });
+
   it('builds a runtime without I/O, and names a TLS file it cannot read', async () => {
     const runtime = await swarmPlugin.create(swarmPlugin.schema.parse({ connection: { socketPath: '/var/run/docker.sock' } }), context);
     expect(runtime.type).toBe('swarm');
     expect(runtime.hasSynced()).toBe(false);
     const tls = swarmPlugin.schema.parse({ connection: { host: 'manager', caFile: 'ca.pem', certFile: 'cert.pem', keyFile: 'key.pem' } });
     expect(() => swarmPlugin.create(tls, context)).toThrow(/sources\.swarm\.connection\.caFile: expected a readable PEM file at \/nonexistent\/ca.pem/);
+  });
+});
+
+describe('swarm plugin contact', () => {
+  it('is out of contact from start while the daemon does not answer, and reports nothing once stopped', async () => {
+    const runtime = await swarmPlugin.create(swarmPlugin.schema.parse({ connection: { socketPath: '/nonexistent/docker.sock' } }), context);
+    runtime.view({ name: 'web', app: 'web', pool: 'web', options: {} });
+    expect(runtime.disconnectedSince?.()).toBeUndefined();
+    const started = systemClock.now();
+    runtime.start();
+    expect(runtime.disconnectedSince?.()).toBeGreaterThanOrEqual(started);
+    await runtime.stop();
+    expect(runtime.disconnectedSince?.()).toBeUndefined();
   });
 });

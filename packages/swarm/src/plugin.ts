@@ -3,7 +3,7 @@
  * completeness) selecting only the mapped services by name (and the entry's `select.labels`). Which port a
  * service publishes to the pool comes from the service's own labels, as the projection defines.
  */
-import { backendSourceOf, defineSourcePlugin, groupedSourceRuntime, type PluginContext, readPemFile, type SourceRuntime } from '@nitrox/plugin';
+import { backendSourceOf, ContactTracker, defineSourcePlugin, groupedSourceRuntime, type PluginContext, readPemFile, type SourceRuntime } from '@nitrox/plugin';
 import type { EngineConnectionOptions } from './engine-client.js';
 import { type SwarmEntry, swarmEntrySchema, swarmMappingSchema } from './plugin-schema.js';
 import { SwarmSource } from './swarm-source.js';
@@ -58,6 +58,16 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
         ...(entry.defaultTargetPort ? { defaultTargetPort: entry.defaultTargetPort } : {}),
         ...(entry.backoff ? { backoff: Object.fromEntries(Object.entries(entry.backoff).filter(([, v]) => v !== undefined)) } : {}),
       });
+      // In contact while reads succeed: a failed read or a dropped event stream loses contact, the next successful
+      // pass regains it. While the stream is down the fallback poll reads every fallbackPollMs (2 s), so the sets
+      // stay fresh and the source counts as in contact; a manager that answers nothing does not. A malformed event
+      // line is the daemon talking, not silence.
+      const contact = new ContactTracker(context.clock);
+      source.on('eventsDisconnected', () => contact.lost());
+      source.on('error', (error) => {
+        if (error.code !== 'NITROX_MALFORMED_EVENT') contact.lost();
+      });
+      source.on('pass', () => contact.regained());
       return backendSourceOf(source, () => {
         const s = source.stats;
         return {
@@ -68,7 +78,7 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
           malformed: s.malformed,
           events: s.events,
         };
-      });
+      }, contact);
     },
   });
 }

@@ -1,14 +1,17 @@
 /**
  * `nitrox plan`, the dry run: it lists and syncs every source, reads each pool
  * from its sink (reads only, no write request), and prints per pool the members that `run` would add, remove
- * or re-weight.
+ * or re-weight — decided by the same code as `run`'s reconcile (runtime/pool-plan.ts).
  */
 import { backendKey, ConfigError } from '@nitrox/core';
 import { parseDuration } from '@nitrox/plugin';
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
+import type { LevelWithSilent } from 'pino';
 import { createLogger, errorFields } from '../ops/logger.js';
+import { redactingStream, secretsRedactor } from '../ops/redactor.js';
 import { type AdapterFactories, createFactories } from '../runtime/factories.js';
-import { isEmptyDiff, poolDiff } from '../runtime/pool-diff.js';
+import { isEmptyDiff } from '../runtime/pool-diff.js';
+import { planPool } from '../runtime/pool-plan.js';
 import { sourceMapping } from '../runtime/runtime.js';
 import { type CliIo, checkLogLevel, exitCodes } from './cli-io.js';
 import { optionsText } from './options-text.js';
@@ -29,6 +32,15 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   if (timeoutMs === undefined) throw new ConfigError('--timeout', `expected a duration like "30s", got "${options.timeout}"`);
   const level = checkLogLevel(options.logLevel) ?? 'warn';
   const config = await loadConfig(options.configFile, { env: io.env });
+  const redactor = secretsRedactor(config.secrets.values());
+  try {
+    return await plan(config, { ...io, stdout: redactingStream(io.stdout, redactor), stderr: redactingStream(io.stderr, redactor) }, level, timeoutMs, options);
+  } catch (err) {
+    throw redactor.error(err);
+  }
+}
+
+async function plan(config: ResolvedConfig, io: CliIo, level: LevelWithSilent, timeoutMs: number, options: PlanCommandOptions): Promise<number> {
   const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
   const factories = options.factories?.(config) ?? (await createFactories(config, logger));
   const sources = new Map(config.mappings.map((m) => [m.source, factories.source(m.source)]));
@@ -56,24 +68,21 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
       const source = sources.get(m.source);
       const sink = sinks.get(m.sink);
       if (!source || !sink) continue;
-      const desired = source.desired(sourceMapping(m)) ?? { name: m.pool, members: [] };
       io.stdout.write(`pool ${m.pool} on ${m.sink} (${m.source} ${m.app})${optionsText(m.sinkOptions)}\n`);
-      let actual: Awaited<ReturnType<ReturnType<typeof sink.pool>['observe']>>;
-      try {
-        actual = await sink.pool({ pool: m.pool, allowEmpty: m.allowEmpty, options: m.sinkOptions }).observe(m.pool, deadline);
-      } catch (err) {
+      const plan = await planPool(m, source, sink, deadline);
+      if (plan.kind === 'unreadable') {
         failed = true;
-        io.stdout.write(`  ! cannot read the pool: ${String(errorFields(err).err)}\n`);
+        io.stdout.write(`  ! cannot read the pool: ${String(errorFields(plan.error).err)}\n`);
         continue;
       }
-      if (desired.members.length === 0 && !m.allowEmpty) {
-        io.stdout.write(`  = held: the desired set is empty and allowEmpty is false (${actual?.members.length ?? 0} members stay)\n`);
+      if (plan.kind === 'hold') {
+        io.stdout.write(`  = held: the desired set is empty and allowEmpty is false (${plan.actual?.members.length ?? 0} members stay)\n`);
         continue;
       }
-      if (actual === undefined) {
+      if (plan.actual === undefined) {
         io.stdout.write(`  + pool ${m.pool} would be created (it is absent, or exists but is not Nitrox's: then run refuses it)\n`);
       }
-      const diff = poolDiff(actual, desired);
+      const { diff } = plan;
       for (const b of diff.add) io.stdout.write(`  + ${backendKey(b)}${b.weight !== undefined ? ` weight ${b.weight}` : ''}\n`);
       for (const b of diff.remove) io.stdout.write(`  - ${backendKey(b)}\n`);
       for (const r of diff.reweight) io.stdout.write(`  ~ ${backendKey(r.member)} weight ${r.from ?? 'default'} -> ${r.member.weight}\n`);

@@ -3,10 +3,12 @@
  * then shut down gracefully — stop watching, let in-flight applies finish, log out of the sinks — and exit 0.
  * A second signal during shutdown exits at once with code 1.
  */
-import { loadConfig } from '../config/load-config.js';
+import type { LevelWithSilent } from 'pino';
+import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
 import { OpsServer } from '../ops/http-server.js';
 import { createLogger, errorFields } from '../ops/logger.js';
 import { NitroxMetrics } from '../ops/metrics.js';
+import { type Redactor, secretsRedactor } from '../ops/redactor.js';
 import { createFactories, createLeaseLock } from '../runtime/factories.js';
 import { NitroxRuntime } from '../runtime/runtime.js';
 import { version } from '../version.js';
@@ -19,7 +21,7 @@ export interface RunCommandOptions {
   readonly listen?: string | undefined;
   /** Overrides `log.level`. */
   readonly logLevel?: string | undefined;
-  /** Resolves when the command should stop (instead of SIGTERM/SIGINT), for in-process use. */
+  /** Settles when the command should stop (besides SIGTERM/SIGINT), for in-process use; a rejection is logged. */
   readonly until?: Promise<unknown>;
 }
 
@@ -27,8 +29,18 @@ export interface RunCommandOptions {
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
   const level = checkLogLevel(options.logLevel);
   const config = await loadConfig(options.configFile, { env: io.env });
+  const redactor = secretsRedactor(config.secrets.values());
+  try {
+    return await run(config, level, redactor, options);
+  } catch (err) {
+    // Printed by the command line: keep the configuration's secrets out of it, whatever a peer echoed.
+    throw redactor.error(err);
+  }
+}
+
+async function run(config: ResolvedConfig, level: LevelWithSilent | undefined, redactor: Redactor, options: RunCommandOptions): Promise<number> {
   const logger = createLogger({ level: level ?? config.logLevel, secrets: config.secrets.values() });
-  const metrics = new NitroxMetrics();
+  const metrics = new NitroxMetrics({ redactor });
   const lease = config.leaderElection ? await createLeaseLock(config, config.leaderElection, logger) : undefined;
   const shutdown = new AbortController();
   const runtime = new NitroxRuntime({
@@ -44,15 +56,23 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     listen: options.listen ?? config.listen,
     metrics,
     readiness: () => (shuttingDown ? { ready: false, waiting: ['shutdown'] } : runtime.readiness()),
+    onError: (err) => logger.error(errorFields(err), 'metrics/health server error'),
   });
-  const address = await server.start();
+  let address: string;
+  try {
+    address = await server.start();
+  } catch (err) {
+    await lease?.close(); // e.g. the port is taken: release the lease connection before reporting it
+    throw err;
+  }
   logger.info(
     { version, address, mappings: config.mappings.map((m) => m.name), leaderElection: config.leaderElection !== undefined },
     `serving /metrics, /healthz and /readyz on http://${address}`,
   );
 
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   const stopRequested = new Promise<string>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+    onSignal = (signal: NodeJS.Signals) => {
       if (shuttingDown) {
         logger.error({ signal }, 'second signal during shutdown: exiting now');
         process.exit(exitCodes.failure);
@@ -61,31 +81,45 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    options.until?.then(() => resolve('until'));
+    // A rejected `until` stops the command too (and is logged), never an unhandled rejection.
+    options.until?.then(
+      () => resolve('until'),
+      (err: unknown) => {
+        logger.warn(errorFields(err), 'the stop condition failed: stopping');
+        resolve('until');
+      },
+    );
   });
 
-  runtime.start();
-  const synced = new AbortController();
-  runtime.waitForSync(synced.signal).then(
-    () => logger.info({ sources: [...runtime.sources.keys()] }, 'all sources synced: ready'),
-    () => undefined,
-  );
-
-  const signal = await stopRequested;
-  shuttingDown = true;
-  synced.abort();
-  shutdown.abort();
-  logger.info({ signal }, 'shutting down: stopping watches, finishing in-flight applies, logging out of sinks');
   try {
-    await runtime.stop();
-  } catch (err) {
-    logger.error(errorFields(err), 'shutdown failed');
-    await server.stop();
-    return exitCodes.failure;
+    runtime.start();
+    const synced = new AbortController();
+    runtime.waitForSync(synced.signal).then(
+      () => logger.info({ sources: [...runtime.sources.keys()] }, 'all sources synced: ready'),
+      () => undefined,
+    );
+
+    const signal = await stopRequested;
+    shuttingDown = true;
+    synced.abort();
+    shutdown.abort();
+    logger.info({ signal }, 'shutting down: stopping watches, finishing in-flight applies, logging out of sinks');
+    try {
+      await runtime.stop();
+    } catch (err) {
+      logger.error(errorFields(err), 'shutdown failed');
+      return exitCodes.failure;
+    } finally {
+      await lease?.close();
+    }
+    logger.info({}, 'stopped');
+    return exitCodes.ok;
   } finally {
-    await lease?.close();
+    // Until the server is down a second signal still exits at once; after that the handlers go.
+    await server.stop();
+    if (onSignal) {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
   }
-  await server.stop();
-  logger.info({}, 'stopped');
-  return exitCodes.ok;
 }

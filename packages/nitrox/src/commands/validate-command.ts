@@ -22,6 +22,7 @@ export async function validateCommand(options: ValidateCommandOptions, io: CliIo
       `  ${m.name}: ${m.source} ${m.app} -> ${m.sink} pool ${m.pool} (debounce ${m.debounceMs} ms, resync ${m.resyncMs} ms${m.allowEmpty ? ', allowEmpty' : ''}${optionsText(m.sourceOptions)}${optionsText(m.sinkOptions)})\n`,
     );
   }
+  io.stdout.write(`  readiness: not ready when a source is out of contact longer than ${config.sourceGraceMs / 1000} s\n`);
   if (config.leaderElection) {
     const le = config.leaderElection;
     io.stdout.write(`  leader election: lease ${le.namespace}/${le.name} on ${le.source}\n`);

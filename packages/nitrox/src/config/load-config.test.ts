@@ -1,8 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, isNitroxError } from '@nitrox/core';
 import { describe, expect, it } from 'vitest';
+import { pluginApiVersion } from '@nitrox/plugin';
+import { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadConfig, mappingDefaults, parseConfigText, resolveConfig } from './load-config.js';
 
 const valid = {
@@ -108,6 +110,31 @@ describe('resolveConfig', () => {
     expect(marathon.path).toBe('sources.k8s.url[1]');
   });
 
+  it('refuses credentials in any URL of any entry, even where the plugin takes any string', async () => {
+    const registry = new PluginRegistry();
+    const loose = { safeParse: (v: unknown) => ({ success: true, data: v }), shape: {} };
+    registry.register(
+      { apiVersion: pluginApiVersion, kind: 'sink', type: 'loose', description: 'any string', schema: loose, mapping: loose, create: () => undefined },
+      'test',
+      'test',
+    );
+    const err = await resolveConfig(
+      { ...valid, sinks: { adc: { type: 'loose', upstreams: [{ endpoint: 'tcp://admin:s3cr"et@lb:9000' }] } } },
+      { env, registry },
+    ).then(
+      () => undefined,
+      (e: unknown) => e as ConfigError,
+    );
+    expect([err?.path, err?.message]).toEqual(['sinks.adc.upstreams[0].endpoint', expect.stringContaining('without credentials')]);
+    expect(err?.message).not.toContain('s3cr');
+  });
+
+  it('reads the readiness grace, 60 s by default', async () => {
+    expect((await resolveConfig(valid, { env })).sourceGraceMs).toBe(60_000);
+    expect((await resolveConfig({ ...valid, readiness: { sourceGrace: '2m' } }, { env })).sourceGraceMs).toBe(120_000);
+    expect((await configError({ ...valid, readiness: { sourceGrace: 'soon' } })).path).toBe('readiness.sourceGrace');
+  });
+
   it('names the loaded types when a type has no plugin', async () => {
     const err = await configError({ ...valid, sources: { k8s: { type: 'nomad' } } });
     expect(err.message).toContain('(kubernetes, marathon, swarm)');
@@ -121,6 +148,29 @@ describe('resolveConfig', () => {
   });
 });
 
+describe('kubernetes entries without server, kubeconfig or inCluster', () => {
+  it('say where the default search looked when it finds no kubeconfig, at validate time', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nitrox-home-'));
+    const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
+    process.env.HOME = home;
+    delete process.env.KUBECONFIG;
+    try {
+      const err = await configError({ ...valid, sources: { k8s: { type: 'kubernetes' } } });
+      expect(err.path).toBe('sources.k8s.kubeconfig');
+      expect(err.message).toContain(`no kubeconfig found (looked in $KUBECONFIG (unset), ${join(home, '.kube', 'config')} (absent), the in-cluster service account`);
+      expect(err.message).toContain('set kubeconfig, server or inCluster');
+      await mkdir(join(home, '.kube'));
+      await writeFile(join(home, '.kube', 'config'), 'apiVersion: v1\nclusters: [{ name: c, cluster: { server: "https://k8s.example:6443" } }]\nusers: [{ name: u, user: {} }]\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\ncurrent-context: x\n');
+      expect((await resolveConfig({ ...valid, sources: { k8s: { type: 'kubernetes' } } }, { env })).sources.k8s?.type).toBe('kubernetes');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
+
 describe('loadConfig', () => {
   it('reads YAML with a secret file relative to the config file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nitrox-config-'));
@@ -129,7 +179,7 @@ describe('loadConfig', () => {
       join(dir, 'nitrox.yaml'),
       [
         'sources:',
-        '  k8s: { type: kubernetes }',
+        '  k8s: { type: kubernetes, server: "https://k8s.example:6443" }',
         'sinks:',
         '  adc:',
         '    type: netscaler',

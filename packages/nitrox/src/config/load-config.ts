@@ -50,6 +50,8 @@ export interface ResolvedConfig {
   readonly logLevel: NitroxConfigParsed['log']['level'];
   /** `host:port` of the metrics/health listener. */
   readonly listen: string;
+  /** `/readyz` turns false when a source has been out of contact longer than this. */
+  readonly sourceGraceMs: number;
   /** The plugins known to this configuration (built-ins and `plugins:`). */
   readonly plugins: PluginRegistry;
   /** Source entries by name, parsed by their plugins. */
@@ -150,9 +152,11 @@ export async function resolveConfig(document: unknown, options: ResolveOptions =
       }
     }
   }
+  checkEntries(entries.sources, secrets, baseDir);
   return {
     logLevel: config.log.level,
     listen: config.http.listen,
+    sourceGraceMs: config.readiness.sourceGrace,
     plugins: registry,
     sources: entries.sources,
     sinks: entries.sinks,
@@ -161,6 +165,24 @@ export async function resolveConfig(document: unknown, options: ResolveOptions =
     leaderElection: le,
     baseDir,
   };
+}
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Run the plugins' own checks of their entries against this machine (files they read), after the secrets. */
+function checkEntries(sources: Readonly<Record<string, ResolvedEntry<SourcePlugin>>>, secrets: ReadonlyMap<string, Secret>, baseDir: string): void {
+  const issues: ConfigIssue[] = [];
+  for (const [name, entry] of Object.entries(sources)) {
+    if (!entry.plugin.checkEntry) continue;
+    const path = `sources.${name}`;
+    try {
+      entry.plugin.checkEntry(entry.options, { name, path, logger: quiet, baseDir, secrets: { get: (at) => secrets.get(`${path}.${at}`)?.reveal() } });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push({ path: err.path, message: err.message.slice(err.path.length + 2) });
+    }
+  }
+  if (issues.length > 0) throw configErrorOf(issues);
 }
 
 async function leaseTypes(registry: PluginRegistry): Promise<string> {

@@ -65,10 +65,29 @@ async function resolveSection<K extends 'source' | 'sink'>(
       continue;
     }
     const parsed = plugin.schema.safeParse(rest);
-    if (!parsed.success) issues.push(...issuesOf(parsed.error.issues, [sectionName, name]));
-    else out[name] = { name, type, plugin, options: parsed.data as Record<string, unknown> };
+    if (!parsed.success) {
+      issues.push(...issuesOf(parsed.error.issues, [sectionName, name]));
+      continue;
+    }
+    // Whatever a plugin's schema says, credentials never sit in a URL of the file (they are logged, shown, kept).
+    const inline = urlsWithCredentials(rest, `${sectionName}.${name}`);
+    if (inline.length > 0) {
+      for (const path of inline) issues.push({ path, message: 'expected a URL without credentials: give them with a …From: { env } or { file } reference' });
+      continue;
+    }
+    out[name] = { name, type, plugin, options: parsed.data as Record<string, unknown> };
   }
   return out as Record<string, ResolvedEntry<K extends 'source' ? SourcePlugin : SinkPlugin>>;
+}
+
+const credentialsInUrl = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
+
+/** Paths of every string under `value` that is a URL with a user or password in it. */
+function urlsWithCredentials(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return credentialsInUrl.test(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => urlsWithCredentials(v, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => urlsWithCredentials(v, `${path}.${k}`));
+  return [];
 }
 
 function pick(from: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

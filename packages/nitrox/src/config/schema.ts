@@ -40,19 +40,21 @@ export const hostMappingOptions = {
   allowEmpty: z
     .boolean({ error: 'expected true or false' })
     .optional()
-    .describe(`Let an empty desired set empty the pool; otherwise it is held and logged (default ${mappingDefaults.allowEmpty}).`),
+    .describe(
+      `Let an empty desired set (also: an app the source no longer holds) empty the pool; otherwise it is held and logged (default ${mappingDefaults.allowEmpty}).`,
+    ),
 };
 
 /** The host's keys of a mapping; any other key belongs to the source's or the sink's plugin. */
 export const hostMappingKeys = {
-  name: name.optional().describe('Name in logs and metrics (default: source:app->sink:pool, the app written as in pool).'),
+  name: name.optional().describe('Name in logs and metrics (default: SOURCE:APP->SINK:POOL, the app spelled as a default pool name, e.g. cluster:shop-web->adc:web).'),
   source: name.describe('Name of a source entry.'),
   app: z
     .string({ error: 'expected the application in the source (its key there, as the source plugin documents)' })
     .min(1)
     .describe('The application in the source.'),
   sink: name.describe('Name of a sink entry.'),
-  pool: name.optional().describe('The pool the mapping owns in the sink (default: app with "/" turned into "-").'),
+  pool: name.optional().describe('The pool the mapping owns in the sink (default: the app without leading "/", each run of other characters than letters, digits, ".", "_", "-" turned into one "-").'),
   ...hostMappingOptions,
 };
 
@@ -67,6 +69,19 @@ export const leaderElectionConfig = entrySchema({
   retryPeriod: duration.default(2_000).describe('How often to try to acquire or renew (< renewDeadline / 1.2).'),
 });
 
+/** Built-in defaults of the `readiness:` section. */
+export const readinessDefaults = {
+  /** A source out of contact this long is not a blip (watch restarts, one failed read take seconds): not ready. */
+  sourceGraceMs: 60_000,
+} as const;
+
+/** What `/readyz` tolerates. */
+export const readinessConfig = entrySchema({
+  sourceGrace: duration
+    .default(readinessDefaults.sourceGraceMs)
+    .describe(`/readyz turns false when a source has been out of contact with its peer longer than this (default ${formatDuration(readinessDefaults.sourceGraceMs)}).`),
+});
+
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, { error: 'expected "host:port", e.g. "0.0.0.0:9090" (port 0 picks one)' });
@@ -76,6 +91,7 @@ export const nitroxConfig = entrySchema({
   version: z.literal(1, { error: 'expected version 1' }).optional(),
   log: entrySchema({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
   http: entrySchema({ listen: listen.default('0.0.0.0:9090') }).default({ listen: '0.0.0.0:9090' }),
+  readiness: readinessConfig.default({ sourceGrace: readinessDefaults.sourceGraceMs }),
   plugins: z.array(z.string({ error: 'expected a package name or a path' }).min(1), { error: 'expected a list of packages' }).default([]),
   sources: z.record(name, entry, { error: 'expected a map of source name → source' }),
   sinks: z.record(name, entry, { error: 'expected a map of sink name → sink' }),
@@ -90,12 +106,15 @@ export const nitroxConfig = entrySchema({
   }
 });
 
-/** The pool name used when a mapping names none: the app with `/` turned into `-`. */
+/** The pool name used when a mapping names none: the app without leading `/`, each run of other characters than letters, digits, `.`, `_`, `-` turned into one `-` (`/shop/web` → `shop-web`). */
 export function defaultPoolName(app: string): string {
   return app.replace(/^\/+/, '').replace(/[^A-Za-z0-9_.-]+/g, '-');
 }
 
-/** The mapping name used in logs and metrics when a mapping names none: `<source>:<app>-><sink>:<pool>`. */
+/**
+ * The mapping name used in logs and metrics when a mapping names none: `<source>:<app>-><sink>:<pool>`, the app
+ * spelled as {@link defaultPoolName} spells it and the pool as the mapping names it (`cluster:shop-web->adc:web`).
+ */
 export function defaultMappingName(m: { source: string; app: string; sink: string; pool?: string | undefined }): string {
   return `${m.source}:${defaultPoolName(m.app)}->${m.sink}:${m.pool ?? defaultPoolName(m.app)}`;
 }

@@ -15,6 +15,7 @@ import { type CliIo, checkLogLevel, exitCodes } from '../commands/cli-io.js';
 import { resolveConfig } from '../config/load-config.js';
 import { OpsServer } from '../ops/http-server.js';
 import { createLogger } from '../ops/logger.js';
+import { secretsRedactor } from '../ops/redactor.js';
 import { NitroxMetrics } from '../ops/metrics.js';
 import { createFactories } from '../runtime/factories.js';
 import { NitroxRuntime } from '../runtime/runtime.js';
@@ -73,7 +74,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
     );
     const pools = { web: config.mappings[0]?.pool ?? 'shop-web', api: config.mappings[1]?.pool ?? 'shop-api' };
     const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
-    const metrics = new NitroxMetrics();
+    const metrics = new NitroxMetrics({ redactor: secretsRedactor(config.secrets.values()) });
     runtime = new NitroxRuntime({ config, factories: await createFactories(config, logger), logger, metrics });
     const rt = runtime;
     ops = new OpsServer({ listen: '127.0.0.1:0', metrics, readiness: () => rt.readiness() });

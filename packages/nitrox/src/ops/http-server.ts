@@ -1,7 +1,7 @@
 /**
  * The operations HTTP endpoint: `/metrics` (Prometheus text), `/healthz` (the process is alive and not stuck
- * shutting down) and `/readyz` (every informer has synced; the body lists what is still waiting). Plain
- * node:http, no framework: three routes do not need one.
+ * shutting down) and `/readyz` (the runtime's readiness; the body lists what is still waiting, then notes such as
+ * the leadership state). Plain node:http, no framework: three routes do not need one.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,8 @@ export interface Readiness {
   readonly ready: boolean;
   /** Names of the components still waiting (empty when ready). */
   readonly waiting: readonly string[];
+  /** Lines shown in the body whatever the status, e.g. the leadership state. */
+  readonly notes?: readonly string[];
 }
 
 /** Options of {@link OpsServer}. */
@@ -26,6 +28,8 @@ export interface OpsServerOptions {
   readiness: () => Readiness;
   /** Liveness probe. @defaultValue always alive */
   liveness?: () => boolean;
+  /** Errors of the listening server after it started (e.g. EMFILE on accept). @defaultValue ignored */
+  onError?: (error: Error) => void;
 }
 
 /** Split `host:port` (IPv6 in brackets). */
@@ -66,9 +70,10 @@ export class OpsServer {
         res.writeHead(alive ? 200 : 503, { 'content-type': 'text/plain' }).end(alive ? 'ok\n' : 'unhealthy\n');
       } else if (path === '/readyz') {
         const r = this.#options.readiness();
+        const notes = (r.notes ?? []).map((n) => `${n}\n`).join('');
         res
           .writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(r.ready ? 'ready\n' : `waiting for: ${r.waiting.join(', ')}\n`);
+          .end(`${r.ready ? 'ready' : `waiting for: ${r.waiting.join(', ')}`}\n${notes}`);
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
       }
@@ -81,9 +86,16 @@ export class OpsServer {
         resolve();
       });
     });
+    // Without a listener an 'error' after start would be thrown and end the process.
+    server.on('error', (err) => this.#options.onError?.(err));
     this.#server = server;
     const address = server.address() as AddressInfo;
     return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+  }
+
+  /** The underlying node:http server while listening, `undefined` before `start()` and after `stop()`. */
+  get server(): Server | undefined {
+    return this.#server;
   }
 
   /** Stop listening and close idle connections. */

@@ -1,10 +1,13 @@
 /**
  * Structured logs with pino. Secrets are redacted by path (passwords, tokens, cookies, authorization headers,
- * wherever they are nested) and, as a second line of defence, every resolved secret value is scrubbed from the
- * final log line, so that an error message quoting a peer's answer cannot leak a password either.
+ * wherever they are nested) and by value before serialization: every string of a line's fields, its message and
+ * any error in it (message, stack, cause chain) has the resolved secret values replaced (see redactor.ts), so an
+ * error quoting a peer's answer cannot leak a password, whatever characters it holds. As a last line of defence
+ * the serialized line is searched too, for the raw and the JSON-escaped form of each secret.
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import type { Secret } from '../config/secret.js';
+import { Redactor } from './redactor.js';
 
 /** Paths pino replaces with `[REDACTED]`. */
 export const redactPaths = [
@@ -43,18 +46,10 @@ export interface LoggerOptions {
 
 /** Create the process logger. Writes synchronously, so nothing is lost when the process exits. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const values = [...(options.secrets ?? [])].map((s) => s.reveal()).filter((v) => v.length >= 3);
+  const redactor = new Redactor([...(options.secrets ?? [])].map((s) => s.reveal()));
   const destination = pino.destination({ fd: options.fd ?? 1, sync: true });
-  const stream =
-    values.length === 0
-      ? destination
-      : {
-          write(line: string) {
-            let out = line;
-            for (const value of values) out = out.split(value).join('[REDACTED]');
-            destination.write(out);
-          },
-        };
+  const jsonEscaped = (value: string) => JSON.stringify(value).slice(1, -1);
+  const stream = redactor.empty ? destination : { write: (line: string) => destination.write(redactor.escapedText(line, jsonEscaped)) };
   return pino(
     {
       level: options.level ?? 'info',
@@ -62,6 +57,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: redactPaths, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(redactor.empty
+        ? {}
+        : {
+            hooks: {
+              logMethod(args, method) {
+                method.apply(this, redactor.value(args) as typeof args);
+              },
+            },
+          }),
     },
     stream,
   );

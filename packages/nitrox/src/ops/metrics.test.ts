@@ -59,7 +59,7 @@ describe('OpsServer', () => {
     const metrics = new NitroxMetrics({ defaultMetrics: false });
     metrics.declareMapping('web');
     let ready = false;
-    server = new OpsServer({ listen: '127.0.0.1:0', metrics, readiness: () => ({ ready, waiting: ready ? [] : ['source k8s'] }) });
+    server = new OpsServer({ listen: '127.0.0.1:0', metrics, readiness: () => ({ ready, waiting: ready ? [] : ['source k8s'], notes: ['leadership: standby (lease default/nitrox held by replica-a)'] }) });
     const address = await server.start();
     const base = `http://${address}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -67,11 +67,21 @@ describe('OpsServer', () => {
     expect(notReady.status).toBe(503);
     expect(await notReady.text()).toContain('source k8s');
     ready = true;
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const readyAnswer = await fetch(`${base}/readyz`);
+    expect(readyAnswer.status).toBe(200);
+    expect(await readyAnswer.text()).toBe('ready\nleadership: standby (lease default/nitrox held by replica-a)\n');
     const m = await fetch(`${base}/metrics`);
     expect(m.headers.get('content-type')).toContain('text/plain');
     expect(await m.text()).toContain('nitrox_reconcile_total{mapping="web",result="success"} 0');
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('keeps an error listener after start: a server error is reported, not thrown', async () => {
+    const errors: Error[] = [];
+    server = new OpsServer({ listen: '127.0.0.1:0', metrics: new NitroxMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true, waiting: [] }), onError: (e) => errors.push(e) });
+    await server.start();
+    expect(() => server?.server?.emit('error', new Error('accept EMFILE'))).not.toThrow();
+    expect(errors.map((e) => e.message)).toEqual(['accept EMFILE']);
   });
 
   it('rejects a bad listen address naming the option', () => {

@@ -5,17 +5,12 @@
  * scrape time through registered probes, so nothing polls between scrapes. Names and labels are documented in
  * docs/metrics.md.
  */
+import type { SourceCounters } from '@nitrox/plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Redactor } from './redactor.js';
 
-/** Counters a source exposes as a stats snapshot (monotonic). */
-export interface SourceCounters {
-  readonly lists?: number;
-  readonly relists?: number;
-  readonly watchRestarts?: number;
-  readonly errors?: number;
-  readonly malformed?: number;
-  readonly events?: number;
-}
+/** Counters a source exposes as a stats snapshot (monotonic): the plugin contract's. */
+export type { SourceCounters };
 
 /** Result label of a reconcile. */
 export type ReconcileOutcome = 'success' | 'error' | 'held-empty';
@@ -25,9 +20,11 @@ export class NitroxMetrics {
   /** The registry served on `/metrics`. */
   readonly registry = new Registry();
   readonly #now: () => number;
+  readonly #redactor: Redactor | undefined;
   readonly #queueProbes = new Map<string, () => number>();
   readonly #sourceProbes = new Map<string, () => SourceCounters>();
   readonly #syncedProbes = new Map<string, () => boolean>();
+  readonly #contactProbes = new Map<string, () => number | undefined>();
   readonly #sinkProbes = new Map<string, () => { readonly ok: number; readonly error: number }>();
   readonly #lastSuccess = new Map<string, number>();
   readonly #lastSeen = new Map<string, number>();
@@ -46,13 +43,17 @@ export class NitroxMetrics {
   readonly poolMembers: Gauge<'mapping'>;
   /** `nitrox_leader`. */
   readonly leader: Gauge;
+  /** `nitrox_lease_errors_total`. */
+  readonly leaseErrors: Counter;
 
   /**
    * @param options.now - wall clock in ms (injectable for tests). @defaultValue `Date.now`
    * @param options.defaultMetrics - also collect prom-client's process metrics. @defaultValue true
+   * @param options.redactor - secrets to keep out of label values (raw and as Prometheus escapes them). @defaultValue none
    */
-  constructor(options: { now?: () => number; defaultMetrics?: boolean } = {}) {
+  constructor(options: { now?: () => number; defaultMetrics?: boolean; redactor?: Redactor } = {}) {
     this.#now = options.now ?? Date.now;
+    this.#redactor = options.redactor;
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'nitrox_process_' });
 
@@ -124,6 +125,7 @@ export class NitroxMetrics {
       registers,
     });
     this.leader = new Gauge({ name: 'nitrox_leader', help: '1 while this replica holds the lease (or runs without election).', registers });
+    this.leaseErrors = new Counter({ name: 'nitrox_lease_errors_total', help: 'Failed attempts to acquire, renew or release the leader-election lease.', registers });
 
     const lastSuccess = this.#lastSuccess;
     const now = this.#now;
@@ -160,6 +162,20 @@ export class NitroxMetrics {
       },
     });
 
+    const contactProbes = this.#contactProbes;
+    new Gauge({
+      name: 'nitrox_source_disconnected_seconds',
+      help: 'Seconds a source has been out of contact with its peer (0 while in contact; absent when its plugin cannot tell).',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [source, probe] of contactProbes) {
+          const seconds = probe();
+          if (seconds !== undefined) this.set({ source }, seconds);
+        }
+      },
+    });
     const sourceCounter = (name: string, help: string, field: keyof SourceCounters) =>
       this.#probeCounter(name, help, field);
     sourceCounter('nitrox_watch_restarts_total', 'Watches of a source that ended and were restarted.', 'watchRestarts');
@@ -167,6 +183,7 @@ export class NitroxMetrics {
     sourceCounter('nitrox_lists_total', 'Full lists of a source (initial and relists).', 'lists');
     sourceCounter('nitrox_source_errors_total', 'Errors reported by a source (list/watch failures).', 'errors');
     sourceCounter('nitrox_malformed_events_total', 'Source events skipped because they had an unexpected shape.', 'malformed');
+    sourceCounter('nitrox_source_events_total', 'Change events a source received from its peer (watch events, event-stream lines).', 'events');
   }
 
   /** A counter fed from the source probes' monotonic stats at scrape time. */
@@ -195,10 +212,14 @@ export class NitroxMetrics {
     this.#queueProbes.set(mapping, depth);
   }
 
-  /** Report a source's stats (summed over its informers) at scrape time. */
-  probeSource(source: string, counters: () => SourceCounters, synced: () => boolean): void {
+  /**
+   * Report a source's stats (summed over its informers), whether it synced, and (when its plugin can tell) the
+   * seconds it has been out of contact, at scrape time.
+   */
+  probeSource(source: string, counters: () => SourceCounters, synced: () => boolean, disconnectedSeconds?: () => number | undefined): void {
     this.#sourceProbes.set(source, counters);
     this.#syncedProbes.set(source, synced);
+    if (disconnectedSeconds) this.#contactProbes.set(source, disconnectedSeconds);
   }
 
   /** Record one reconcile. */
@@ -222,6 +243,12 @@ export class NitroxMetrics {
 
   /** The Prometheus text exposition. */
   async render(): Promise<string> {
-    return this.registry.metrics();
+    const text = await this.registry.metrics();
+    return this.#redactor ? this.#redactor.escapedText(text, prometheusEscaped) : text;
   }
+}
+
+/** A label value as the Prometheus text format writes it. */
+function prometheusEscaped(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

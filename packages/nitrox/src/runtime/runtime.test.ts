@@ -1,4 +1,4 @@
-import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink } from '@nitrox/core';
+import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, SourceError, VirtualClock } from '@nitrox/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
@@ -33,12 +33,24 @@ class FakeSink implements Sink<BackendSet> {
   }
 }
 
-async function setup(allowEmpty = false) {
+interface SetupOptions {
+  readonly clock?: VirtualClock;
+  /** The source's answer to disconnectedSince (absent: the source cannot tell). */
+  readonly disconnectedSince?: () => number | undefined;
+  readonly readiness?: Record<string, unknown>;
+  readonly resync?: number;
+  readonly lines?: Record<string, unknown>[];
+  /** A source runtime without disconnectedSince (a plugin built before it). */
+  readonly noContact?: boolean;
+}
+
+async function setup(allowEmpty = false, o: SetupOptions = {}) {
   const config = await resolveConfig(
     {
+      ...(o.readiness ? { readiness: o.readiness } : {}),
       sources: { mem: { type: 'marathon', url: 'http://127.0.0.1:1' } },
       sinks: { fake: { type: 'netscaler', url: 'http://127.0.0.1:1', username: 'u', passwordFrom: { env: 'P' } } },
-      defaults: { debounce: 0, maxWait: 0, resync: 0, allowEmpty },
+      defaults: { debounce: 0, maxWait: 0, resync: o.resync ?? 0, allowEmpty },
       mappings: [
         { name: 'web', source: 'mem', app: '/web', sink: 'fake', pool: 'sg-web' },
         { name: 'api', source: 'mem', app: '/api', sink: 'fake', pool: 'sg-api' },
@@ -63,8 +75,9 @@ async function setup(allowEmpty = false) {
       hasSynced: () => true,
       waitForSync: async () => {},
       get: (key) => store.get(key),
-      counters: () => ({ relists: 0 }),
+      counters: () => ({ relists: 0, events: 7 }),
       onError() {},
+      ...(o.disconnectedSince ? { disconnectedSince: o.disconnectedSince } : {}),
     }),
   });
   const sinkRuntime: SinkRuntime = {
@@ -75,9 +88,12 @@ async function setup(allowEmpty = false) {
       closed++;
     },
   };
-  const factories: AdapterFactories = { source: () => source, sink: () => sinkRuntime };
+  const { disconnectedSince: _, ...withoutContact } = source;
+  const factories: AdapterFactories = { source: () => (o.noContact ? withoutContact : source), sink: () => sinkRuntime };
   const metrics = new NitroxMetrics({ defaultMetrics: false });
-  const runtime = new NitroxRuntime({ config, factories, logger: pino({ level: 'silent' }), metrics });
+  const lines = o.lines;
+  const logger = lines ? pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }) : pino({ level: 'silent' });
+  const runtime = new NitroxRuntime({ config, factories, logger, metrics, ...(o.clock ? { clock: o.clock } : {}) });
   return { runtime, store, sink, metrics, counts: () => ({ closed, stopped }) };
 }
 
@@ -89,7 +105,7 @@ describe('NitroxRuntime', () => {
     expect(runtime.readiness().ready).toBe(false);
     runtime.start();
     await waitFor(() => sink.pools.get('sg-web')?.length === 2 && sink.pools.get('sg-api')?.length === 1, { timeoutMs: 5_000, what: 'both pools' });
-    expect(runtime.readiness()).toEqual({ ready: true, waiting: [] });
+    expect(runtime.readiness()).toMatchObject({ ready: true, waiting: [], notes: ['leadership: none (no leader election; this replica writes)'] });
     store.put('/web', set('10.0.0.3'));
     await waitFor(() => sink.pools.get('sg-web')?.join() === '10.0.0.3', { timeoutMs: 5_000, what: 'the change' });
     const text = await metrics.render();
@@ -121,6 +137,17 @@ describe('NitroxRuntime', () => {
     await runtime.stop();
   });
 
+  it('repairs the pool of an app the source does not hold, at start and at every resync', async () => {
+    const { runtime, store, sink } = await setup(true, { resync: 200 });
+    store.put('/api', set('10.0.1.1'));
+    sink.pools.set('sg-web', ['10.0.0.9']); // /web was deleted while nitrox was down
+    runtime.start();
+    await waitFor(() => sink.pools.get('sg-web')?.length === 0, { timeoutMs: 5_000, what: 'the orphaned members removed at start' });
+    sink.pools.set('sg-web', ['10.0.0.8']); // someone adds a member by hand
+    await waitFor(() => sink.pools.get('sg-web')?.length === 0, { timeoutMs: 5_000, what: 'the drift repaired by a resync' });
+    await runtime.stop();
+  });
+
   it('counts failed applies by code and retries until they succeed', async () => {
     const { runtime, store, sink, metrics } = await setup();
     sink.failures = 2;
@@ -129,6 +156,54 @@ describe('NitroxRuntime', () => {
     await waitFor(() => sink.pools.get('sg-web')?.length === 1, { timeoutMs: 5_000, what: 'the retried apply' });
     const text = await metrics.render();
     expect(text).toContain('nitrox_reconcile_errors_total{mapping="web",code="NITROX_SINK"} 2');
+    await runtime.stop();
+  });
+});
+
+describe('NitroxRuntime staleness', () => {
+  it('shows how long a source has been out of contact, turns not ready past the grace, and logs loss and return', async () => {
+    const clock = new VirtualClock();
+    let since: number | undefined;
+    const lines: Record<string, unknown>[] = [];
+    const { runtime, store, metrics } = await setup(false, { clock, disconnectedSince: () => since, readiness: { sourceGrace: '60s' }, lines });
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    const gauge = async () => Number(/nitrox_source_disconnected_seconds\{source="mem"\} (\S+)/.exec(await metrics.render())?.[1]);
+    expect(await gauge()).toBe(0);
+    expect(runtime.readiness().ready).toBe(true);
+    expect(await metrics.render()).toContain('nitrox_source_events_total{source="mem"} 7');
+
+    // A blip shorter than a moment is not logged.
+    since = clock.now();
+    await clock.advance(2_000);
+    since = undefined;
+    await clock.advance(2_000);
+    expect(lines.filter((l) => l.source === 'mem')).toEqual([]);
+
+    since = clock.now();
+    await clock.advance(6_000);
+    expect(lines.find((l) => l.level === 40 && l.source === 'mem')?.msg).toMatch(/source mem has had no contact with its peer for [56]/);
+    expect(runtime.readiness().ready).toBe(true);
+    await clock.advance(55_000);
+    expect(await gauge()).toBe(61);
+    const readiness = runtime.readiness();
+    expect(readiness.ready).toBe(false);
+    expect(readiness.waiting).toEqual(['source mem (no contact for 61 s)']);
+
+    since = undefined;
+    await clock.advance(1_000);
+    expect(runtime.readiness().ready).toBe(true);
+    expect(await gauge()).toBe(0);
+    const resumed = lines.find((l) => String(l.msg).includes('resumed'));
+    expect(resumed).toMatchObject({ source: 'mem', msg: 'source mem resumed contact after 62 s', downSeconds: 62 });
+    await runtime.stop();
+  });
+
+  it('leaves the gauge out for a source that cannot tell, and counts it as in contact', async () => {
+    const { runtime, metrics } = await setup(false, { noContact: true });
+    runtime.start();
+    expect(await metrics.render()).not.toContain('nitrox_source_disconnected_seconds{');
+    expect(runtime.readiness().ready).toBe(true);
     await runtime.stop();
   });
 });
@@ -168,7 +243,14 @@ class FlakyLeaseLock extends MemoryLeaseLock {
   }
 }
 
-async function electionSetup() {
+/** A Lease the API server refuses (missing RBAC). */
+class ForbiddenLeaseLock extends MemoryLeaseLock {
+  override async get(): Promise<undefined> {
+    throw new SourceError('leases.coordination.k8s.io "nitrox" is forbidden: User "system:serviceaccount:default:nitrox" cannot get resource "leases"', { status: 403 });
+  }
+}
+
+async function electionSetup(o: { lock?: MemoryLeaseLock; clock?: VirtualClock; lines?: Record<string, unknown>[] } = {}) {
   const config = await resolveConfig(
     {
       sources: { k8s: { type: 'kubernetes', server: 'http://127.0.0.1:1' } },
@@ -197,20 +279,56 @@ async function electionSetup() {
     }),
   });
   const sinkRuntime: SinkRuntime = { name: 'fake', pool: () => sink, requests: () => ({ ok: 0, error: 0 }), close: async () => {} };
-  const lock = new FlakyLeaseLock();
+  const lock = (o.lock ?? new FlakyLeaseLock()) as FlakyLeaseLock;
+  const lines = o.lines;
+  const metrics = new NitroxMetrics({ defaultMetrics: false });
   const runtime = new NitroxRuntime({
     config,
     factories: { source: () => source, sink: () => sinkRuntime },
-    logger: pino({ level: 'silent' }),
-    metrics: new NitroxMetrics({ defaultMetrics: false }),
+    logger: lines ? pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }) : pino({ level: 'silent' }),
+    metrics,
     leaseLock: lock,
     identity: 'replica-a',
+    ...(o.clock ? { clock: o.clock } : {}),
   });
   store.put('default/web', set('10.0.0.1'));
-  return { runtime, sink, lock };
+  return { runtime, sink, lock, metrics };
 }
 
 describe('NitroxRuntime with leader election', () => {
+  it('logs lease errors (rate-limited), counts them, and is not ready once the lock is out of reach past the lease', async () => {
+    const clock = new VirtualClock();
+    const lines: Record<string, unknown>[] = [];
+    const { runtime, metrics } = await electionSetup({ lock: new ForbiddenLeaseLock(), clock, lines });
+    runtime.start();
+    await clock.advance(1_000);
+    const leaseLines = () => lines.filter((l) => String(l.msg).startsWith('leader election: lease lock failed'));
+    expect(leaseLines()).toHaveLength(1);
+    expect(leaseLines()[0]).toMatchObject({ level: 40, lease: 'default/nitrox', status: 403, err: expect.stringContaining('forbidden') });
+    expect(runtime.readiness()).toMatchObject({ ready: true, notes: ['leadership: standby (lease default/nitrox not acquired yet)'] });
+    await clock.advance(1_500);
+    const not = runtime.readiness();
+    expect(not.ready).toBe(false);
+    expect(not.waiting).toEqual([expect.stringMatching(/^lease lock \(no answer for [23] s\)$/)]);
+    await clock.advance(30_000);
+    expect(leaseLines()).toHaveLength(2);
+    expect(leaseLines()[1]?.similarSinceLastLine).toBeGreaterThan(10);
+    const errors = Number(/^nitrox_lease_errors_total (\S+)$/m.exec(await metrics.render())?.[1]);
+    expect(errors).toBeGreaterThan(10);
+    expect(runtime.isLeader).toBe(false);
+    await runtime.stop();
+  });
+
+  it('says in /readyz which replica leads', async () => {
+    const { runtime, sink, lock } = await electionSetup();
+    runtime.start();
+    await waitFor(() => sink.entered === 1, { timeoutMs: 5_000, what: 'the leader to start applying' });
+    expect(runtime.readiness()).toMatchObject({ ready: true, notes: ['leadership: leader of lease default/nitrox'] });
+    sink.release();
+    await runtime.stop();
+    expect(lock.record?.holderIdentity).toBe('');
+  });
+
   it('aborts in-flight applies at once when the lease is lost', async () => {
     const { runtime, sink, lock } = await electionSetup();
     runtime.start();

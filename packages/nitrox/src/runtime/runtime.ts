@@ -4,12 +4,15 @@
  * mapping's desired pool to its sink. With leader election configured, sources run on every replica (a warm
  * cache makes fail-over fast) but controllers run only while this replica holds the lease. `stop()` is the
  * graceful shutdown: stop the controllers letting in-flight applies finish, stop watching, log out of sinks.
+ * Every mapping's pool is a key of its controller from the start (the sink's actual keys), so a pool whose app
+ * vanished while nitrox was down is reconciled at start and at every resync, as `plan` predicts.
  */
 import {
   type BackendSet,
   type Clock,
   Controller,
   type LeaseLock,
+  type ListResult,
   type ListWatch,
   LeaderElector,
   isNitroxError,
@@ -24,6 +27,9 @@ import type { Readiness } from '../ops/http-server.js';
 import { errorFields } from '../ops/logger.js';
 import type { NitroxMetrics } from '../ops/metrics.js';
 import type { AdapterFactories } from './factories.js';
+import { LeaseHealth } from './lease-health.js';
+import { poolAction } from './pool-action.js';
+import { SourceContact } from './source-contact.js';
 
 /** One completed reconcile of a mapping. */
 export interface ConvergedEvent {
@@ -93,11 +99,16 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
   #controllersRunning = false;
   #shuttingDown = false;
   #controllerChange: Promise<void> = Promise.resolve();
+  readonly #clock: Clock;
+  readonly #contact: SourceContact;
+  #lease: LeaseHealth | undefined;
+  #elector: LeaderElector | undefined;
 
   /** Builds the adapter runtimes (no I/O). */
   constructor(options: RuntimeOptions) {
     super();
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     const { config, factories, metrics } = options;
     for (const mapping of config.mappings) {
       let source = this.sources.get(mapping.source);
@@ -105,7 +116,10 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
         source = factories.source(mapping.source);
         this.sources.set(mapping.source, source);
         const s = source;
-        metrics.probeSource(s.name, () => s.counters(), () => s.hasSynced());
+        metrics.probeSource(s.name, () => s.counters(), () => s.hasSynced(), () => {
+          const down = this.#contact.downMs(s);
+          return down === undefined ? undefined : down / 1000;
+        });
         s.onError((err) => options.logger.warn({ source: s.name, ...errorFields(err) }, 'source error; retrying with backoff'));
       }
       let sink = this.sinks.get(mapping.sink);
@@ -116,8 +130,9 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
         metrics.probeSink(k.name, () => k.requests());
       }
       metrics.declareMapping(mapping.name);
-      this.#mappings.push({ mapping, source, sink, view: source.view(sourceMapping(mapping)), controller: undefined });
+      this.#mappings.push({ mapping, source, sink, view: mappingKeyed(source.view(sourceMapping(mapping)), mapping.name), controller: undefined });
     }
+    this.#contact = new SourceContact({ sources: this.sources.values(), clock: this.#clock, logger: options.logger, graceMs: config.sourceGraceMs });
     if (config.leaderElection && !options.leaseLock) {
       throw new Error('leaderElection is configured but no lease lock was supplied');
     }
@@ -134,19 +149,31 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     if (this.#started) throw new Error('already started');
     this.#started = true;
     for (const source of this.sources.values()) source.start();
+    this.#contact.start();
     const le = this.#options.config.leaderElection;
     if (!le) {
       this.#setControllers(true);
       return;
     }
+    const lease = new LeaseHealth({
+      clock: this.#clock,
+      logger: this.#options.logger,
+      lease: `${le.namespace}/${le.name}`,
+      leaseDurationMs: le.leaseDuration,
+      onError: () => this.#options.metrics.leaseErrors.inc(),
+    });
+    this.#lease = lease;
+    lease.start();
     const elector = new LeaderElector({
-      lock: this.#options.leaseLock as LeaseLock,
+      lock: lease.wrap(this.#options.leaseLock as LeaseLock),
       identity: this.#options.identity ?? defaultIdentity(),
       leaseDurationMs: le.leaseDuration,
       renewDeadlineMs: le.renewDeadline,
       retryPeriodMs: le.retryPeriod,
-      clock: this.#options.clock ?? systemClock,
+      clock: this.#clock,
     });
+    this.#elector = elector;
+    elector.on('error', (err) => lease.error(err));
     const signal = this.#abort.signal;
     this.#election = (async () => {
       while (!signal.aborted) {
@@ -169,7 +196,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
           if (!signal.aborted) this.#options.logger.error(errorFields(err), 'leader election failed; retrying');
         }
         this.#setControllers(false);
-        if (!signal.aborted) await sleep(this.#options.clock ?? systemClock, le.retryPeriod, signal).catch(() => undefined);
+        if (!signal.aborted) await sleep(this.#clock, le.retryPeriod, signal).catch(() => undefined);
       }
     })();
   }
@@ -193,6 +220,9 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
         name: m.mapping.name,
         source: m.view,
         reconcile: (_key, desired, ctx) => this.#reconcile(m, desired?.value, ctx.reason, ctx.signal),
+        // The mapping's key is always "held by the sink": reconciled after the initial sync and at every resync
+        // even when the source has no such app (an empty desired set then, subject to allowEmpty).
+        actualKeys: () => [m.mapping.name],
         debounceMs: m.mapping.debounceMs,
         maxWaitMs: Math.max(m.mapping.maxWaitMs, m.mapping.debounceMs),
         resyncMs: m.mapping.resyncMs,
@@ -223,8 +253,8 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     const { mapping } = m;
     const { logger, metrics } = this.#options;
     const started = performance.now();
-    const members = desired?.members ?? [];
-    if (members.length === 0 && !mapping.allowEmpty) {
+    const action = poolAction(mapping, desired);
+    if (action.kind === 'hold') {
       metrics.reconciled(mapping.name, 0, 'held-empty');
       logger.warn(
         { mapping: mapping.name, pool: mapping.pool, app: mapping.app },
@@ -234,7 +264,8 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     }
     const sink = m.sink.pool({ pool: mapping.pool, allowEmpty: mapping.allowEmpty, options: mapping.sinkOptions });
     try {
-      const result = await sink.apply(mapping.pool, { name: mapping.pool, members }, signal);
+      const members = action.desired.members;
+      const result = await sink.apply(mapping.pool, action.desired, signal);
       const durationMs = performance.now() - started;
       metrics.reconciled(mapping.name, durationMs / 1000, 'success');
       metrics.poolMembers.set({ mapping: mapping.name }, members.length);
@@ -259,10 +290,27 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     }
   }
 
-  /** Ready when every source has synced. */
+  /**
+   * Ready when every source has synced once and none has been out of contact with its peer longer than
+   * `readiness.sourceGrace`, and (with leader election) the lease lock answered within the lease duration. A
+   * standby is ready (its caches are warm) and says so in `notes`.
+   */
   readiness(): Readiness {
+    const notes = [this.#leadership()];
+    if (!this.#started) return { ready: false, waiting: ['start'], notes };
     const waiting = [...this.sources.values()].filter((s) => !s.hasSynced()).map((s) => `source ${s.name}`);
-    return { ready: this.#started && waiting.length === 0, waiting: this.#started ? waiting : ['start'] };
+    waiting.push(...this.#contact.stale().filter((w) => !waiting.some((s) => w.startsWith(`${s} `))));
+    const lease = this.#lease;
+    if (lease?.unreachable()) waiting.push(`lease lock (no answer for ${Math.round(lease.unreachableMs() / 1000)} s)`);
+    return { ready: waiting.length === 0, waiting, notes };
+  }
+
+  #leadership(): string {
+    const le = this.#options.config.leaderElection;
+    if (!le) return 'leadership: none (no leader election; this replica writes)';
+    if (this.#controllersRunning) return `leadership: leader of lease ${le.namespace}/${le.name}`;
+    const holder = this.#elector?.leader;
+    return `leadership: standby${holder ? ` (lease ${le.namespace}/${le.name} held by ${holder})` : ` (lease ${le.namespace}/${le.name} not acquired yet)`}`;
   }
 
   /** Resolve when every source has synced. */
@@ -275,6 +323,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     this.#stopping ??= (async () => {
       // Drain first, release the lease after: a successor must not start writing while our last apply runs.
       this.#shuttingDown = true;
+      this.#contact.stop();
       this.#setControllers(false);
       await this.#controllerChange;
       this.#abort.abort();
@@ -297,6 +346,19 @@ function pickCounts(result: { added: number; updated: number; removed: number; w
 /** `hostname-pid`, unique per replica. */
 export function defaultIdentity(): string {
   return `${process.env.HOSTNAME ?? 'nitrox'}-${process.pid}`;
+}
+
+/** A single-key view whose key is renamed to `key` (the mapping's name), so the controller knows it in advance. */
+function mappingKeyed(view: ListWatch<BackendSet>, key: string): ListWatch<BackendSet> {
+  return {
+    async list(signal: AbortSignal): Promise<ListResult<BackendSet>> {
+      const { revision, items } = await view.list(signal);
+      return { revision, items: items.map((item) => ({ ...item, key })) };
+    },
+    async *watch(fromRevision: string, signal: AbortSignal) {
+      for await (const event of view.watch(fromRevision, signal)) yield event.type === 'bookmark' ? event : { ...event, item: { ...event.item, key } };
+    },
+  };
 }
 
 /** A mapping as its source plugin sees it. */
