@@ -3,3 +3,4 @@
  * `EtcdLeaseLock`.
  */
 export { EtcdCluster, type EtcdClusterOptions, type EtcdMember, freePort } from './etcd-cluster.js';
+export { TcpProxy } from './tcp-proxy.js';
