@@ -34,6 +34,12 @@ export interface EtcdStoreOptions<T> {
    * default), which makes etcd send a bookmark to every quiet watch. @defaultValue 660_000
    */
   idleTimeoutMs?: number;
+  /**
+   * Deadline of one request (a put, a delete, a get, one page of a list). A member that stopped answering (paused,
+   * partitioned behind a half-open connection) otherwise holds the call for ever; after the deadline the client
+   * tries the next endpoint on the next call. @defaultValue 10_000
+   */
+  requestTimeoutMs?: number;
   /** Called for each stored value that does not decode (it is skipped and counted in `malformed`). */
   onMalformed?: (error: MalformedEventError) => void;
 }
@@ -43,6 +49,8 @@ export const etcdStoreDefaults = {
   pageSize: 1000,
   /** etcd's default progress-notify interval (10 min) plus a minute of margin. */
   idleTimeoutMs: 660_000,
+  /** Long enough for a leader election of a loaded cluster (etcd's default election timeout is 1 s). */
+  requestTimeoutMs: 10_000,
 } as const;
 
 /** Options of a compare-and-swap write (the same as `MemoryStore`'s). */
@@ -75,6 +83,7 @@ export class EtcdStore<T> implements ListWatch<T> {
   readonly #codec: Codec<T>;
   readonly #pageSize: number;
   readonly #idleTimeoutMs: number;
+  readonly #requestTimeoutMs: number;
   readonly #ownsClient: boolean;
   readonly #onMalformed: ((error: MalformedEventError) => void) | undefined;
   #malformed = 0;
@@ -89,6 +98,9 @@ export class EtcdStore<T> implements ListWatch<T> {
     if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new ConfigError('pageSize', `must be a positive integer, got ${pageSize}`);
     const idle = options.idleTimeoutMs ?? etcdStoreDefaults.idleTimeoutMs;
     if (!(idle > 0)) throw new ConfigError('idleTimeoutMs', `must be positive, got ${idle}`);
+    const requestTimeout = options.requestTimeoutMs ?? etcdStoreDefaults.requestTimeoutMs;
+    if (!(requestTimeout > 0)) throw new ConfigError('requestTimeoutMs', `must be positive, got ${requestTimeout}`);
+    this.#requestTimeoutMs = requestTimeout;
     this.#ownsClient = options.client === undefined;
     this.client = options.client ?? new Etcd3({ hosts: options.endpoints as string[] });
     this.prefix = options.prefix;
@@ -110,6 +122,11 @@ export class EtcdStore<T> implements ListWatch<T> {
     return Buffer.concat([this.#prefix, Buffer.from(key)]);
   }
 
+  /** gRPC call options of one request: its deadline. */
+  #call(): { deadline: number } {
+    return { deadline: Date.now() + this.#requestTimeoutMs };
+  }
+
   #skip(error: MalformedEventError): void {
     this.#malformed++;
     this.#onMalformed?.(error);
@@ -125,7 +142,7 @@ export class EtcdStore<T> implements ListWatch<T> {
     const put = { request_put: { key: k, value: Buffer.from(this.#codec.encode(value)) } };
     try {
       if (options.ifVersion === undefined) {
-        const res = await untilAborted(this.client.kv.put(put.request_put), options.signal);
+        const res = await untilAborted(this.client.kv.put(put.request_put, this.#call()), options.signal);
         return { key, version: Number(res.header.revision), value };
       }
       const res = await untilAborted(
@@ -133,7 +150,7 @@ export class EtcdStore<T> implements ListWatch<T> {
           compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: options.ifVersion }],
           success: [put],
           failure: [{ request_range: { key: k } }],
-        }),
+        }, this.#call()),
         options.signal,
       );
       if (!res.succeeded) throw conflict(key, options.ifVersion, res);
@@ -157,7 +174,7 @@ export class EtcdStore<T> implements ListWatch<T> {
           compare: options.ifVersion === undefined ? [] : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: options.ifVersion }],
           success: [del],
           failure: [{ request_range: { key: k } }],
-        }),
+        }, this.#call()),
         options.signal,
       );
       if (!res.succeeded) throw conflict(key, options.ifVersion ?? 0, res);
@@ -173,7 +190,7 @@ export class EtcdStore<T> implements ListWatch<T> {
   /** The current item of `key`, or `undefined` (a linearizable read). */
   async get(key: string, signal?: AbortSignal): Promise<Versioned<T> | undefined> {
     try {
-      const res = await untilAborted(this.client.kv.range({ key: this.#key(key) }), signal);
+      const res = await untilAborted(this.client.kv.range({ key: this.#key(key) }, this.#call()), signal);
       const kv = res.kvs[0];
       if (kv === undefined) return undefined;
       const item = itemOf(kv, this.#prefix, this.#codec);
@@ -199,7 +216,7 @@ export class EtcdStore<T> implements ListWatch<T> {
     try {
       for (;;) {
         const res = await untilAborted(
-          this.client.kv.range({ key: from, range_end: this.#end, limit: this.#pageSize, revision }),
+          this.client.kv.range({ key: from, range_end: this.#end, limit: this.#pageSize, revision }, this.#call()),
           signal,
         );
         if (revision === 0) revision = Number(res.header.revision);

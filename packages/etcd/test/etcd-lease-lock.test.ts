@@ -150,7 +150,10 @@ describe('EtcdLeaseLock with two LeaderElectors running Controllers', () => {
     const stop = new AbortController();
     let ended: number | undefined;
     const leading = new Promise<void>((resolve) => {
-      void elector.run({ onStartedLeading: () => resolve(), onStoppedLeading: () => void (ended = performance.now()) }, stop.signal);
+      const onStoppedLeading = (): void => {
+        ended = performance.now();
+      };
+      void elector.run({ onStartedLeading: () => resolve(), onStoppedLeading }, stop.signal);
     });
     const admin = new Etcd3({ hosts: cluster.endpoints });
     try {
