@@ -10,8 +10,9 @@
  * token) only grows. The etcd-native fencing token is the revision of the write that began this holder's term.
  */
 import { ConfigError, ConflictError, type LeaseLock, type LeaseRecord, SourceError, type VersionedLeaseRecord } from '@nitrox/core';
-import { Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
+import { type Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
 import { toNitroxError, untilAborted } from './etcd-errors.js';
+import { createClient } from './etcd-client.js';
 
 /** Options of {@link EtcdLeaseLock}. */
 export interface EtcdLeaseLockOptions {
@@ -58,7 +59,7 @@ export class EtcdLeaseLock implements LeaseLock {
       throw new ConfigError('endpoints', 'must list at least one etcd client URL (or pass client)');
     }
     this.#ownsClient = options.client === undefined;
-    this.client = options.client ?? new Etcd3({ hosts: options.endpoints as string[] });
+    this.client = options.client ?? createClient(options.endpoints as string[]);
     this.key = options.key;
     this.#key = Buffer.from(options.key);
   }

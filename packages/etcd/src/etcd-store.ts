@@ -8,8 +8,9 @@
  * `Controller` consumes it unchanged.
  */
 import { ConfigError, ConflictError, type ListResult, type ListWatch, type MalformedEventError, type Versioned, type WatchEvent } from '@nitrox/core';
-import { Etcd3, type IKeyValue } from 'etcd3';
+import type { Etcd3, IKeyValue } from 'etcd3';
 import { type Codec, jsonCodec } from './codec.js';
+import { createClient } from './etcd-client.js';
 import { toNitroxError, untilAborted } from './etcd-errors.js';
 import { badRevision, itemOf, watchPrefix } from './prefix-watch.js';
 
@@ -85,6 +86,9 @@ export class EtcdStore<T> implements ListWatch<T> {
   readonly #idleTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #ownsClient: boolean;
+  readonly #endpoints: string[] | undefined;
+  /** Client of the watches, replaced when a watch idles out (its stream may hang on a half-open connection). */
+  #watchClient: Etcd3 | undefined;
   readonly #onMalformed: ((error: MalformedEventError) => void) | undefined;
   #malformed = 0;
 
@@ -102,7 +106,8 @@ export class EtcdStore<T> implements ListWatch<T> {
     if (!(requestTimeout > 0)) throw new ConfigError('requestTimeoutMs', `must be positive, got ${requestTimeout}`);
     this.#requestTimeoutMs = requestTimeout;
     this.#ownsClient = options.client === undefined;
-    this.client = options.client ?? new Etcd3({ hosts: options.endpoints as string[] });
+    this.#endpoints = options.client === undefined ? options.endpoints : undefined;
+    this.client = options.client ?? createClient(options.endpoints as string[]);
     this.prefix = options.prefix;
     this.#prefix = Buffer.from(options.prefix);
     this.#end = prefixEnd(this.#prefix);
@@ -247,9 +252,11 @@ export class EtcdStore<T> implements ListWatch<T> {
     return {
       [Symbol.asyncIterator]: () => {
         if (typeof fromRevision !== 'string' || !DECIMAL.test(fromRevision)) return rejecting(badRevision(fromRevision));
+        const client = this.#watcher();
         return watchPrefix(
           {
-            client: this.client,
+            client,
+            onIdle: () => this.#replaceWatcher(client),
             prefix: this.#prefix,
             codec: this.#codec,
             fromRevision: Number(fromRevision),
@@ -262,9 +269,29 @@ export class EtcdStore<T> implements ListWatch<T> {
     };
   }
 
-  /** Close the client when the store created it. */
+  /**
+   * The client for watches. `etcd3` runs every watch of a client on one gRPC stream, so a stream stuck on a
+   * member that stopped answering would take every re-watch with it: the store keeps a client of its own for
+   * watches and replaces it when a watch idles out. With a caller's `client` there is no endpoint list to build
+   * one from; watches then use that client.
+   */
+  #watcher(): Etcd3 {
+    if (this.#endpoints === undefined) return this.client;
+    this.#watchClient ??= createClient(this.#endpoints);
+    return this.#watchClient;
+  }
+
+  #replaceWatcher(client: Etcd3): void {
+    if (this.#watchClient !== client) return;
+    this.#watchClient = undefined;
+    client.close();
+  }
+
+  /** Close the clients the store created. */
   close(): void {
     if (this.#ownsClient) this.client.close();
+    this.#watchClient?.close();
+    this.#watchClient = undefined;
   }
 }
 

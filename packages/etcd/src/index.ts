@@ -6,3 +6,4 @@
 export { type Codec, jsonCodec } from './codec.js';
 export { EtcdStore, type EtcdStoreOptions, type EtcdWriteOptions, etcdStoreDefaults } from './etcd-store.js';
 export { EtcdLeaseLock, type EtcdLeaseLockOptions } from './etcd-lease-lock.js';
+export { createClient } from './etcd-client.js';

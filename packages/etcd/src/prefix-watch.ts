@@ -22,6 +22,8 @@ export interface PrefixWatchOptions<T> {
   readonly fromRevision: number;
   /** End the watch after this long without any message (events or progress notifications). */
   readonly idleTimeoutMs: number;
+  /** Called when the watch ends for silence (the client's stream may be stuck). */
+  readonly onIdle: () => void;
   /** Called for an event whose value does not decode (it is skipped). */
   readonly onMalformed: (error: MalformedEventError) => void;
 }
@@ -82,7 +84,10 @@ export async function* watchPrefix<T>(o: PrefixWatchOptions<T>, signal: AbortSig
   let idle: NodeJS.Timeout | undefined;
   const armIdle = (): void => {
     clearTimeout(idle);
-    idle = setTimeout(() => push({ end: true }), o.idleTimeoutMs);
+    idle = setTimeout(() => {
+      push({ end: true });
+      o.onIdle();
+    }, o.idleTimeoutMs);
   };
   const watcher = o.client
     .watch()
