@@ -22,6 +22,11 @@ export interface EtcdLeaseLockOptions {
   client?: Etcd3;
   /** The key of the lock record, e.g. `/nitrox/leader`. */
   key: string;
+  /**
+   * Deadline of one request to etcd. The elector stops waiting for an answer on its own deadline; this one ends
+   * the gRPC call itself, so calls to a member that stopped answering do not pile up. @defaultValue 10_000
+   */
+  requestTimeoutMs?: number;
 }
 
 interface StoredRecord extends LeaseRecord {
@@ -45,6 +50,7 @@ export class EtcdLeaseLock implements LeaseLock {
   readonly key: string;
   readonly #key: Buffer;
   readonly #ownsClient: boolean;
+  readonly #requestTimeoutMs: number;
   #lease: Lease | undefined;
   #leaseId = '0';
   #leaseTtl = 0;
@@ -58,6 +64,9 @@ export class EtcdLeaseLock implements LeaseLock {
     if (options.client === undefined && (!Array.isArray(options.endpoints) || options.endpoints.length === 0)) {
       throw new ConfigError('endpoints', 'must list at least one etcd client URL (or pass client)');
     }
+    const timeout = options.requestTimeoutMs ?? 10_000;
+    if (!(timeout > 0)) throw new ConfigError('requestTimeoutMs', `must be positive, got ${timeout}`);
+    this.#requestTimeoutMs = timeout;
     this.#ownsClient = options.client === undefined;
     this.client = options.client ?? createClient(options.endpoints as string[]);
     this.key = options.key;
@@ -77,7 +86,7 @@ export class EtcdLeaseLock implements LeaseLock {
   /** Read the record; a holder whose etcd lease expired is reported as released (holder `''`). */
   async get(signal?: AbortSignal): Promise<VersionedLeaseRecord | undefined> {
     try {
-      const res = await untilAborted(this.client.kv.range({ key: this.#key }), signal);
+      const res = await untilAborted(this.client.kv.range({ key: this.#key }, this.#call()), signal);
       const kv = res.kvs[0];
       if (kv === undefined) {
         this.#seen = undefined;
@@ -87,7 +96,7 @@ export class EtcdLeaseLock implements LeaseLock {
       const version = String(kv.mod_revision);
       let holder = stored.holderIdentity;
       if (holder !== '' && stored.leaseId !== '0') {
-        const ttl = await untilAborted(this.client.leaseClient.leaseTimeToLive({ ID: stored.leaseId }), signal);
+        const ttl = await untilAborted(this.client.leaseClient.leaseTimeToLive({ ID: stored.leaseId }, this.#call()), signal);
         if (Number(ttl.TTL) < 0) {
           holder = '';
           if (stored.leaseId === this.#leaseId) this.#dropLease();
@@ -110,7 +119,7 @@ export class EtcdLeaseLock implements LeaseLock {
           compare: [{ key: this.#key, target: 'Create', result: 'Equal', create_revision: 0 }],
           success: [{ request_put: { key: this.#key, value: encode(record, leaseId) } }],
           failure: [{ request_range: { key: this.#key } }],
-        }),
+        }, this.#call()),
         signal,
       );
       if (!res.succeeded) throw new ConflictError(this.key, 0, modRevisionOf(res));
@@ -131,7 +140,7 @@ export class EtcdLeaseLock implements LeaseLock {
           compare: [{ key: this.#key, target: 'Mod', result: 'Equal', mod_revision: ifVersion }],
           success: [{ request_put: { key: this.#key, value: encode(record, leaseId) } }],
           failure: [{ request_range: { key: this.#key } }],
-        }),
+        }, this.#call()),
         signal,
       );
       if (!res.succeeded) throw new ConflictError(this.key, Number(ifVersion), modRevisionOf(res));
@@ -155,7 +164,7 @@ export class EtcdLeaseLock implements LeaseLock {
     const renewal = ifVersion !== undefined && seen?.version === ifVersion && seen.holder === record.holderIdentity;
     if (renewal && this.#lease !== undefined && ttl <= this.#leaseTtl) {
       try {
-        await untilAborted(this.#lease.keepaliveOnce(), signal);
+        await untilAborted(this.#lease.keepaliveOnce(this.#call()), signal);
         return this.#leaseId;
       } catch (err) {
         if (err instanceof EtcdLeaseInvalidError) {
@@ -166,12 +175,17 @@ export class EtcdLeaseLock implements LeaseLock {
       }
     }
     await this.#revoke();
-    const lease = this.client.lease(ttl, { autoKeepAlive: false });
+    const lease = this.client.lease(ttl, { autoKeepAlive: false, ...this.#call() });
     lease.on('lost', () => {}); // losses surface through keepaliveOnce and the reads above
     this.#lease = lease;
     this.#leaseTtl = ttl;
     this.#leaseId = await untilAborted(lease.grant(), signal);
     return this.#leaseId;
+  }
+
+  /** gRPC call options of one request: its deadline. */
+  #call(): { deadline: number } {
+    return { deadline: Date.now() + this.#requestTimeoutMs };
   }
 
   #dropLease(): void {
@@ -184,7 +198,7 @@ export class EtcdLeaseLock implements LeaseLock {
   async #revoke(): Promise<void> {
     const lease = this.#lease;
     this.#dropLease();
-    await lease?.revoke().catch(() => {});
+    await lease?.revoke(this.#call()).catch(() => {});
   }
 
   /** `etcd lease lock <key>`. */
