@@ -15,6 +15,8 @@ const required = {
   'python3-marathon': '/usr/lib/python3/dist-packages/marathon/client.py', // Marathon's Python client against the simulator
   curl: '/usr/bin/curl', // the Marathon simulator as an operator's curl sees it
   haproxy: '/usr/sbin/haproxy', // the haproxy sink's integration and data-path tests
+  'etcd-server': '/usr/bin/etcd', // @nitrox/etcd's tests start single-node and 3-node etcd clusters on loopback
+  'etcd-client': '/usr/bin/etcdctl', // etcdctl, to compact and inspect the test clusters
 };
 
 const missing = Object.entries(required)

@@ -67,7 +67,9 @@ export function swarmRuntime(entry: SwarmEntry, context: PluginContext): SourceR
       source.on('error', (error) => {
         if (error.code !== 'NITROX_MALFORMED_EVENT') contact.lost();
       });
-      source.on('pass', () => contact.regained());
+      source.on('pass', (pass) => {
+        if (pass.requests > 0) contact.regained(); // a pass that asked nothing proves nothing
+      });
       return backendSourceOf(source, () => {
         const s = source.stats;
         return {

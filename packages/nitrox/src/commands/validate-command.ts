@@ -25,7 +25,8 @@ export async function validateCommand(options: ValidateCommandOptions, io: CliIo
   io.stdout.write(`  readiness: not ready when a source is out of contact longer than ${config.sourceGraceMs / 1000} s\n`);
   if (config.leaderElection) {
     const le = config.leaderElection;
-    io.stdout.write(`  leader election: lease ${le.namespace}/${le.name} on ${le.source}\n`);
+    const where = le.type === 'etcd' ? `etcd ${(le.endpoints ?? []).join(',')} key ${le.prefix}${le.namespace}/${le.name}` : le.source;
+    io.stdout.write(`  leader election: lease ${le.namespace}/${le.name} on ${where}\n`);
   }
   return exitCodes.ok;
 }

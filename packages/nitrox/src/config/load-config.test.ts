@@ -77,6 +77,10 @@ describe('resolveConfig', () => {
     expect(le.path).toBe('leaderElection.renewDeadline');
     const noLease = await configError({ ...valid, sources: { ...valid.sources, mesos: { type: 'marathon', url: 'http://m:8080' } }, leaderElection: { source: 'mesos' } });
     expect([noLease.path, noLease.message]).toEqual(['leaderElection.source', expect.stringContaining('whose plugin offers a lease (kubernetes), got "mesos"')]);
+    const noEndpoints = await configError({ ...valid, leaderElection: { type: 'etcd' } });
+    expect([noEndpoints.path, noEndpoints.message]).toEqual(['leaderElection.endpoints', expect.stringContaining('etcd client URLs')]);
+    const noSource = await configError({ ...valid, leaderElection: {} });
+    expect(noSource.path).toBe('leaderElection.source');
   });
 
   it('reports a missing environment variable without leaking other secrets', async () => {

@@ -135,8 +135,8 @@ export async function resolveConfig(document: unknown, options: ResolveOptions =
   }));
   checkMappings(config, mappings, issues);
   const le = config.leaderElection;
-  if (le) {
-    const source = entries.sources[le.source];
+  if (le?.type === 'source') {
+    const source = entries.sources[le.source ?? ''];
     if (!source?.plugin.leaseLock) {
       issues.push({ path: 'leaderElection.source', message: `expected the name of a source whose plugin offers a lease (${await leaseTypes(registry)}), got "${le.source}"` });
     }

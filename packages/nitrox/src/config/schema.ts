@@ -58,9 +58,22 @@ export const hostMappingKeys = {
   ...hostMappingOptions,
 };
 
-/** Leader election over a lease that a source's plugin offers, so that only one replica writes to the sinks. */
+/**
+ * Leader election, so that only one replica writes to the sinks: over a lease that a source's plugin offers
+ * (`type: source`, the default), or over etcd (`type: etcd`, `@nitrox/etcd`) for deployments without Kubernetes.
+ */
 export const leaderElectionConfig = entrySchema({
-  source: name.describe('A source whose plugin offers a lease (see nitrox plugins).'),
+  type: z
+    .enum(['source', 'etcd'], { error: 'expected "source" or "etcd"' })
+    .default('source')
+    .describe('Where the lease lives: "source" (a lease the named source\'s plugin offers) or "etcd".'),
+  source: name.optional().describe('type source: a source whose plugin offers a lease (see nitrox plugins).'),
+  endpoints: z
+    .array(z.url({ error: 'expected an etcd client URL, e.g. "http://10.0.0.1:2379"' }), { error: 'expected a list of etcd client URLs' })
+    .min(1, { error: 'expected at least one etcd client URL' })
+    .optional()
+    .describe('type etcd: the etcd client URLs.'),
+  prefix: z.string().min(1).default('/nitrox/').describe('type etcd: key prefix; the lock record is at <prefix><namespace>/<name>.'),
   namespace: z.string().min(1).default('default').describe('Namespace of the lease.'),
   name: z.string().min(1).default('nitrox').describe('Name of the lease.'),
   identity: z.string().min(1).optional().describe("This replica's identity in the lease (default: $HOSTNAME-pid, the pod name in a Deployment)."),
@@ -101,6 +114,12 @@ export const nitroxConfig = entrySchema({
 }).superRefine((config, ctx) => {
   const le = config.leaderElection;
   if (le) {
+    if (le.type === 'source' && le.source === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['leaderElection', 'source'], message: 'expected the name of a source whose plugin offers a lease (or type: etcd)' });
+    }
+    if (le.type === 'etcd' && le.endpoints === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['leaderElection', 'endpoints'], message: 'expected the etcd client URLs (type etcd)' });
+    }
     if (le.renewDeadline >= le.leaseDuration) ctx.addIssue({ code: 'custom', path: ['leaderElection', 'renewDeadline'], message: 'expected less than leaseDuration' });
     if (le.retryPeriod * 1.2 >= le.renewDeadline) ctx.addIssue({ code: 'custom', path: ['leaderElection', 'retryPeriod'], message: 'expected less than renewDeadline / 1.2 (the elector renews up to 1.2 × retryPeriod apart)' });
   }

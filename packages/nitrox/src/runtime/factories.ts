@@ -9,6 +9,7 @@ import type { OwnedLeaseLock, PluginContext, SinkRuntime, SourceRuntime } from '
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { LeaderElectionConfig } from '../config/schema.js';
+import { etcdLeaseLock } from './etcd-lease.js';
 
 /** Builds the runtimes of a configuration (injectable so tests and the demo can supply their own). */
 export interface AdapterFactories {
@@ -70,12 +71,15 @@ export async function createFactories(config: ResolvedConfig, logger: Logger, op
 }
 
 /**
- * Build the lease lock for `leaderElection` from the plugin of the named source, over its own connection.
+ * Build the lease lock for `leaderElection`: in etcd (`type: etcd`), or from the plugin of the named source, over
+ * its own connection.
  *
  * @throws {@link ConfigError} when the source's plugin offers no lease.
  */
 export async function createLeaseLock(config: ResolvedConfig, le: LeaderElectionConfig, logger: Logger): Promise<OwnedLeaseLock> {
-  const entry = config.sources[le.source];
+  if (le.type === 'etcd') return etcdLeaseLock(le);
+  const source = le.source ?? '';
+  const entry = config.sources[source];
   if (!entry?.plugin.leaseLock) throw new ConfigError('leaderElection.source', 'expected the name of a source whose plugin offers a lease');
-  return entry.plugin.leaseLock(entry.options, pluginContext(config, 'sources', le.source, logger), { namespace: le.namespace, name: le.name });
+  return entry.plugin.leaseLock(entry.options, pluginContext(config, 'sources', source, logger), { namespace: le.namespace, name: le.name });
 }
