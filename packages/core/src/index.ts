@@ -1,7 +1,7 @@
 /**
  * @nitrox/core: the desired-state reconciliation engine. No network I/O, no vendor knowledge.
  */
-export type { ListResult, ListWatch, Versioned, WatchEvent, WatchEventType } from './list-watch.js';
+export type { ListResult, ListWatch, Versioned, WatchEvent, WatchEventType, WatchStream } from './list-watch.js';
 export {
   ConfigError,
   ConflictError,

@@ -20,7 +20,7 @@ import {
   SourceError,
   TimeoutError,
 } from './errors.js';
-import type { ListWatch, Versioned } from './list-watch.js';
+import type { ListWatch, Versioned, WatchStream } from './list-watch.js';
 import {
   describeType,
   changesOf,
@@ -83,7 +83,8 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   #resyncTimer: TimerHandle | undefined;
   #lastEventAt = 0;
   #delivered = 0;
-  #watchOpenedAt = 0;
+  /** When the current watch was established (see `WatchStream.established`); `undefined` until then. */
+  #watchOpenedAt: number | undefined;
   readonly #contact: ContactState;
   readonly #sync = new SyncLatch();
 
@@ -223,11 +224,12 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
   }
 
   /**
-   * Whether the last watch was healthy: it delivered an event or stayed open for {@link shortWatchMs} (client-go
-   * calls anything shorter with no event a "very short watch" and backs off).
+   * Whether the last watch was healthy: it delivered an event or stayed open for {@link shortWatchMs} once
+   * established (client-go calls anything shorter with no event a "very short watch" and backs off).
    */
   #watchHealthy(): boolean {
-    return this.#delivered > 0 || this.#clock.now() - this.#watchOpenedAt >= shortWatchMs;
+    const opened = this.#watchOpenedAt;
+    return this.#delivered > 0 || (opened !== undefined && this.#clock.now() - opened >= shortWatchMs);
   }
 
   #restarted(reason: Error): void {
@@ -302,9 +304,17 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     signal.addEventListener('abort', onStop, { once: true });
     let timer: TimerHandle | undefined;
     this.#lastEventAt = clock.now();
-    this.#watchOpenedAt = this.#lastEventAt;
+    this.#watchOpenedAt = undefined;
     this.#delivered = 0;
-    const established = clock.setTimeout(() => this.#healthy(), shortWatchMs);
+    const stream: WatchStream<T> = this.#source.watch(this.#revision as string, ws);
+    let established: TimerHandle | undefined;
+    const opened = (): void => {
+      if (ws.aborted) return;
+      this.#watchOpenedAt = clock.now();
+      established = clock.setTimeout(() => this.#healthy(), shortWatchMs);
+    };
+    if (stream.established === undefined) opened();
+    else stream.established.then(opened, noop);
     const check = (): void => {
       const silent = clock.now() - this.#lastEventAt;
       if (silent < idle) {
@@ -323,20 +333,20 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
     });
     aborted.catch(noop);
     try {
-      const pump = this.#pump(this.#revision as string, ws);
+      const pump = this.#pump(stream, ws);
       pump.catch(noop);
       return await Promise.race([pump, aborted]);
     } finally {
-      clock.clearTimeout(established);
+      if (established !== undefined) clock.clearTimeout(established);
       if (timer !== undefined) clock.clearTimeout(timer);
       signal.removeEventListener('abort', onStop);
       if (!ws.aborted) watchAbort.abort(new ShutdownError('watch closed'));
     }
   }
 
-  async #pump(from: string, ws: AbortSignal): Promise<number> {
+  async #pump(stream: AsyncIterable<unknown>, ws: AbortSignal): Promise<number> {
     const clock = this.#clock;
-    for await (const raw of this.#source.watch(from, ws)) {
+    for await (const raw of stream) {
       if (ws.aborted) break;
       if (this.#delivered++ === 0) this.#healthy();
       this.#lastEventAt = clock.now();

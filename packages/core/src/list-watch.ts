@@ -42,6 +42,17 @@ export type WatchEvent<T> =
 export type WatchEventType = WatchEvent<unknown>['type'];
 
 /**
+ * What a `watch` may return: the stream, and optionally a promise that settles once the peer has accepted the watch
+ * (the HTTP response headers arrived, the gRPC watch was created). A consumer that judges a watch by how long it
+ * stayed open (an `Informer`: a watch open a second counts as healthy) counts from then; without it, from the call —
+ * so a connect that hangs would look like a healthy quiet watch.
+ */
+export interface WatchStream<T> extends AsyncIterable<WatchEvent<T>> {
+  /** Settles when the watch is established; never settles when it fails before that. */
+  readonly established?: Promise<void>;
+}
+
+/**
  * List and watch a keyed collection.
  *
  * @example
@@ -63,7 +74,8 @@ export interface ListWatch<T> {
    * Stream every change strictly after `fromRevision`. The iterable ends when the server closes the watch
    * (the caller watches again from the last revision it saw) or when `signal` aborts.
    *
+   * @returns the stream; a {@link WatchStream} may also tell when the peer accepted it.
    * @throws {@link ExpiredError} when `fromRevision` is older than the retained history (relist).
    */
-  watch(fromRevision: string, signal: AbortSignal): AsyncIterable<WatchEvent<T>>;
+  watch(fromRevision: string, signal: AbortSignal): AsyncIterable<WatchEvent<T>> | WatchStream<T>;
 }

@@ -6,7 +6,7 @@
  * delay towards a minute. Runs on virtual time: what is measured is the simulated gap, not the machine's speed.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../src/clock.js';
+import { sleep, VirtualClock } from '../src/clock.js';
 import { SourceError } from '../src/errors.js';
 import { Informer } from '../src/informer.js';
 import type { ListResult, ListWatch, WatchEvent } from '../src/list-watch.js';
@@ -107,4 +107,40 @@ describe('watches cut every 40 s for 20 minutes', () => {
     expect(source.longestGapMs).toBeLessThanOrEqual(2_000);
     expect(longestDownMs).toBeLessThanOrEqual(2_000);
   }, 60_000);
+});
+
+describe('a watch that is never established', () => {
+  it('is not healthy however long it hangs: contact stays lost and the reconnect backoff keeps growing', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore<number>();
+    const attempts: number[] = [];
+    let partitioned = false;
+    // A partition: the connect hangs for 10 s and then fails, and the peer never accepts the watch.
+    const source: ListWatch<number> = {
+      list: (signal) => store.list(signal),
+      watch(fromRevision, signal) {
+        attempts.push(clock.now());
+        if (!partitioned) return Object.assign(store.watch(fromRevision, signal), { established: Promise.resolve() });
+        const hanging = (async function* (): AsyncGenerator<WatchEvent<number>> {
+          await sleep(clock, 10_000, signal);
+          throw new SourceError('connect timed out');
+        })();
+        return { [Symbol.asyncIterator]: () => hanging, established: new Promise<void>(() => {}) };
+      },
+    };
+    const informer = new Informer(source, { clock, random: () => 0 });
+    informer.on('error', () => {});
+    informer.start();
+    await clock.advanceUntil(() => informer.hasSynced());
+    await clock.advance(2_000);
+    expect(informer.disconnectedSince).toBeUndefined();
+    partitioned = true;
+    store.expireHistory(); // ends the open watch: the re-watch meets the partition
+    await clock.advance(120_000);
+    expect(informer.disconnectedSince).toBeLessThanOrEqual(12_000 + 1); // lost at the first failed attempt, never regained
+    await informer.stop();
+    const gaps = attempts.slice(2).map((at, i) => at - (attempts[i + 1] as number));
+    // Each attempt hangs 10 s, then waits a growing backoff (800, 1600, 3200 … ms): never "healthy, re-watch at once".
+    expect(gaps.slice(0, 4)).toEqual([10_800, 11_600, 13_200, 16_400]);
+  });
 });

@@ -21,6 +21,7 @@ import {
   systemClock,
   type Versioned,
   type WatchEvent,
+  type WatchStream,
 } from '@nitrox/core';
 import type { Dispatcher } from 'undici';
 import type { KubeConnection, KubeRequest } from './kube-connection.js';
@@ -196,10 +197,21 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
 
   /**
    * Watch the changes after `fromRevision` until the server ends the stream or a malformed line ends it.
+   * The stream's `established` settles when the server answered 200 (a connect that hangs is not a healthy quiet
+   * watch).
    * @throws {@link ExpiredError} on HTTP 410, the in-stream ERROR 410, or a 504 "Too large resource version" that
    * outlasted the `Retry-After` waits; {@link SourceError} on another error.
    */
-  async *watch(fromRevision: string, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+  watch(fromRevision: string, signal: AbortSignal): WatchStream<T> {
+    let opened: () => void = () => {};
+    const established = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const stream = this.#watch(fromRevision, signal, opened);
+    return { [Symbol.asyncIterator]: () => stream, established };
+  }
+
+  async *#watch(fromRevision: string, signal: AbortSignal, opened: () => void): AsyncGenerator<WatchEvent<T>> {
     const what = `watch ${this.#resource.plural}`;
     const timeoutSeconds =
       this.#timeoutSeconds ??
@@ -226,6 +238,7 @@ export class KubeListWatch<T = KubeObjectJson> implements ListWatch<T> {
       }
       throw error;
     }
+    opened();
     const body = res.body;
     body.setEncoding('utf8');
     let delivered = 0;
