@@ -127,6 +127,31 @@ describe('NitroxRuntime', () => {
     await runtime.stop();
   });
 
+  it('logs a held pool with the members it keeps when it becomes held, then once a minute while held', async () => {
+    const clock = new VirtualClock();
+    const lines: Record<string, unknown>[] = [];
+    const { runtime, store, sink, metrics } = await setup(false, { clock, lines });
+    const held = () => lines.filter((l) => l.mapping === 'web' && String(l.msg).startsWith('desired pool is empty'));
+    store.put('/web', set('10.0.0.1'));
+    runtime.start();
+    await clock.advanceUntil(() => sink.pools.get('sg-web')?.length === 1);
+    for (let i = 0; i < 3; i++) {
+      store.put('/web', set()); // a new empty version each time: three held reconciles
+      await clock.advance(10_000);
+    }
+    expect(await metrics.render()).toMatch(/mapping="web",result="held-empty"\} 3/);
+    expect(held()).toHaveLength(1);
+    expect(held()[0]).toMatchObject({ mapping: 'web', pool: 'sg-web', members: ['10.0.0.1:80'], heldForMs: 0 });
+    await clock.advance(31_000);
+    store.put('/web', set());
+    await clock.advanceUntil(() => held().length === 2);
+    expect(held()[1]).toMatchObject({ heldForMs: 61_000 });
+    store.put('/web', set('10.0.0.2'));
+    await clock.advanceUntil(() => sink.pools.get('sg-web')?.join() === '10.0.0.2');
+    expect(lines.some((l) => l.msg === 'desired pool is no longer empty: applying it' && l.heldForMs === 61_000)).toBe(true);
+    await runtime.stop();
+  });
+
   it('lets an empty desired set empty the pool with allowEmpty', async () => {
     const { runtime, store, sink } = await setup(true);
     store.put('/web', set('10.0.0.1'));

@@ -15,6 +15,7 @@ import {
   type ListResult,
   type ListWatch,
   LeaderElector,
+  type Sink,
   isNitroxError,
   sleep,
   systemClock,
@@ -82,7 +83,12 @@ interface MappingRuntime {
   readonly sink: SinkRuntime;
   readonly view: ListWatch<BackendSet>;
   controller: Controller<BackendSet> | undefined;
+  /** While an empty desired set is held: since when, and when it was last logged. */
+  held?: { readonly since: number; loggedAt: number } | undefined;
 }
+
+/** How often a held pool is logged again while it stays held. */
+const heldLogIntervalMs = 60_000;
 
 /** The running controller application. */
 export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
@@ -249,20 +255,40 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     );
   }
 
+  /**
+   * Log a held pool when it becomes held and then once a minute while it stays held, naming the members kept (they
+   * may point at another application by now: Mesos hands freed host ports to other tasks).
+   */
+  async #logHeld(m: MappingRuntime, sink: Sink<BackendSet>, signal: AbortSignal): Promise<void> {
+    const now = this.#clock.now();
+    if (m.held !== undefined && now - m.held.loggedAt < heldLogIntervalMs) return;
+    m.held = { since: m.held?.since ?? now, loggedAt: now };
+    const { mapping } = m;
+    const kept = await sink.observe(mapping.pool, signal).then(
+      (actual) => actual?.members.map((b) => `${b.address}:${b.port}`),
+      () => undefined,
+    );
+    this.#options.logger.warn(
+      { mapping: mapping.name, pool: mapping.pool, app: mapping.app, heldForMs: Math.round(now - m.held.since), ...(kept ? { members: kept } : {}) },
+      'desired pool is empty: holding the current members (set allowEmpty: true to let it empty the pool)',
+    );
+  }
+
   async #reconcile(m: MappingRuntime, desired: BackendSet | undefined, reason: string, signal: AbortSignal): Promise<void> {
     const { mapping } = m;
     const { logger, metrics } = this.#options;
     const started = performance.now();
     const action = poolAction(mapping, desired);
+    const sink = m.sink.pool({ pool: mapping.pool, allowEmpty: mapping.allowEmpty, options: mapping.sinkOptions });
     if (action.kind === 'hold') {
       metrics.reconciled(mapping.name, 0, 'held-empty');
-      logger.warn(
-        { mapping: mapping.name, pool: mapping.pool, app: mapping.app },
-        'desired pool is empty: holding the current members (set allowEmpty: true to let it empty the pool)',
-      );
+      await this.#logHeld(m, sink, signal);
       return;
     }
-    const sink = m.sink.pool({ pool: mapping.pool, allowEmpty: mapping.allowEmpty, options: mapping.sinkOptions });
+    if (m.held !== undefined) {
+      logger.info({ mapping: mapping.name, pool: mapping.pool, heldForMs: Math.round(this.#clock.now() - m.held.since) }, 'desired pool is no longer empty: applying it');
+      m.held = undefined;
+    }
     try {
       const members = action.desired.members;
       const result = await sink.apply(mapping.pool, action.desired, signal);
