@@ -16,18 +16,18 @@ export interface Loopback {
   close(): Promise<void>;
 }
 
-/** Serve a new store (or `store`) on 127.0.0.1 with `options`. */
-export async function loopback(options: ServeOptions = {}, store = new MemoryStore<string>()): Promise<Loopback> {
+/** Serve a new store (or `store`) on 127.0.0.1 (port `port`, or any) with `options`. */
+export async function loopback(options: ServeOptions = {}, store = new MemoryStore<string>(), port = 0): Promise<Loopback> {
   const handler = serveListWatch(store, options);
   const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   await handler.ready();
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
     store,
     handler,
     server,
-    url: `http://127.0.0.1:${port}/${options.collection ?? 'items'}`,
+    url: `http://127.0.0.1:${bound}/${options.collection ?? 'items'}`,
     async close() {
       await handler.stop();
       server.closeAllConnections();

@@ -1,0 +1,69 @@
+/**
+ * An unchanged core `Informer` on an `HttpListWatch`: it survives a server restart (new server life, so every
+ * revision is unknown) by a digest catch-up instead of a full relist, and converges exactly. Also over TLS.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Informer, MemoryStore } from '@nitrox/core';
+import { waitFor } from '@nitrox/core/testing';
+import { describe, expect, it } from 'vitest';
+import { HttpListWatch, serveListWatch } from '../src/index.js';
+import { loopback } from './loopback.js';
+
+const sameAs = (informer: Informer<string>, store: MemoryStore<string>): boolean =>
+  informer.cache.size === store.size && Array.from(store.values()).every((i) => informer.cache.get(i.key)?.version === i.version);
+
+describe('Informer on HttpListWatch', () => {
+  it('catches up by digest after a server restart, and converges', async () => {
+    const store = new MemoryStore<string>();
+    for (let i = 0; i < 500; i++) store.put(`key-${i}`, `v${i}`);
+    let lb = await loopback({ bookmarkIntervalMs: 100 }, store);
+    const port = Number(new URL(lb.url).port);
+    const source = new HttpListWatch<string>({ url: lb.url, idleTimeoutMs: 2_000, itemsPerBucket: 4 });
+    const informer = new Informer(source, { backoff: { initialMs: 20, maxMs: 200 } });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      store.put('key-1', 'live');
+      await waitFor(() => sameAs(informer, store), { what: 'a live change' });
+      await lb.close();
+      store.put('key-2', 'while down');
+      store.delete('key-3');
+      store.put('key-new', 'while down');
+      lb = await loopback({ bookmarkIntervalMs: 100 }, store, port);
+      await waitFor(() => sameAs(informer, store), { timeoutMs: 20_000, what: 'convergence after the restart' });
+      expect(source.stats).toMatchObject({ lists: 1, catchUps: 1 });
+      expect(source.stats.catchUpItems).toBeLessThan(40);
+    } finally {
+      await informer.stop();
+      await lb.close();
+    }
+  });
+
+  it('follows over TLS with a private CA', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nitrox-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const cert = readFileSync(join(dir, 'cert.pem'));
+    const store = new MemoryStore<string>();
+    store.put('a', 'secret-free');
+    const handler = serveListWatch(store);
+    const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/items`;
+      const { items } = await new HttpListWatch<string>({ url, ca: cert }).list(AbortSignal.timeout(10_000));
+      expect(items.map((i) => i.key)).toEqual(['a']);
+      const untrusted = await new HttpListWatch<string>({ url }).list(AbortSignal.timeout(10_000)).catch((e: unknown) => e);
+      expect(untrusted).toMatchObject({ code: 'NITROX_SOURCE' });
+    } finally {
+      await handler.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
