@@ -45,6 +45,8 @@ export interface HttpListWatchStats {
   catchUpItems: number;
   /** Body bytes received (compressed size), watches included. */
   bytesReceived: number;
+  /** Body bytes sent (the digests). */
+  bytesSent: number;
 }
 
 /** A `ListWatch` that follows a `serveListWatch` server. */
@@ -61,7 +63,7 @@ export class HttpListWatch<T> implements ListWatch<T> {
   #mirror = new Map<string, Versioned<T>>();
   #sourceEpoch: string | undefined;
   #mirrored = false;
-  readonly #stats: HttpListWatchStats = { lists: 0, catchUps: 0, catchUpItems: 0, bytesReceived: 0 };
+  readonly #stats: HttpListWatchStats = { lists: 0, catchUps: 0, catchUpItems: 0, bytesReceived: 0, bytesSent: 0 };
 
   /** @throws {@link ConfigError} when an option is invalid. No I/O happens here. */
   constructor(options: HttpListWatchOptions) {
@@ -130,6 +132,7 @@ export class HttpListWatch<T> implements ListWatch<T> {
   async #catchUpOnce(signal: AbortSignal): Promise<string | undefined> {
     const buckets = bucketCountFor(this.#mirror.size, this.#itemsPerBucket);
     const body = encodeDigest(digestOfItems(this.#mirror.values(), buckets));
+    this.#stats.bytesSent += body.length;
     const query = { buckets: String(buckets), ...(this.#sourceEpoch === undefined ? {} : { sourceEpoch: this.#sourceEpoch }) };
     const answer = await this.#json<WireCatchUp<T>>('POST', '/catch-up', query, body, signal);
     if (answer === 'expired') return undefined;
