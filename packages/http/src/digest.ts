@@ -1,26 +1,38 @@
 /**
- * Digest catch-up, the anti-entropy step: a follower whose revision fell out of the server's history sends
- * one 64-bit hash per bucket of its cache (a key goes to bucket `hash(key) mod B`; a bucket's hash is the sum
- * mod 2^32, per half, of its items' 64-bit hashes of key + version, so it is order-independent and the server
- * can keep each item's hash precomputed). The server answers, in one step and so at one revision, the buckets
- * whose hash differs and its whole content of them; the follower replaces those buckets. Whatever the
- * follower's cache held — a snapshot, a mix of revisions, garbage — it then equals the server's state at the
- * answer's revision (up to a 2^-64 collision per differing bucket). One round, unlike Cassandra's Merkle-tree
- * exchange, because an answer must be consistent with one revision (see docs/http.md).
+ * Digest catch-up, the anti-entropy step: a two-level hash tree over the follower's cache, exchanged in two
+ * rounds. A key's leaf is (top bucket = hash(key) mod B, sub-bucket = hash'(key) mod F); a bucket's hash is the
+ * sum mod 2^32, per half, of its items' 64-bit hashes of key + version, so it is order-independent and the
+ * server keeps each item's hash precomputed. Round 1: the follower sends its B top hashes, the server answers
+ * which differ and, for those, its F sub-hashes. Round 2: the follower names the differing leaves and the
+ * revision of round 1; the server answers, at one revision R2, the content of those leaves *and of every leaf a
+ * change since round 1 touched* (from its history), so that leaves equal at round 1 but written since are
+ * refreshed too. Whatever the follower's cache held, it then equals the server's state at R2 (up to a 2^-64
+ * collision per differing bucket). See docs/http.md for the comparison with Cassandra's repair and rsync.
  */
 import type { Versioned } from '@nitrox/core';
 
-/** The hashes of one item: which bucket its key falls in (before the modulo), and its 64-bit identity. */
+/** The hashes of one item: where its key falls (before the modulos), and its 64-bit identity. */
 export interface Fingerprint {
   readonly keyHash: number;
+  readonly subHash: number;
   readonly hi: number;
   readonly lo: number;
 }
 
-/** Followers aim at this many items per bucket: 8 bytes of digest per 32 items, and a differing bucket costs 32 items. */
-export const defaultItemsPerBucket = 32;
-/** Upper bound of buckets in a digest (8 MiB of request). */
+/** The shape of a digest tree: top buckets, and sub-buckets (leaves) per top bucket. */
+export interface DigestShape {
+  readonly buckets: number;
+  readonly fanOut: number;
+}
+
+/** Followers aim at this many items per leaf: a differing leaf costs this many items in round 2. */
+export const defaultItemsPerLeaf = 4;
+/** Sub-buckets per top bucket: round 1 answers 8 bytes x this per differing top bucket. */
+export const digestFanOut = 64;
+/** Upper bound of top buckets in a digest (8 MiB of request). */
 export const maxBuckets = 1 << 20;
+/** Upper bound of the fan-out. */
+export const maxFanOut = 1024;
 
 function mix(h: number): number {
   let x = h;
@@ -43,21 +55,32 @@ export function hash32(s: string, seed: number): number {
 }
 
 const keySeed = 0x9747b28c;
+const subSeed = 0x2f8b1c6d;
 
-/** The bucket of `key` among `buckets`. */
+/** The top bucket of `key` among `buckets`. */
 export function bucketOf(key: string, buckets: number): number {
   return hash32(key, keySeed) % buckets;
+}
+
+/** The leaf index (top * fanOut + sub) of a fingerprint. */
+export function leafOfPrint(print: Fingerprint, shape: DigestShape): number {
+  return (print.keyHash % shape.buckets) * shape.fanOut + (print.subHash % shape.fanOut);
+}
+
+/** The leaf index of `key`. */
+export function leafOf(key: string, shape: DigestShape): number {
+  return bucketOf(key, shape.buckets) * shape.fanOut + (hash32(key, subSeed) % shape.fanOut);
 }
 
 /** The fingerprint of `key` at `version`. */
 export function fingerprint(key: string, version: number): Fingerprint {
   const id = `${key}\u0000${version}`;
-  return { keyHash: hash32(key, keySeed), hi: hash32(id, 0x1b873593), lo: hash32(id, 0xe6546b64) };
+  return { keyHash: hash32(key, keySeed), subHash: hash32(key, subSeed), hi: hash32(id, 0x1b873593), lo: hash32(id, 0xe6546b64) };
 }
 
-/** How many buckets a follower with `size` cached items uses. */
-export function bucketCountFor(size: number, itemsPerBucket = defaultItemsPerBucket): number {
-  return Math.max(1, Math.min(maxBuckets, Math.ceil(size / itemsPerBucket)));
+/** The digest shape a follower with `size` cached items uses. */
+export function shapeFor(size: number, itemsPerLeaf = defaultItemsPerLeaf): DigestShape {
+  return { buckets: Math.max(1, Math.min(maxBuckets, Math.ceil(size / (itemsPerLeaf * digestFanOut)))), fanOut: digestFanOut };
 }
 
 /** The digest of `fingerprints` over `buckets` buckets: two uint32 per bucket (hi, lo). */
@@ -71,12 +94,31 @@ export function buildDigest(fingerprints: Iterable<Fingerprint>, buckets: number
   return out;
 }
 
-/** The digest of a follower's cache. */
-export function digestOfItems(items: Iterable<Versioned<unknown>>, buckets: number): Uint32Array {
-  function* prints(): Iterable<Fingerprint> {
-    for (const item of items) yield fingerprint(item.key, item.version);
+/**
+ * The sub-digests of the top buckets `tops` (in that order): `fanOut` pairs of uint32 per top bucket. Fingerprints
+ * of other buckets are skipped.
+ */
+export function buildSubDigests(fingerprints: Iterable<Fingerprint>, shape: DigestShape, tops: readonly number[]): Uint32Array {
+  const slot = new Map(tops.map((top, i) => [top, i]));
+  const out = new Uint32Array(tops.length * shape.fanOut * 2);
+  for (const f of fingerprints) {
+    const i = slot.get(f.keyHash % shape.buckets);
+    if (i === undefined) continue;
+    const b = (i * shape.fanOut + (f.subHash % shape.fanOut)) * 2;
+    out[b] = ((out[b] as number) + f.hi) >>> 0;
+    out[b + 1] = ((out[b + 1] as number) + f.lo) >>> 0;
   }
-  return buildDigest(prints(), buckets);
+  return out;
+}
+
+/** The fingerprints of a follower's cache. */
+export function* fingerprintsOf(items: Iterable<Versioned<unknown>>): Iterable<Fingerprint> {
+  for (const item of items) yield fingerprint(item.key, item.version);
+}
+
+/** The leaves where two sub-digests of the top buckets `tops` differ. */
+export function differingLeaves(mine: Uint32Array, theirs: Uint32Array, shape: DigestShape, tops: readonly number[]): number[] {
+  return differingBuckets(mine, theirs).map((i) => (tops[Math.floor(i / shape.fanOut)] as number) * shape.fanOut + (i % shape.fanOut));
 }
 
 /** Little-endian bytes of a digest, as sent on the wire. */
@@ -87,11 +129,11 @@ export function encodeDigest(digest: Uint32Array): Uint8Array {
   return bytes;
 }
 
-/** A digest from its wire bytes; `undefined` unless it is exactly `buckets` buckets long. */
-export function decodeDigest(bytes: Uint8Array, buckets: number): Uint32Array | undefined {
-  if (bytes.length !== buckets * 8) return undefined;
+/** uint32s from their wire bytes; `undefined` unless there are exactly `count` of them. */
+export function decodeDigest(bytes: Uint8Array, count: number): Uint32Array | undefined {
+  if (bytes.length !== count * 4) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Uint32Array(buckets * 2);
+  const out = new Uint32Array(count);
   for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
   return out;
 }
@@ -110,20 +152,20 @@ export interface CatchUpChanges<T> {
 }
 
 /**
- * Apply a catch-up answer to `cache`: every cached key of a differing bucket that the answer lacks is deleted,
+ * Apply a round-2 answer to `cache`: every cached key of an answered leaf that the answer lacks is deleted,
  * every answered item whose version differs from the cached one is stored.
  */
 export function applyCatchUp<T>(
   cache: Map<string, Versioned<T>>,
-  buckets: number,
-  differing: readonly number[],
+  shape: DigestShape,
+  leaves: readonly number[],
   items: readonly Versioned<T>[],
 ): CatchUpChanges<T> {
-  const replaced = new Set(differing);
+  const replaced = new Set(leaves);
   const incoming = new Map(items.map((i) => [i.key, i]));
   const deleted: Versioned<T>[] = [];
   for (const [key, item] of cache) {
-    if (replaced.has(bucketOf(key, buckets)) && !incoming.has(key)) {
+    if (replaced.has(leafOf(key, shape)) && !incoming.has(key)) {
       cache.delete(key);
       deleted.push(item);
     }

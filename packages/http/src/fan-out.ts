@@ -8,8 +8,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Informer, Versioned } from '@nitrox/core';
-import { buildDigest, differingBuckets, type Fingerprint, fingerprint } from './digest.js';
-import { formatRevision, type WireCatchUp, type WireEvent } from './protocol.js';
+import {
+  buildDigest,
+  buildSubDigests,
+  type DigestShape,
+  differingBuckets,
+  encodeDigest,
+  type Fingerprint,
+  fingerprint,
+  leafOf,
+  leafOfPrint,
+} from './digest.js';
+import { formatRevision, type WireCatchUp, type WireDigestAnswer, type WireEvent } from './protocol.js';
 
 interface Entry<T> {
   readonly item: Versioned<T>;
@@ -105,24 +115,48 @@ export class FanOut<T> {
     return { revision: this.revision, items };
   }
 
-  /** The catch-up answer to `digest` (of `buckets` buckets) over keys starting with `prefix`, at the current revision. */
-  catchUp(prefix: string, buckets: number, digest: Uint32Array): WireCatchUp<T> {
-    const prints: Fingerprint[] = [];
-    for (const [key, entry] of this.#entries) if (key.startsWith(prefix)) prints.push(entry.print);
-    const differing = differingBuckets(buildDigest(prints, buckets), digest);
-    const wanted = new Set(differing);
+  /** Round 1 of a catch-up over keys starting with `prefix`: the top buckets that differ from `digest`, and their sub-digests. */
+  compareDigest(prefix: string, shape: DigestShape, digest: Uint32Array): WireDigestAnswer {
+    const prints = this.#prints(prefix);
+    const differing = differingBuckets(buildDigest(prints, shape.buckets), digest);
+    const sub = differing.length === 0 ? new Uint32Array(0) : buildSubDigests(prints, shape, differing);
+    return {
+      revision: this.revision,
+      ...this.#sourceEpochField(),
+      buckets: differing,
+      subDigests: Buffer.from(encodeDigest(sub)).toString('base64'),
+    };
+  }
+
+  /**
+   * Round 2: the items of `leaves` and of every leaf a change after `since` touched, at the current revision;
+   * `undefined` when `since` is out of history (the follower starts over).
+   */
+  leafContent(prefix: string, shape: DigestShape, since: number, leaves: readonly number[]): WireCatchUp<T> | undefined {
+    if (since < this.#oldest || since > this.#seq) return undefined;
+    const wanted = new Set(leaves);
+    for (let seq = since + 1; seq <= this.#seq; seq++) {
+      const slot = this.slot(seq);
+      if (slot === undefined) return undefined;
+      if (slot.key.startsWith(prefix)) wanted.add(leafOf(slot.key, shape));
+    }
     const items: Versioned<T>[] = [];
     if (wanted.size > 0) {
       for (const [key, entry] of this.#entries) {
-        if (key.startsWith(prefix) && wanted.has(entry.print.keyHash % buckets)) items.push(entry.item);
+        if (key.startsWith(prefix) && wanted.has(leafOfPrint(entry.print, shape))) items.push(entry.item);
       }
     }
-    return {
-      revision: this.revision,
-      ...(this.#sourceEpoch === undefined ? {} : { sourceEpoch: this.#sourceEpoch }),
-      buckets: differing,
-      items,
-    };
+    return { revision: this.revision, ...this.#sourceEpochField(), leaves: Array.from(wanted), items };
+  }
+
+  #prints(prefix: string): Fingerprint[] {
+    const prints: Fingerprint[] = [];
+    for (const [key, entry] of this.#entries) if (key.startsWith(prefix)) prints.push(entry.print);
+    return prints;
+  }
+
+  #sourceEpochField(): { sourceEpoch?: string } {
+    return this.#sourceEpoch === undefined ? {} : { sourceEpoch: this.#sourceEpoch };
   }
 
   /** Resolve at the next change (or epoch change), or after `ms`. */

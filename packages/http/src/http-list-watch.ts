@@ -9,9 +9,19 @@
 import { createGunzip } from 'node:zlib';
 import { ConfigError, ExpiredError, type ListResult, type ListWatch, type Versioned, type WatchEvent, SourceError, TimeoutError } from '@nitrox/core';
 import { Agent, type Dispatcher, errors, request } from 'undici';
-import { applyCatchUp, bucketCountFor, defaultItemsPerBucket, digestOfItems, encodeDigest } from './digest.js';
+import {
+  applyCatchUp,
+  buildDigest,
+  buildSubDigests,
+  decodeDigest,
+  defaultItemsPerLeaf,
+  differingLeaves,
+  encodeDigest,
+  fingerprintsOf,
+  shapeFor,
+} from './digest.js';
 import { parseNdjson } from './ndjson.js';
-import type { WireCatchUp, WireEvent, WireListPage } from './protocol.js';
+import type { WireCatchUp, WireDigestAnswer, WireEvent, WireListPage } from './protocol.js';
 import { type TokenSource, tokenReader } from './token.js';
 
 /** Options of {@link HttpListWatch}. */
@@ -28,8 +38,8 @@ export interface HttpListWatchOptions {
   idleTimeoutMs?: number;
   /** Catch up by digest instead of relisting when the mirror has items. Off: no mirror is kept. @defaultValue true */
   catchUp?: boolean;
-  /** Mirror items per digest bucket. @defaultValue 32 */
-  itemsPerBucket?: number;
+  /** Mirror items per digest leaf: a differing leaf costs this many items. @defaultValue 4 */
+  itemsPerLeaf?: number;
   /** PEM certificate authority for a server with a private CA (TLS). */
   ca?: string | Buffer;
   /** An undici dispatcher of your own (proxy, pool sizes); `ca` is ignored then. */
@@ -38,7 +48,7 @@ export interface HttpListWatchOptions {
 
 /** Counters of an {@link HttpListWatch}. */
 export interface HttpListWatchStats {
-  /** Full lists (all pages) and digest catch-ups done. */
+  /** Full lists (all pages) and digest catch-ups (both rounds) done. */
   lists: number;
   catchUps: number;
   /** Items received by catch-ups. */
@@ -57,7 +67,7 @@ export class HttpListWatch<T> implements ListWatch<T> {
   readonly #pageSize: number;
   readonly #idleTimeoutMs: number;
   readonly #catchUp: boolean;
-  readonly #itemsPerBucket: number;
+  readonly #itemsPerLeaf: number;
   readonly #dispatcher: Dispatcher | undefined;
   /** What this follower delivered: the last list or catch-up, then every watched change. */
   #mirror = new Map<string, Versioned<T>>();
@@ -78,7 +88,7 @@ export class HttpListWatch<T> implements ListWatch<T> {
     this.#pageSize = positive('pageSize', options.pageSize ?? 1000);
     this.#idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs ?? 30_000);
     this.#catchUp = options.catchUp ?? true;
-    this.#itemsPerBucket = positive('itemsPerBucket', options.itemsPerBucket ?? defaultItemsPerBucket);
+    this.#itemsPerLeaf = positive('itemsPerLeaf', options.itemsPerLeaf ?? defaultItemsPerLeaf);
     this.#dispatcher = options.dispatcher ?? (options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } }));
   }
 
@@ -130,16 +140,25 @@ export class HttpListWatch<T> implements ListWatch<T> {
   }
 
   async #catchUpOnce(signal: AbortSignal): Promise<string | undefined> {
-    const buckets = bucketCountFor(this.#mirror.size, this.#itemsPerBucket);
-    const body = encodeDigest(digestOfItems(this.#mirror.values(), buckets));
-    this.#stats.bytesSent += body.length;
-    const query = { buckets: String(buckets), ...(this.#sourceEpoch === undefined ? {} : { sourceEpoch: this.#sourceEpoch }) };
-    const answer = await this.#json<WireCatchUp<T>>('POST', '/catch-up', query, body, signal);
-    if (answer === 'expired') return undefined;
-    applyCatchUp(this.#mirror, buckets, answer.buckets, answer.items);
+    const shape = shapeFor(this.#mirror.size, this.#itemsPerLeaf);
+    const prints = Array.from(fingerprintsOf(this.#mirror.values()));
+    const shapeQuery = { buckets: String(shape.buckets), fanOut: String(shape.fanOut) };
+    const top = encodeDigest(buildDigest(prints, shape.buckets));
+    const epoch = this.#sourceEpoch === undefined ? {} : { sourceEpoch: this.#sourceEpoch };
+    const round1 = await this.#json<WireDigestAnswer>('POST', '/catch-up', { ...shapeQuery, ...epoch }, top, signal);
+    if (round1 === 'expired') return undefined;
+    this.#stats.bytesSent += top.length;
+    const theirs = decodeDigest(Buffer.from(round1.subDigests, 'base64'), round1.buckets.length * shape.fanOut * 2);
+    if (theirs === undefined) throw new SourceError('catch-up: the sub-digests do not match the differing buckets');
+    const leaves = differingLeaves(buildSubDigests(prints, shape, round1.buckets), theirs, shape, round1.buckets);
+    const wanted = encodeDigest(Uint32Array.from(leaves));
+    const round2 = await this.#json<WireCatchUp<T>>('POST', '/catch-up', { ...shapeQuery, since: round1.revision }, wanted, signal);
+    if (round2 === 'expired') return undefined;
+    this.#stats.bytesSent += wanted.length;
+    applyCatchUp(this.#mirror, shape, round2.leaves, round2.items);
     this.#stats.catchUps++;
-    this.#stats.catchUpItems += answer.items.length;
-    return answer.revision;
+    this.#stats.catchUpItems += round2.items.length;
+    return round2.revision;
   }
 
   async #json<R>(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: Uint8Array | undefined, signal: AbortSignal): Promise<R | 'expired'> {

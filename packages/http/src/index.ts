@@ -6,18 +6,24 @@ export { type ListWatchHandler, serveListWatch } from './serve.js';
 export { type ResolvedServeOptions, type ServeOptions, type ServeStats, resolveServeOptions, serveDefaults } from './server-options.js';
 export { HttpListWatch, type HttpListWatchOptions, type HttpListWatchStats } from './http-list-watch.js';
 export { type TokenSource, tokenReader } from './token.js';
-export type { WireCatchUp, WireError, WireEvent, WireListPage } from './protocol.js';
+export type { WireCatchUp, WireDigestAnswer, WireError, WireEvent, WireListPage } from './protocol.js';
 export {
   applyCatchUp,
-  bucketCountFor,
-  bucketOf,
+  buildDigest,
+  buildSubDigests,
   type CatchUpChanges,
-  defaultItemsPerBucket,
   decodeDigest,
+  defaultItemsPerLeaf,
+  type DigestShape,
   differingBuckets,
-  digestOfItems,
+  differingLeaves,
+  digestFanOut,
   encodeDigest,
-  fingerprint,
   type Fingerprint,
+  fingerprint,
+  fingerprintsOf,
+  leafOf,
   maxBuckets,
+  maxFanOut,
+  shapeFor,
 } from './digest.js';

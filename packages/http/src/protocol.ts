@@ -23,14 +23,31 @@ export type WireEvent<T> =
   | { readonly type: 'bookmark'; readonly revision: string }
   | { readonly type: 'expired'; readonly message: string };
 
-/** Answer of a digest catch-up: `POST /<collection>/catch-up?buckets=B[&prefix=P][&sourceEpoch=E]`. */
+/**
+ * Answer of catch-up round 1: `POST /<collection>/catch-up?buckets=B&fanOut=F[&prefix=P][&sourceEpoch=E]`, body
+ * the follower's B top hashes (little-endian uint32 pairs).
+ */
+export interface WireDigestAnswer {
+  /** Revision the comparison was made at; round 2 passes it as `since`. */
+  readonly revision: string;
+  readonly sourceEpoch?: string;
+  /** Top buckets whose hash differed. */
+  readonly buckets: readonly number[];
+  /** Base64 of the server's F sub-hashes (uint32 pairs, little-endian) of each of those buckets, in order. */
+  readonly subDigests: string;
+}
+
+/**
+ * Answer of catch-up round 2: `POST /<collection>/catch-up?buckets=B&fanOut=F&since=R1[&prefix=P]`, body the
+ * differing leaves (little-endian uint32 `top * F + sub`).
+ */
 export interface WireCatchUp<T> {
   /** Revision the answer is consistent with: the follower's state after applying it is the server's at it. */
   readonly revision: string;
   readonly sourceEpoch?: string;
-  /** Indexes of the buckets whose hash differed: the follower replaces their whole content with `items`. */
-  readonly buckets: readonly number[];
-  /** The server's items of those buckets. */
+  /** The leaves answered — those asked and those changed since round 1; the follower replaces their content. */
+  readonly leaves: readonly number[];
+  /** The server's items of those leaves. */
   readonly items: readonly Versioned<T>[];
 }
 

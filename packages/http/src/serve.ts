@@ -2,16 +2,16 @@
  * `serveListWatch`: any core `ListWatch` as an HTTP resource for remote followers, in the shape of the
  * Kubernetes API server's list/watch. `GET /<collection>` lists (paged over one snapshot, with the revision
  * the whole list is consistent with); `?watch=1&revision=R` streams NDJSON changes strictly after R, with
- * bookmarks while quiet and `410` when R is out of history; `POST /<collection>/catch-up` answers a digest
- * (see digest.ts). `prefix` filters keys everywhere. The handler works standalone, under `node:http`/`https`,
- * or mounted in another server (it calls `next` for paths that are not its own).
+ * bookmarks while quiet and `410` when R is out of history; `POST /<collection>/catch-up` answers the two
+ * rounds of a digest catch-up (see digest.ts). `prefix` filters keys everywhere. The handler works standalone,
+ * under `node:http`/`https`, or mounted in another server (it calls `next` for paths that are not its own).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { Informer, type ListWatch, type Versioned } from '@nitrox/core';
-import { decodeDigest, maxBuckets } from './digest.js';
+import { decodeDigest, maxBuckets, maxFanOut } from './digest.js';
 import { FanOut } from './fan-out.js';
 import { parseRevision, type WireError, type WireListPage } from './protocol.js';
 import { resolveServeOptions, type ServeOptions, type ServeStats } from './server-options.js';
@@ -19,6 +19,18 @@ import { bearerMatches, tokenReader } from './token.js';
 import { streamWatch } from './watch-stream.js';
 
 const gzip = promisify(gzipCallback);
+
+/** The body of `req`, or `undefined` when it is longer than `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** A Node HTTP handler serving one source, with its lifecycle and counters. */
 export interface ListWatchHandler {
@@ -147,28 +159,34 @@ export function serveListWatch<T>(source: ListWatch<T>, options: ServeOptions = 
 
   const catchUp = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams, prefix: string): Promise<void> => {
     const buckets = Number(query.get('buckets'));
-    if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > maxBuckets) {
+    const fanOutParam = Number(query.get('fanOut'));
+    if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > maxBuckets || !Number.isSafeInteger(fanOutParam) || fanOutParam < 1 || fanOutParam > maxFanOut) {
       stats.badRequests++;
-      return fail(req, res, 400, 'NITROX_CONFIG', `buckets must be an integer from 1 to ${maxBuckets}`);
+      return fail(req, res, 400, 'NITROX_CONFIG', `buckets must be an integer from 1 to ${maxBuckets}, fanOut from 1 to ${maxFanOut}`);
     }
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      if (length > buckets * 8) break;
-      chunks.push(chunk);
-    }
-    const digest = decodeDigest(Buffer.concat(chunks), buckets);
-    if (digest === undefined) {
+    const shape = { buckets, fanOut: fanOutParam };
+    const sinceParam = query.get('since');
+    // Round 1 carries the top digest (2 uint32 per bucket); round 2 the leaves it wants (at most one per leaf).
+    const count = sinceParam === null ? buckets * 2 : undefined;
+    const body = await readBody(req, (count ?? Math.min(buckets * fanOutParam, maxBuckets)) * 4);
+    const words = body === undefined ? undefined : decodeDigest(body, count ?? Math.floor(body.length / 4));
+    if (words === undefined) {
       stats.badRequests++;
-      return fail(req, res, 400, 'NITROX_CONFIG', `the body must be ${buckets * 8} bytes of digest`);
+      return fail(req, res, 400, 'NITROX_CONFIG', 'the body must be the digest (8 bytes per bucket) or the leaves (4 bytes each)');
     }
-    const epoch = query.get('sourceEpoch') ?? undefined;
-    if (epoch !== fanOut.sourceEpoch) {
+    if (sinceParam === null) {
+      if ((query.get('sourceEpoch') ?? undefined) !== fanOut.sourceEpoch) {
+        stats.expired++;
+        return fail(req, res, 410, 'NITROX_EXPIRED', 'the source renumbered its versions; relist');
+      }
+      return send(req, res, 200, fanOut.compareDigest(prefix, shape, words));
+    }
+    const since = parseRevision(sinceParam, fanOut.epoch);
+    const answer = since === undefined ? undefined : fanOut.leafContent(prefix, shape, since, Array.from(words));
+    if (answer === undefined) {
       stats.expired++;
-      return fail(req, res, 410, 'NITROX_EXPIRED', 'the source renumbered its versions; relist');
+      return fail(req, res, 410, 'NITROX_EXPIRED', 'round 1 is out of history; catch up again');
     }
-    const answer = fanOut.catchUp(prefix, buckets, digest);
     stats.catchUps++;
     stats.catchUpItems += answer.items.length;
     return send(req, res, 200, answer);

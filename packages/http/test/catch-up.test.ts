@@ -42,7 +42,7 @@ describe('digest catch-up over loopback', () => {
           let n = 0;
           lb.store.put('base', 'v0');
           for (const o of before) apply(lb.store, o, ++n);
-          const follower = new HttpListWatch<string>({ url: lb.url, itemsPerBucket: 2 });
+          const follower = new HttpListWatch<string>({ url: lb.url, itemsPerLeaf: 1 });
           await follower.list(abort.signal);
           for (const o of behind) apply(lb.store, o, ++n);
           lb.store.put('behind-sentinel', `v${++n}`);

@@ -23,7 +23,7 @@ describe('Informer on HttpListWatch', () => {
     for (let i = 0; i < 500; i++) store.put(`key-${i}`, `v${i}`);
     let lb = await loopback({ bookmarkIntervalMs: 100 }, store);
     const port = Number(new URL(lb.url).port);
-    const source = new HttpListWatch<string>({ url: lb.url, idleTimeoutMs: 2_000, itemsPerBucket: 4 });
+    const source = new HttpListWatch<string>({ url: lb.url, idleTimeoutMs: 2_000, itemsPerLeaf: 1 });
     const informer = new Informer(source, { backoff: { initialMs: 20, maxMs: 200 } });
     informer.start();
     try {
