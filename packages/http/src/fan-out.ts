@@ -37,6 +37,8 @@ export interface Slot {
 export interface FanOutOptions {
   /** Changes kept for followers to resume from. */
   readonly historyLimit: number;
+  /** The numbering identity to report instead of the source's list epoch (see `ServeOptions.sourceEpoch`). */
+  readonly sourceEpoch?: string | undefined;
 }
 
 /** The shared state and history of one served source. */
@@ -51,8 +53,10 @@ export class FanOut<T> {
   /** Every seq <= this one is gone from the ring. */
   #oldest = 0;
   #sourceEpoch: string | undefined;
+  readonly #fixedEpoch: string | undefined;
 
   constructor(informer: Informer<T>, options: FanOutOptions) {
+    this.#fixedEpoch = options.sourceEpoch;
     this.#limit = options.historyLimit;
     this.#ring = new Array<Slot | undefined>(this.#limit);
     this.#informer = informer;
@@ -60,10 +64,10 @@ export class FanOut<T> {
     informer.on('updated', (item) => this.#append('modified', item));
     informer.on('deleted', (item) => this.#append('deleted', item));
     informer.on('synced', () => {
-      this.#sourceEpoch = informer.epoch;
+      this.#sourceEpoch = this.#fixedEpoch ?? informer.epoch;
     });
     informer.on('relisted', () => {
-      if (informer.epoch !== this.#sourceEpoch) this.#newEpoch();
+      if ((this.#fixedEpoch ?? informer.epoch) !== this.#sourceEpoch) this.#newEpoch();
     });
   }
 
@@ -202,7 +206,7 @@ export class FanOut<T> {
 
   #newEpoch(): void {
     this.#epoch = randomUUID().slice(0, 8);
-    this.#sourceEpoch = this.#informer.epoch;
+    this.#sourceEpoch = this.#fixedEpoch ?? this.#informer.epoch;
     // A renumbering relist stores new versions of unchanged values without an event: take them all anew.
     const cache = this.#informer.cache;
     this.#entries.clear();

@@ -71,7 +71,7 @@ export function serveListWatch<T>(source: ListWatch<T>, options: ServeOptions = 
   const o = resolveServeOptions(options);
   const token = o.token === undefined ? undefined : tokenReader(o.token);
   const informer = new Informer<T>(source, { name: `serve ${o.collection}`, ...o.informer });
-  const fanOut = new FanOut<T>(informer, { historyLimit: o.historyLimit });
+  const fanOut = new FanOut<T>(informer, { historyLimit: o.historyLimit, sourceEpoch: o.sourceEpoch });
   const stats: ServeStats = {
     listPages: 0, watchesOpen: 0, watches: 0, cutOff: 0, expired: 0, catchUps: 0, catchUpItems: 0,
     unauthorized: 0, tooMany: 0, badRequests: 0, bytesSent: 0,

@@ -26,6 +26,14 @@ export interface ServeOptions {
   continueTtlMs?: number;
   /** Gzip list and catch-up answers larger than this many bytes when the follower accepts gzip. @defaultValue 1024 */
   compressAboveBytes?: number;
+  /**
+   * Identity of the source's version numbering, for a source that does not report one (`ListResult.epoch`) and
+   * whose numbering restarts with the process — an in-memory store: pass a fresh value per process life (e.g.
+   * `randomUUID()`), so that a follower never compares a version of the last life with one of this life (a
+   * catch-up across lives is then refused and the follower relists). Absent: the source's list epoch is used,
+   * and when it has none the versions are trusted across server restarts (right for a durable source).
+   */
+  sourceEpoch?: string;
   /** Options of the informer that follows the source. */
   informer?: Omit<InformerOptions<unknown>, 'transform' | 'indexes' | 'equals'>;
 }
@@ -47,7 +55,7 @@ export const serveDefaults = {
 } as const;
 
 /** Resolved options. */
-export type ResolvedServeOptions = Required<Omit<ServeOptions, 'token' | 'informer'>> & Pick<ServeOptions, 'token' | 'informer'>;
+export type ResolvedServeOptions = Required<Omit<ServeOptions, 'token' | 'informer' | 'sourceEpoch'>> & Pick<ServeOptions, 'token' | 'informer' | 'sourceEpoch'>;
 
 /** Counters of a served source (read `handler.stats`). */
 export interface ServeStats {
@@ -93,5 +101,6 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     compressAboveBytes: positive('compressAboveBytes'),
     ...(options.token === undefined ? {} : { token: options.token }),
     ...(options.informer === undefined ? {} : { informer: options.informer }),
+    ...(options.sourceEpoch === undefined ? {} : { sourceEpoch: options.sourceEpoch }),
   };
 }

@@ -44,6 +44,27 @@ describe('Informer on HttpListWatch', () => {
     }
   });
 
+  it('relists instead of catching up when the restarted server numbers its versions anew (sourceEpoch)', async () => {
+    const store = new MemoryStore<string>();
+    for (let i = 0; i < 50; i++) store.put(`key-${i}`, `v${i}`);
+    let lb = await loopback({ sourceEpoch: 'life-1' }, store);
+    const port = Number(new URL(lb.url).port);
+    const source = new HttpListWatch<string>({ url: lb.url, idleTimeoutMs: 2_000 });
+    const informer = new Informer(source, { backoff: { initialMs: 20, maxMs: 200 } });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      await lb.close();
+      store.put('key-1', 'while down');
+      lb = await loopback({ sourceEpoch: 'life-2' }, store, port);
+      await waitFor(() => sameAs(informer, store), { timeoutMs: 20_000, what: 'convergence after the restart' });
+      expect(source.stats).toMatchObject({ lists: 2, catchUps: 0 });
+    } finally {
+      await informer.stop();
+      await lb.close();
+    }
+  });
+
   it('follows over TLS with a private CA', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nitrox-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
