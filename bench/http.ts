@@ -4,7 +4,7 @@
  * this process, the server in a child process (bench/http/server-process.ts): time for one change to reach
  * p50/p99 of them (target p99 <= 50 ms), the server's memory per idle follower (target <= 20 KB), the same with
  * a follower that reads 10x slower and one that stops reading (target: others' p99 unchanged), and the server's
- * heap during a 10k changes/s burst. Run: `npx tsx --conditions=@nitrox/source bench/http.ts [keys] [followers]`,
+ * heap during a 10k changes/s burst followed by 10 followers. Run: `npx tsx --conditions=@nitrox/source bench/http.ts [keys] [followers]`,
  * or `npm run bench -- http`. Results: bench/results/http.json.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -24,15 +24,22 @@ const followerCount = Number(process.argv[3] ?? 1000);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 setMaxListeners(0); // one abort signal is shared by every follower's request
 
+/** The pool member of bench/diff.ts. */
 interface Member {
+  name: string;
   address: string;
   port: number;
   weight: number;
+  tags: string[];
+}
+
+function member(i: number, port: number): Member {
+  return { name: `app-${i % 5000}`, address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port, weight: 1, tags: ['web', `z${i % 3}`] };
 }
 
 async function catchUp(): Promise<Record<string, unknown>> {
   const store = new MemoryStore<Member>({ historyLimit: 1000 });
-  for (let i = 0; i < keys; i++) store.put(`pool/${i}`, { address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 8080, weight: 1 });
+  for (let i = 0; i < keys; i++) store.put(`pool/${i}`, member(i, 8080));
   const handler = serveListWatch(store, { collection: 'pools', historyLimit: 50 });
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,9 +52,9 @@ async function catchUp(): Promise<Record<string, unknown>> {
   const firstListMs = performance.now() - t;
   const listBytes = follower.stats.bytesReceived;
   // 100 changes: 90 modified, 5 deleted, 5 added; 100 > historyLimit, so the follower's revision is gone.
-  for (let c = 0; c < 90; c++) store.put(`pool/${(c * 7919) % keys}`, { address: '10.255.0.1', port: 9090, weight: 2 });
+  for (let c = 0; c < 90; c++) store.put(`pool/${(c * 7919) % keys}`, member(c, 9090));
   for (let c = 0; c < 5; c++) store.delete(`pool/${(c * 104_729 + 13) % keys}`);
-  for (let c = 0; c < 5; c++) store.put(`new/${c}`, { address: '10.254.0.1', port: 80, weight: 1 });
+  for (let c = 0; c < 5; c++) store.put(`new/${c}`, member(keys + c, 80));
   while (!handler.revision.endsWith(`.${100}`)) await new Promise((resolve) => setTimeout(resolve, 10));
   gc();
   t = performance.now();
@@ -71,15 +78,15 @@ async function catchUp(): Promise<Record<string, unknown>> {
     fullRelistBytes: relister.stats.bytesReceived,
     firstListBytes: listBytes,
     catchUpBytes,
-    catchUpDigestBytes: s.bytesSent,
-    catchUpAnswerBytes: s.bytesReceived - listBytes,
+    catchUpSentBytes: s.bytesSent,
+    catchUpReceivedBytes: s.bytesReceived - listBytes,
     catchUpItems: s.catchUpItems,
     bytesRatio: catchUpBytes / relister.stats.bytesReceived,
     catchUpMs: Math.round(catchUpMs),
     relistMs: Math.round(relistMs),
     firstListMs: Math.round(firstListMs),
     exact,
-    note: 'bytes are body bytes on the wire (gzip on for list and catch-up answers); the digest is 8 bytes per 32 cached items',
+    note: 'body bytes on the wire both ways (gzip on for list and catch-up answers): round 1 sends 8 bytes per 256 cached items and gets 512 bytes per differing top bucket, round 2 names the differing leaves and gets their items (~4 per leaf)',
   };
 }
 
