@@ -3,6 +3,7 @@
  * (`HttpListWatch`), with digest catch-up for followers that fell out of history.
  */
 export { type ListWatchHandler, serveListWatch } from './serve.js';
+export { type ListeningServer, type ListenOptions, listenListWatch } from './listen.js';
 export { type ResolvedServeOptions, type ServeOptions, type ServeStats, resolveServeOptions, serveDefaults } from './server-options.js';
 export { HttpListWatch, type HttpListWatchOptions, type HttpListWatchStats } from './http-list-watch.js';
 export { type TokenSource, tokenReader } from './token.js';

@@ -1,17 +1,16 @@
 /**
  * An unchanged core `Informer` on an `HttpListWatch`: it survives a server restart (new server life, so every
- * revision is unknown) by a digest catch-up instead of a full relist, and converges exactly. Also over TLS.
+ * revision is unknown) by a digest catch-up instead of a full relist, and converges exactly. Also: TLS through
+ * `listenListWatch`, and the idle timeout of a silent watch.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Informer, MemoryStore } from '@nitrox/core';
 import { waitFor } from '@nitrox/core/testing';
 import { describe, expect, it } from 'vitest';
-import { HttpListWatch, serveListWatch } from '../src/index.js';
+import { HttpListWatch, listenListWatch, serveListWatch } from '../src/index.js';
 import { loopback } from './loopback.js';
 
 const sameAs = (informer: Informer<string>, store: MemoryStore<string>): boolean =>
@@ -72,19 +71,28 @@ describe('Informer on HttpListWatch', () => {
     const cert = readFileSync(join(dir, 'cert.pem'));
     const store = new MemoryStore<string>();
     store.put('a', 'secret-free');
-    const handler = serveListWatch(store);
-    const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const listening = await listenListWatch(serveListWatch(store), { tls: { key: readFileSync(join(dir, 'key.pem')), cert } });
     try {
-      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/items`;
+      const url = `${listening.url}/items`;
       const { items } = await new HttpListWatch<string>({ url, ca: cert }).list(AbortSignal.timeout(10_000));
       expect(items.map((i) => i.key)).toEqual(['a']);
       const untrusted = await new HttpListWatch<string>({ url }).list(AbortSignal.timeout(10_000)).catch((e: unknown) => e);
       expect(untrusted).toMatchObject({ code: 'NITROX_SOURCE' });
     } finally {
-      await handler.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
+    }
+  });
+
+  it('gives up on a silent watch after idleTimeoutMs with a TimeoutError', async () => {
+    const lb = await loopback({ bookmarkIntervalMs: 60_000 });
+    try {
+      const source = new HttpListWatch<string>({ url: lb.url, idleTimeoutMs: 300 });
+      const { revision } = await source.list(AbortSignal.timeout(5_000));
+      const iterator = source.watch(revision, AbortSignal.timeout(10_000))[Symbol.asyncIterator]();
+      const error = await iterator.next().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'NITROX_TIMEOUT' });
+    } finally {
+      await lb.close();
     }
   });
 });
