@@ -46,6 +46,17 @@ export interface HttpListWatchOptions {
   dispatcher?: Dispatcher;
 }
 
+/** Defaults of {@link HttpListWatchOptions}. */
+export const httpListWatchDefaults = {
+  prefix: '',
+  /** The server's default page: one request per 1,000 items. */
+  pageSize: 1000,
+  /** Three of the server's default bookmark intervals (10 s): a healthy stream is never silent that long. */
+  idleTimeoutMs: 30_000,
+  catchUp: true,
+  itemsPerLeaf: defaultItemsPerLeaf,
+} as const;
+
 /** Counters of an {@link HttpListWatch}. */
 export interface HttpListWatchStats {
   /** Full lists (all pages) and digest catch-ups (both rounds) done. */
@@ -84,11 +95,11 @@ export class HttpListWatch<T> implements ListWatch<T> {
     }
     if (this.#url.protocol !== 'http:' && this.#url.protocol !== 'https:') throw new ConfigError('url', 'must be http: or https:');
     this.#token = options.token === undefined ? undefined : tokenReader(options.token);
-    this.#prefix = options.prefix ?? '';
-    this.#pageSize = positive('pageSize', options.pageSize ?? 1000);
-    this.#idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs ?? 30_000);
-    this.#catchUp = options.catchUp ?? true;
-    this.#itemsPerLeaf = positive('itemsPerLeaf', options.itemsPerLeaf ?? defaultItemsPerLeaf);
+    this.#prefix = options.prefix ?? httpListWatchDefaults.prefix;
+    this.#pageSize = positive('pageSize', options.pageSize ?? httpListWatchDefaults.pageSize);
+    this.#idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs ?? httpListWatchDefaults.idleTimeoutMs);
+    this.#catchUp = options.catchUp ?? httpListWatchDefaults.catchUp;
+    this.#itemsPerLeaf = positive('itemsPerLeaf', options.itemsPerLeaf ?? httpListWatchDefaults.itemsPerLeaf);
     this.#dispatcher = options.dispatcher ?? (options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } }));
   }
 

@@ -5,7 +5,7 @@
 export { type ListWatchHandler, serveListWatch } from './serve.js';
 export { type ListeningServer, type ListenOptions, listenListWatch } from './listen.js';
 export { type ResolvedServeOptions, type ServeOptions, type ServeStats, resolveServeOptions, serveDefaults } from './server-options.js';
-export { HttpListWatch, type HttpListWatchOptions, type HttpListWatchStats } from './http-list-watch.js';
+export { HttpListWatch, type HttpListWatchOptions, type HttpListWatchStats, httpListWatchDefaults } from './http-list-watch.js';
 export { type TokenSource, tokenReader } from './token.js';
 export type { WireCatchUp, WireDigestAnswer, WireError, WireEvent, WireListPage } from './protocol.js';
 export {

@@ -1,9 +1,10 @@
 /**
  * NDJSON framing of a watch body: one JSON document per `\n`-terminated line, decoded as UTF-8 across chunk
- * boundaries. A line that is not JSON ends the stream with an error (the follower re-watches from its last
- * revision, losing nothing) rather than being skipped (which could lose a change).
+ * boundaries. A line that is not JSON ends the stream with a retryable `SourceError` (the Informer re-watches
+ * from its last revision, losing nothing) rather than being skipped (which could lose a change). A line that is
+ * JSON of the wrong shape is passed on: the Informer skips and counts it as malformed.
  */
-import { MalformedEventError } from '@nitrox/core';
+import { SourceError } from '@nitrox/core';
 
 /** Parse `body` as NDJSON; `onBytes` counts raw bytes as they arrive. */
 export async function* parseNdjson<E>(body: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<E> {
@@ -22,7 +23,7 @@ export async function* parseNdjson<E>(body: AsyncIterable<Uint8Array>, onBytes: 
         try {
           event = JSON.parse(line) as E;
         } catch (err) {
-          throw new MalformedEventError('a watch line is not JSON', { cause: err });
+          throw new SourceError('a watch line is not JSON (a broken stream); re-watch from the last revision', { cause: err });
         }
         yield event;
       }
