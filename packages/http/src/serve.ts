@@ -74,7 +74,7 @@ export function serveListWatch<T>(source: ListWatch<T>, options: ServeOptions = 
   const fanOut = new FanOut<T>(informer, { historyLimit: o.historyLimit, sourceEpoch: o.sourceEpoch });
   const stats: ServeStats = {
     listPages: 0, watchesOpen: 0, watches: 0, cutOff: 0, expired: 0, catchUps: 0, catchUpItems: 0,
-    unauthorized: 0, tooMany: 0, badRequests: 0, bytesSent: 0,
+    unauthorized: 0, tooMany: 0, badRequests: 0, unavailable: 0, bytesSent: 0,
   };
   const pages = new Map<string, PagedList<T>>();
   const open = new Set<ServerResponse>();
@@ -200,8 +200,15 @@ export function serveListWatch<T>(source: ListWatch<T>, options: ServeOptions = 
       return fail(req, res, 401, 'NITROX_SOURCE', 'a valid bearer token is required');
     }
     handler.start();
-    await fanOut.waitForSync();
-    if (stopped) return fail(req, res, 503, 'NITROX_SHUTDOWN', 'stopping');
+    const synced = await fanOut.waitForSync(AbortSignal.timeout(o.syncTimeoutMs)).then(
+      () => true,
+      () => false,
+    );
+    if (!synced || stopped) {
+      stats.unavailable++;
+      res.setHeader('retry-after', '1');
+      return fail(req, res, 503, stopped ? 'NITROX_SHUTDOWN' : 'NITROX_SOURCE', stopped ? 'stopping' : 'not synced with its source yet');
+    }
     const prefix = url.searchParams.get('prefix') ?? '';
     const isCatchUp = url.pathname === `${base}/catch-up`;
     if (isCatchUp && req.method === 'POST') return catchUp(req, res, url.searchParams, prefix);

@@ -22,6 +22,8 @@ export interface ServeOptions {
   watchTimeoutMs?: number;
   /** Items per list page when the follower gives no `limit`; also the largest `limit` allowed is 10x it. @defaultValue 1000 */
   pageSize?: number;
+  /** How long a request waits for the first list of the source before a 503 (the follower backs off). @defaultValue 5_000 */
+  syncTimeoutMs?: number;
   /** How long an unfinished paged list keeps its snapshot for `continue`. @defaultValue 60_000 */
   continueTtlMs?: number;
   /** Gzip list and catch-up answers larger than this many bytes when the follower accepts gzip. @defaultValue 1024 */
@@ -50,6 +52,8 @@ export const serveDefaults = {
   bookmarkIntervalMs: 10_000,
   watchTimeoutMs: 300_000,
   pageSize: 1000,
+  /** Long enough for a local store or a short source list; a follower must not hang on a source that is down. */
+  syncTimeoutMs: 5_000,
   continueTtlMs: 60_000,
   compressAboveBytes: 1024,
 } as const;
@@ -72,10 +76,11 @@ export interface ServeStats {
   /** Catch-ups answered, and the items they sent. */
   catchUps: number;
   catchUpItems: number;
-  /** Requests refused: 401 (token), 429 (too many watches), 400 (bad request). */
+  /** Requests refused: 401 (token), 429 (too many watches), 400 (bad request), 503 (source not listed yet). */
   unauthorized: number;
   tooMany: number;
   badRequests: number;
+  unavailable: number;
   /** Body bytes sent (after compression), watches included. */
   bytesSent: number;
 }
@@ -97,6 +102,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     bookmarkIntervalMs: positive('bookmarkIntervalMs'),
     watchTimeoutMs: positive('watchTimeoutMs'),
     pageSize: positive('pageSize'),
+    syncTimeoutMs: positive('syncTimeoutMs'),
     continueTtlMs: positive('continueTtlMs'),
     compressAboveBytes: positive('compressAboveBytes'),
     ...(options.token === undefined ? {} : { token: options.token }),

@@ -3,13 +3,15 @@
  * gzip, the watch limit, and a follower that stops reading being cut off without holding the others.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ListWatch } from '@nitrox/core';
 import { waitFor } from '@nitrox/core/testing';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpListWatch, type WireListPage } from '../src/index.js';
+import { HttpListWatch, serveListWatch, type WireListPage } from '../src/index.js';
 import { type Loopback, loopback } from './loopback.js';
 
 let lb: Loopback | undefined;
@@ -97,6 +99,23 @@ describe('serveListWatch', () => {
     const follower = new HttpListWatch<string>({ url: lb.url });
     expect((await follower.list(AbortSignal.timeout(5_000))).items).toHaveLength(200);
     expect(follower.stats.bytesReceived).toBeLessThan(200 * 100);
+  });
+
+  it('answers 503 while the source cannot be listed, instead of hanging the follower', async () => {
+    const never: ListWatch<string> = { list: () => new Promise(() => {}), watch: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }) }) };
+    const handler = serveListWatch(never, { syncTimeoutMs: 100 });
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/items`;
+      const error = await new HttpListWatch<string>({ url }).list(AbortSignal.timeout(5_000)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'NITROX_SOURCE', status: 503, retryable: true });
+      expect(handler.stats.unavailable).toBe(1);
+    } finally {
+      await handler.stop();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('refuses watches past maxWatches with 429', async () => {
