@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '../packages/core/src/index.js';
-import { HttpListWatch, serveListWatch } from '../packages/http/src/index.js';
+import { fingerprintsOf, HttpListWatch, serveListWatch } from '../packages/http/src/index.js';
 import { followers as fanOutBench } from './http/fan-out.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,6 +63,14 @@ async function catchUp(): Promise<Record<string, unknown>> {
   const s = follower.stats;
   const catchUpBytes = s.bytesReceived - listBytes + s.bytesSent;
   const exact = caught.items.length === store.size && caught.items.every((i) => store.get(i.key)?.version === i.version);
+  // What a catch-up costs when nothing changed (round 1 only), and how much of it is the follower hashing its mirror.
+  gc();
+  t = performance.now();
+  await follower.list(signal);
+  const unchangedCatchUpMs = performance.now() - t;
+  t = performance.now();
+  const prints = Array.from(fingerprintsOf(caught.items));
+  const followerHashMs = performance.now() - t;
   // A full relist by a warmed-up follower, for the time comparison.
   gc();
   const relister = new HttpListWatch<Member>({ url, pageSize: 10_000, catchUp: false });
@@ -83,6 +91,9 @@ async function catchUp(): Promise<Record<string, unknown>> {
     catchUpItems: s.catchUpItems,
     bytesRatio: catchUpBytes / relister.stats.bytesReceived,
     catchUpMs: Math.round(catchUpMs),
+    unchangedCatchUpMs: Math.round(unchangedCatchUpMs),
+    followerHashMs: Math.round(followerHashMs),
+    hashedItems: prints.length,
     relistMs: Math.round(relistMs),
     firstListMs: Math.round(firstListMs),
     exact,
