@@ -78,9 +78,13 @@ export function fingerprint(key: string, version: number): Fingerprint {
   return { keyHash: hash32(key, keySeed), subHash: hash32(key, subSeed), hi: hash32(id, 0x1b873593), lo: hash32(id, 0xe6546b64) };
 }
 
-/** The digest shape a follower with `size` cached items uses. */
+/**
+ * The digest shape a follower with `size` cached items uses: a power-of-two bucket count (the server keeps the
+ * digests of such shapes up to date, see digest-index.ts), so followers of similar sizes share one shape.
+ */
 export function shapeFor(size: number, itemsPerLeaf = defaultItemsPerLeaf): DigestShape {
-  return { buckets: Math.max(1, Math.min(maxBuckets, Math.ceil(size / (itemsPerLeaf * digestFanOut)))), fanOut: digestFanOut };
+  const wanted = Math.max(1, Math.ceil(size / (itemsPerLeaf * digestFanOut)));
+  return { buckets: Math.min(maxBuckets, 2 ** Math.ceil(Math.log2(wanted))), fanOut: digestFanOut };
 }
 
 /** The digest of `fingerprints` over `buckets` buckets: two uint32 per bucket (hi, lo). */

@@ -19,12 +19,8 @@ import {
   leafOf,
   leafOfPrint,
 } from './digest.js';
+import { DigestIndex, type IndexedEntry, indexable } from './digest-index.js';
 import { formatRevision, type WireCatchUp, type WireDigestAnswer, type WireEvent } from './protocol.js';
-
-interface Entry<T> {
-  readonly item: Versioned<T>;
-  readonly print: Fingerprint;
-}
 
 /** One change in the ring: its sequence number, its key (for prefix filters) and its serialised line. */
 export interface Slot {
@@ -43,7 +39,8 @@ export interface FanOutOptions {
 
 /** The shared state and history of one served source. */
 export class FanOut<T> {
-  readonly #entries = new Map<string, Entry<T>>();
+  readonly #entries = new Map<string, IndexedEntry<T>>();
+  readonly #index = new DigestIndex<T>();
   readonly #ring: (Slot | undefined)[];
   readonly #limit: number;
   readonly #informer: Informer<T>;
@@ -121,9 +118,19 @@ export class FanOut<T> {
 
   /** Round 1 of a catch-up over keys starting with `prefix`: the top buckets that differ from `digest`, and their sub-digests. */
   compareDigest(prefix: string, shape: DigestShape, digest: Uint32Array): WireDigestAnswer {
-    const prints = this.#prints(prefix);
-    const differing = differingBuckets(buildDigest(prints, shape.buckets), digest);
-    const sub = differing.length === 0 ? new Uint32Array(0) : buildSubDigests(prints, shape, differing);
+    let differing: number[];
+    let sub: Uint32Array;
+    if (prefix === '' && indexable(shape)) {
+      const kept = this.#index.digest(shape);
+      differing = differingBuckets(kept.tops, digest);
+      const width = shape.fanOut * 2;
+      sub = new Uint32Array(differing.length * width);
+      differing.forEach((b, i) => sub.set(kept.leaves.subarray(b * width, (b + 1) * width), i * width));
+    } else {
+      const prints = this.#prints(prefix);
+      differing = differingBuckets(buildDigest(prints, shape.buckets), digest);
+      sub = differing.length === 0 ? new Uint32Array(0) : buildSubDigests(prints, shape, differing);
+    }
     return {
       revision: this.revision,
       ...this.#sourceEpochField(),
@@ -145,7 +152,12 @@ export class FanOut<T> {
       if (slot.key.startsWith(prefix)) wanted.add(leafOf(slot.key, shape));
     }
     const items: Versioned<T>[] = [];
-    if (wanted.size > 0) {
+    if (wanted.size > 0 && prefix === '' && indexable(shape)) {
+      const buckets = new Set(Array.from(wanted, (leaf) => Math.floor(leaf / shape.fanOut)));
+      for (const entry of this.#index.entriesOf(buckets, shape.buckets)) {
+        if (wanted.has(leafOfPrint(entry.print, shape))) items.push(entry.item);
+      }
+    } else if (wanted.size > 0) {
       for (const [key, entry] of this.#entries) {
         if (key.startsWith(prefix) && wanted.has(leafOfPrint(entry.print, shape))) items.push(entry.item);
       }
@@ -194,8 +206,15 @@ export class FanOut<T> {
   }
 
   #append(type: 'added' | 'modified' | 'deleted', item: Versioned<T>): void {
-    if (type === 'deleted') this.#entries.delete(item.key);
-    else this.#entries.set(item.key, { item, print: fingerprint(item.key, item.version) });
+    const previous = this.#entries.get(item.key);
+    if (type === 'deleted') {
+      this.#entries.delete(item.key);
+      if (previous !== undefined) this.#index.remove(previous);
+    } else {
+      const entry: IndexedEntry<T> = { item, print: fingerprint(item.key, item.version), slot: 0 };
+      this.#entries.set(item.key, entry);
+      this.#index.upsert(previous, entry);
+    }
     if (!this.#informer.hasSynced()) return; // the first list is not history: followers list after sync
     const seq = ++this.#seq;
     const event: WireEvent<T> = { type, revision: formatRevision(this.#epoch, seq), item };
@@ -210,9 +229,13 @@ export class FanOut<T> {
     // A renumbering relist stores new versions of unchanged values without an event: take them all anew.
     const cache = this.#informer.cache;
     this.#entries.clear();
+    this.#index.clear();
     for (const key of cache.keys()) {
       const item = cache.get(key);
-      if (item !== undefined) this.#entries.set(key, { item, print: fingerprint(key, item.version) });
+      if (item === undefined) continue;
+      const entry: IndexedEntry<T> = { item, print: fingerprint(key, item.version), slot: 0 };
+      this.#entries.set(key, entry);
+      this.#index.upsert(undefined, entry);
     }
     this.#oldest = this.#seq;
     this.#ring.fill(undefined);

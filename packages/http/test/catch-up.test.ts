@@ -96,4 +96,26 @@ describe('digest catch-up over loopback', () => {
       await lb.close();
     }
   });
+
+  it('catches up a prefix-filtered follower (the server scans instead of using its index)', async () => {
+    const lb = await loopback({ historyLimit: 2 });
+    try {
+      for (let i = 0; i < 3000; i++) lb.store.put(`${i % 2 ? 'odd' : 'even'}/${i}`, `value-${i}`);
+      const follower = new HttpListWatch<string>({ url: lb.url, prefix: 'odd/' });
+      const signal = AbortSignal.timeout(20_000);
+      await follower.list(signal);
+      lb.store.put('odd/1', 'changed');
+      lb.store.delete('odd/3');
+      lb.store.put('odd/new', 'new');
+      lb.store.put('even/new', 'new');
+      const probe = new HttpListWatch<string>({ url: lb.url, catchUp: false });
+      while (!(await probe.list(signal)).items.some((i) => i.key === 'even/new'));
+      const { items } = await follower.list(signal);
+      expect(follower.stats.catchUps).toBe(1);
+      const odd = Array.from(lb.store.values()).filter((i) => i.key.startsWith('odd/'));
+      expect(versions(items)).toEqual(versions(odd));
+    } finally {
+      await lb.close();
+    }
+  });
 });
