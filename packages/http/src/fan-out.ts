@@ -125,7 +125,7 @@ export class FanOut<T> {
       differing = differingBuckets(kept.tops, digest);
       const width = shape.fanOut * 2;
       sub = new Uint32Array(differing.length * width);
-      differing.forEach((b, i) => sub.set(kept.leaves.subarray(b * width, (b + 1) * width), i * width));
+      for (const [i, b] of differing.entries()) sub.set(kept.leaves.subarray(b * width, (b + 1) * width), i * width);
     } else {
       const prints = this.#prints(prefix);
       differing = differingBuckets(buildDigest(prints, shape.buckets), digest);
