@@ -15,7 +15,21 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '../packages/core/src/index.js';
-import { fingerprintsOf, HttpListWatch, serveListWatch } from '../packages/http/src/index.js';
+import { request } from 'undici';
+import {
+  buildDigest,
+  buildSubDigests,
+  type DigestShape,
+  decodeDigest,
+  differingLeaves,
+  encodeDigest,
+  type Fingerprint,
+  fingerprintsOf,
+  HttpListWatch,
+  serveListWatch,
+  shapeFor,
+  type WireDigestAnswer,
+} from '../packages/http/src/index.js';
 import { followers as fanOutBench } from './http/fan-out.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +65,10 @@ async function catchUp(): Promise<Record<string, unknown>> {
   await follower.list(signal);
   const firstListMs = performance.now() - t;
   const listBytes = follower.stats.bytesReceived;
+  // The stale state's digest, kept to time the server's side of a catch-up alone (below).
+  const shape = shapeFor(store.size);
+  const stalePrints = Array.from(fingerprintsOf(store.values()));
+  const staleTop = encodeDigest(buildDigest(stalePrints, shape.buckets));
   // 100 changes: 90 modified, 5 deleted, 5 added; 100 > historyLimit, so the follower's revision is gone.
   for (let c = 0; c < 90; c++) store.put(`pool/${(c * 7919) % keys}`, member(c, 9090));
   for (let c = 0; c < 5; c++) store.delete(`pool/${(c * 104_729 + 13) % keys}`);
@@ -71,6 +89,7 @@ async function catchUp(): Promise<Record<string, unknown>> {
   t = performance.now();
   const prints = Array.from(fingerprintsOf(caught.items));
   const followerHashMs = performance.now() - t;
+  const serverCost = await serverSide(url, shape, stalePrints, staleTop);
   // A full relist by a warmed-up follower, for the time comparison.
   gc();
   const relister = new HttpListWatch<Member>({ url, pageSize: 10_000, catchUp: false });
@@ -97,8 +116,30 @@ async function catchUp(): Promise<Record<string, unknown>> {
     relistMs: Math.round(relistMs),
     firstListMs: Math.round(firstListMs),
     exact,
+    serverSide: serverCost,
     note: 'body bytes on the wire both ways (gzip on for list and catch-up answers): round 1 sends 8 bytes per 256 cached items and gets 512 bytes per differing top bucket, round 2 names the differing leaves and gets their items (~4 per leaf)',
   };
+}
+
+/** Median time of 20 round-1 and 20 round-2 requests from the same stale digest: the server's cost per catch-up. */
+async function serverSide(url: string, shape: DigestShape, stalePrints: Fingerprint[], staleTop: Uint8Array): Promise<Record<string, number>> {
+  const q = `buckets=${shape.buckets}&fanOut=${shape.fanOut}`;
+  const median = (a: number[]) => Math.round([...a].sort((x, y) => x - y)[a.length >> 1] as number);
+  const round1: number[] = [];
+  const round2: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    let t = performance.now();
+    const r1 = await request(`${url}/catch-up?${q}`, { method: 'POST', body: staleTop });
+    const answer = (await r1.body.json()) as WireDigestAnswer;
+    round1.push(performance.now() - t);
+    const theirs = decodeDigest(Buffer.from(answer.subDigests, 'base64'), answer.buckets.length * shape.fanOut * 2) as Uint32Array;
+    const leaves = differingLeaves(buildSubDigests(stalePrints, shape, answer.buckets), theirs, shape, answer.buckets);
+    t = performance.now();
+    const r2 = await request(`${url}/catch-up?${q}&since=${answer.revision}`, { method: 'POST', body: encodeDigest(Uint32Array.from(leaves)) });
+    await r2.body.arrayBuffer();
+    round2.push(performance.now() - t);
+  }
+  return { round1MedianMs: median(round1), round2MedianMs: median(round2), requests: 20 };
 }
 
 function startServer(): Promise<{ child: ChildProcess; port: number }> {
