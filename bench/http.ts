@@ -117,7 +117,7 @@ async function catchUp(): Promise<Record<string, unknown>> {
     firstListMs: Math.round(firstListMs),
     exact,
     serverSide: serverCost,
-    note: 'body bytes on the wire both ways (gzip on for list and catch-up answers): round 1 sends 8 bytes per 256 cached items and gets 512 bytes per differing top bucket, round 2 names the differing leaves and gets their items (~4 per leaf)',
+    note: 'body bytes on the wire both ways (gzip on for list and catch-up answers): round 1 sends 8 bytes per 128 to 256 cached items (a power-of-two bucket count) and gets 512 bytes per differing top bucket, round 2 names the differing leaves and gets their items (2 to 4 per leaf)',
   };
 }
 
