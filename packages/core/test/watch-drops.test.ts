@@ -121,10 +121,12 @@ describe('a watch that is never established', () => {
       watch(fromRevision, signal) {
         attempts.push(clock.now());
         if (!partitioned) return Object.assign(store.watch(fromRevision, signal), { established: Promise.resolve() });
-        const hanging = (async function* (): AsyncGenerator<WatchEvent<number>> {
-          await sleep(clock, 10_000, signal);
-          throw new SourceError('connect timed out');
-        })();
+        const hanging: AsyncIterator<WatchEvent<number>> = {
+          async next() {
+            await sleep(clock, 10_000, signal);
+            throw new SourceError('connect timed out');
+          },
+        };
         return { [Symbol.asyncIterator]: () => hanging, established: new Promise<void>(() => {}) };
       },
     };
