@@ -139,3 +139,12 @@ export function logLines(text: string): Record<string, unknown>[] {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/** The value of an unlabelled metric `name` on the /metrics of a running CLI (its ops address from its log). */
+export async function metric(p: CliProcess, name: string): Promise<number | undefined> {
+  const address = logLines(p.stdout()).find((l) => l.address)?.address;
+  if (!address) return undefined;
+  const text = await (await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}

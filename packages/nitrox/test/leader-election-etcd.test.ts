@@ -11,7 +11,7 @@ import { endpointSlice, type KubeSimulator, service, startKubeSimulator } from '
 import { EtcdCluster } from '@nitrox/etcd/testing';
 import { type NitroSimulator, startNitroSimulator } from '@nitrox/netscaler/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliProcess, exitWithin, killAll, logLines, spawnCli, waitFor } from './helpers.js';
+import { exitWithin, killAll, metric, spawnCli, waitFor } from './helpers.js';
 
 let kube: KubeSimulator;
 let nitro: NitroSimulator;
@@ -22,14 +22,6 @@ function publish(ips: string[]): void {
   kube.store.apply(
     endpointSlice({ name: 'web-1', service: 'web', endpoints: ips.map((ip) => ({ ip })), ports: [{ name: 'http', port: 8080 }] }),
   );
-}
-
-async function metric(p: CliProcess, name: string): Promise<number | undefined> {
-  const address = logLines(p.stdout()).find((l) => l.address)?.address;
-  if (!address) return undefined;
-  const text = await (await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : undefined;
 }
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { memorySourceRuntime } from '../../test/memory-source.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type BackendSet, MemoryStore, SinkError } from '@nitrox/core';
-import { groupedSourceRuntime } from '@nitrox/plugin';
 import { expect, it } from 'vitest';
 import { planCommand } from './plan-command.js';
 
@@ -24,21 +24,7 @@ it.each(['pa"ss\\wörd', 'ab'])('keeps the password %j out of what plan prints, 
   );
   const store = new MemoryStore<BackendSet>();
   store.put('/web', { name: 'web', members: [{ address: '10.0.0.1', port: 80 }] });
-  const source = groupedSourceRuntime('mesos', 'memory', {
-    groupOf: () => 'all',
-    keyOf: (m) => m.app,
-    create: () => ({
-      list: (s) => store.list(s),
-      watch: (from, s) => store.watch(from, s),
-      start() {},
-      async stop() {},
-      hasSynced: () => true,
-      waitForSync: async () => {},
-      get: (key) => store.get(key),
-      counters: () => ({}),
-      onError() {},
-    }),
-  });
+  const source = memorySourceRuntime('mesos', store);
   const sink = {
     name: 'adc',
     pool: () => ({

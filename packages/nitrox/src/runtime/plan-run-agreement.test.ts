@@ -3,9 +3,10 @@
  * or does not hold it — deleted while nitrox was down; allowEmpty on or off; the pool absent, equal, or with
  * other members), the pool `plan` predicts is the pool `run` leaves, and `run` reaches it at start.
  */
+import { memorySourceRuntime } from '../../test/memory-source.js';
 import { type ApplyResult, type BackendSet, MemoryStore, type Sink } from '@nitrox/core';
 import { waitFor } from '@nitrox/core/testing';
-import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
+import type { SinkRuntime } from '@nitrox/plugin';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../config/load-config.js';
@@ -68,21 +69,7 @@ async function world() {
   }
   const pools = new Map<string, string[]>();
   for (const s of scenarios) if (s.actual) pools.set(s.name, [...s.actual]);
-  const source = groupedSourceRuntime('mem', 'memory', {
-    groupOf: () => 'all',
-    keyOf: (m) => m.app,
-    create: () => ({
-      list: (signal) => store.list(signal),
-      watch: (from, signal) => store.watch(from, signal),
-      start() {},
-      async stop() {},
-      hasSynced: () => true,
-      waitForSync: async () => {},
-      get: (key) => store.get(key),
-      counters: () => ({}),
-      onError() {},
-    }),
-  });
+  const source = memorySourceRuntime('mem', store);
   const sink = new MapSink(pools);
   const sinkRuntime: SinkRuntime = { name: 'fake', pool: () => sink, requests: () => ({ ok: 0, error: 0 }), close: async () => {} };
   return { config, source, sinkRuntime, pools };

@@ -1,7 +1,8 @@
 import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, SourceError, VirtualClock } from '@nitrox/core';
+import { memorySourceRuntime } from '../../test/memory-source.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { groupedSourceRuntime, type SinkRuntime } from '@nitrox/plugin';
+import type { SinkRuntime } from '@nitrox/plugin';
 import { resolveConfig } from '../config/load-config.js';
 import { NitroxMetrics } from '../ops/metrics.js';
 import type { AdapterFactories } from './factories.js';
@@ -62,23 +63,12 @@ async function setup(allowEmpty = false, o: SetupOptions = {}) {
   const sink = new FakeSink();
   let closed = 0;
   let stopped = 0;
-  const source = groupedSourceRuntime('mem', 'memory', {
-    groupOf: () => 'all',
-    keyOf: (m) => m.app,
-    create: () => ({
-      list: (s) => store.list(s),
-      watch: (from, s) => store.watch(from, s),
-      start() {},
-      async stop() {
-        stopped++;
-      },
-      hasSynced: () => true,
-      waitForSync: async () => {},
-      get: (key) => store.get(key),
-      counters: () => ({ relists: 0, events: 7 }),
-      onError() {},
-      ...(o.disconnectedSince ? { disconnectedSince: o.disconnectedSince } : {}),
-    }),
+  const source = memorySourceRuntime('mem', store, {
+    async stop() {
+      stopped++;
+    },
+    counters: () => ({ relists: 0, events: 7 }),
+    ...(o.disconnectedSince ? { disconnectedSince: o.disconnectedSince } : {}),
   });
   const sinkRuntime: SinkRuntime = {
     name: 'fake',
@@ -288,21 +278,7 @@ async function electionSetup(o: { lock?: MemoryLeaseLock; clock?: VirtualClock; 
   );
   const store = new MemoryStore<BackendSet>();
   const sink = new BlockingSink();
-  const source = groupedSourceRuntime('k8s', 'memory', {
-    groupOf: () => 'all',
-    keyOf: (m) => m.app,
-    create: () => ({
-      list: (s) => store.list(s),
-      watch: (from, s) => store.watch(from, s),
-      start() {},
-      async stop() {},
-      hasSynced: () => true,
-      waitForSync: async () => {},
-      get: (key) => store.get(key),
-      counters: () => ({}),
-      onError() {},
-    }),
-  });
+  const source = memorySourceRuntime('k8s', store);
   const sinkRuntime: SinkRuntime = { name: 'fake', pool: () => sink, requests: () => ({ ok: 0, error: 0 }), close: async () => {} };
   const lock = (o.lock ?? new FlakyLeaseLock()) as FlakyLeaseLock;
   const lines = o.lines;
