@@ -51,6 +51,7 @@ it('shows a scale event live in Chromium and saves a screenshot', async () => {
     await event.waitFor({ timeout: 10_000 });
     const seenMs = performance.now() - scaledAt;
     await expect(row.locator('td').nth(2).textContent()).resolves.toBe('5');
+    await expect(row.locator('td').nth(3).textContent()).resolves.toBe('5');
     await expect(row.locator('.added').textContent()).resolves.toBe('+3 added');
     await expect(page.locator('#leader').textContent()).resolves.toBe('this replica');
     await expect(page.locator('#sources tr th').first().textContent()).resolves.toBe('mesos');

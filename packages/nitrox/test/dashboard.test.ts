@@ -72,7 +72,7 @@ it('streams a snapshot, then the scale events, the held pool and heartbeats; a c
   expect(first?.event).toBe('snapshot');
   const snapshot = JSON.parse(first?.data ?? '{}');
   expect(snapshot.mappings).toEqual([
-    expect.objectContaining({ name: 'web', source: 'mesos', app: '/web', sink: 'adc', pool: 'web', desired: 2, actualBefore: 0, added: 2, held: false }),
+    expect.objectContaining({ name: 'web', source: 'mesos', app: '/web', sink: 'adc', pool: 'web', desired: 2, actual: 2, before: 0, added: 2, held: false }),
   ]);
   expect(snapshot.leader).toBe(true);
   expect(snapshot.sources).toEqual([expect.objectContaining({ name: 'mesos', type: 'marathon', synced: true })]);
@@ -82,12 +82,14 @@ it('streams a snapshot, then the scale events, the held pool and heartbeats; a c
   const scaled = () =>
     stream.events.map((e) => (e.event === 'change' ? JSON.parse(e.data) : undefined)).find((c) => c?.change.kind === 'converged' && c.snapshot.mappings[0].desired === 5);
   await waitFor('the scale-up event', () => scaled() !== undefined, 20_000);
-  expect(scaled().snapshot.mappings[0]).toEqual(expect.objectContaining({ desired: 5, actualBefore: 2, added: 3, removed: 0, error: null }));
+  expect(scaled().snapshot.mappings[0]).toEqual(expect.objectContaining({ desired: 5, actual: 5, before: 2, added: 3, removed: 0, error: null }));
   expect(scaled().change).toEqual(expect.objectContaining({ mapping: 'web', text: 'web: 2 → 5 members (+3 −0)' }));
 
   w.marathon.apps.scale('/web', 0);
   await waitFor('the held event', () => stream.events.some((e) => e.event === 'change' && JSON.parse(e.data).change.kind === 'held'), 20_000);
   expect(w.nitro.state.members('web').length).toBe(5);
+  const held = stream.events.map((e) => JSON.parse(e.data)).find((c) => c.change?.kind === 'held');
+  expect(held.snapshot.mappings[0]).toEqual(expect.objectContaining({ desired: 0, actual: 5, held: true }));
   await waitFor('a heartbeat comment', () => stream.comments.includes(': heartbeat'), 10_000);
 
   stream.close();

@@ -51,7 +51,7 @@ export const dashboardHtml = `<!doctype html>
   <h2 id="mappings-title">Mappings</h2>
   <table aria-labelledby="mappings-title">
     <thead><tr><th scope="col">Mapping</th><th scope="col">Source → app</th><th scope="col">Sink → pool</th>
-      <th scope="col">Desired</th><th scope="col">Actual before</th><th scope="col">Last change</th>
+      <th scope="col">Desired</th><th scope="col">Actual</th><th scope="col">Last change</th>
       <th scope="col">Last reconcile</th><th scope="col">State</th></tr></thead>
     <tbody id="mappings"></tbody>
   </table>
@@ -77,12 +77,13 @@ function render(s) {
     const tr = el("tr");
     tr.dataset.mapping = m.name;
     tr.append(el("th", m.name), el("td", m.source + " → " + m.app), el("td", m.sink + " → " + m.pool),
-      el("td", m.desired ?? "–", "num"), el("td", m.actualBefore ?? "–", "num"));
+      el("td", m.desired ?? "–", "num"), el("td", m.actual ?? "–", m.desired !== null && m.actual !== m.desired ? "num warn" : "num"));
     const change = el("td");
     if (m.added) change.append(el("span", "+" + m.added + " added", "added"), " ");
     if (m.removed) change.append(el("span", "−" + m.removed + " removed", "removed"), " ");
-    if (m.updated) change.append(el("span", "~" + m.updated + " re-weighted"));
-    if (!m.added && !m.removed && !m.updated) change.append(el("span", "none", "muted"));
+    if (m.updated) change.append(el("span", "~" + m.updated + " re-weighted"), " ");
+    if (m.before === null) change.append(el("span", "none", "muted"));
+    else change.append(el("span", "(from " + m.before + ")", "muted"));
     tr.append(change, el("td", time(m.lastReconcile) + (m.lastReason ? " (" + m.lastReason + ")" : "")));
     const state = el("td");
     if (m.error) state.append(el("span", "error: " + m.error, "badge bad"));

@@ -18,10 +18,12 @@ export interface MappingStatus {
   readonly app: string;
   readonly sink: string;
   readonly pool: string;
-  /** Members the source wants (after the last reconcile); `null` before the first one. */
+  /** Members the source wants, as of the last reconcile; `null` before the first one. */
   desired: number | null;
-  /** Members the sink had before the last reconcile; `null` before the first one. */
-  actualBefore: number | null;
+  /** Members the pool has, as of the last reconcile (a held pool keeps its members); `null` before the first one. */
+  actual: number | null;
+  /** Members the pool had before the last reconcile that wrote; `null` before the first one. */
+  before: number | null;
   /** Members added, re-weighted and removed by the last reconcile that wrote. */
   added: number;
   updated: number;
@@ -94,7 +96,7 @@ export class DashboardState {
     for (const m of options.config.mappings) {
       this.#mappings.set(m.name, {
         name: m.name, source: m.source, app: m.app, sink: m.sink, pool: m.pool,
-        desired: null, actualBefore: null, added: 0, updated: 0, removed: 0,
+        desired: null, actual: null, before: null, added: 0, updated: 0, removed: 0,
         lastReconcile: null, lastReason: null, error: null, held: false,
       });
     }
@@ -167,8 +169,8 @@ export class DashboardState {
     this.#update(
       e.mapping,
       {
-        desired: e.members, actualBefore: before, error: null, held: false, lastReason: e.reason,
-        ...(wrote ? { added: e.added, updated: e.updated, removed: e.removed } : {}),
+        desired: e.members, actual: e.members, error: null, held: false, lastReason: e.reason,
+        ...(wrote ? { before, added: e.added, updated: e.updated, removed: e.removed } : {}),
       },
       'converged',
       text,
