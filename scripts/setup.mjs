@@ -17,6 +17,7 @@ const required = {
   haproxy: '/usr/sbin/haproxy', // the haproxy sink's integration and data-path tests
   'etcd-server': '/usr/bin/etcd', // @nitrox/etcd's tests start single-node and 3-node etcd clusters on loopback
   'etcd-client': '/usr/bin/etcdctl', // etcdctl, to compact and inspect the test clusters
+  chromium: '/usr/bin/chromium', // the dashboard's browser test (driven by playwright-core, never a downloaded browser)
 };
 
 const missing = Object.entries(required)

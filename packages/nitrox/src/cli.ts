@@ -19,7 +19,8 @@ Commands:
 
 Options:
   -c, --config <file>     configuration file (YAML or JSON)
-      --listen <h:p>      run: metrics/health listener, overrides http.listen
+      --listen <h:p>      run: dashboard/metrics/health listener, overrides http.listen; demo: its
+                          listener (default a free loopback port)
       --log-level <lvl>   trace|debug|info|warn|error|fatal|silent, overrides log.level
       --timeout <dur>     plan: how long to wait for the sources to sync (default 30s)
       --forever           demo: keep running after the story (Ctrl-C to stop)
@@ -83,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       case 'demo': {
         const { demoCommand } = await import('./demo/demo-command.js');
-        return await demoCommand({ forever: values.forever === true, fast: values.fast === true, logLevel: values['log-level'] }, io);
+        return await demoCommand({ forever: values.forever === true, fast: values.fast === true, logLevel: values['log-level'], listen: values.listen }, io);
       }
       default:
         io.stderr.write(`nitrox: unknown command "${command}"\n\n${usage}`);

@@ -30,6 +30,15 @@ export {
   readinessDefaults,
 } from './config/schema.js';
 export { resolveSecret, Secret, type SecretEnvironment } from './config/secret.js';
+export {
+  type DashboardChange,
+  type DashboardListener,
+  type DashboardSnapshot,
+  DashboardState,
+  type DashboardStateOptions,
+  type MappingStatus,
+  type SourceStatus,
+} from './ops/dashboard-state.js';
 export { OpsServer, type OpsServerOptions, parseListen, type Readiness } from './ops/http-server.js';
 export { createLogger, errorFields, type LoggerOptions, redactPaths } from './ops/logger.js';
 export { NitroxMetrics, type ReconcileOutcome, type SourceCounters } from './ops/metrics.js';

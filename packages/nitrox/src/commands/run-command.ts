@@ -1,10 +1,11 @@
 /**
- * `nitrox run`: load the configuration, serve metrics and health, run the controllers until SIGTERM or SIGINT,
+ * `nitrox run`: load the configuration, serve metrics, health and the live dashboard, run the controllers until SIGTERM or SIGINT,
  * then shut down gracefully — stop watching, let in-flight applies finish, log out of the sinks — and exit 0.
  * A second signal during shutdown exits at once with code 1.
  */
 import type { LevelWithSilent } from 'pino';
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
+import { DashboardState } from '../ops/dashboard-state.js';
 import { OpsServer } from '../ops/http-server.js';
 import { createLogger, errorFields } from '../ops/logger.js';
 import { NitroxMetrics } from '../ops/metrics.js';
@@ -55,6 +56,7 @@ async function run(config: ResolvedConfig, level: LevelWithSilent | undefined, r
   const server = new OpsServer({
     listen: options.listen ?? config.listen,
     metrics,
+    dashboard: new DashboardState({ runtime, config, redactor }),
     readiness: () => (shuttingDown ? { ready: false, waiting: ['shutdown'] } : runtime.readiness()),
     onError: (err) => logger.error(errorFields(err), 'metrics/health server error'),
   });
@@ -67,7 +69,7 @@ async function run(config: ResolvedConfig, level: LevelWithSilent | undefined, r
   }
   logger.info(
     { version, address, mappings: config.mappings.map((m) => m.name), leaderElection: config.leaderElection !== undefined },
-    `serving /metrics, /healthz and /readyz on http://${address}`,
+    `serving the dashboard, /metrics, /healthz and /readyz on http://${address}`,
   );
 
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;

@@ -13,6 +13,7 @@ import { startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { startNitroSimulator } from '@nitrox/netscaler/testing';
 import { type CliIo, checkLogLevel, exitCodes } from '../commands/cli-io.js';
 import { resolveConfig } from '../config/load-config.js';
+import { DashboardState } from '../ops/dashboard-state.js';
 import { OpsServer } from '../ops/http-server.js';
 import { createLogger } from '../ops/logger.js';
 import { secretsRedactor } from '../ops/redactor.js';
@@ -31,6 +32,8 @@ export interface DemoCommandOptions {
   readonly fast?: boolean;
   /** Log level of the controller's own logs (stderr). @defaultValue `'silent'` */
   readonly logLevel?: string | undefined;
+  /** Address of the dashboard, metrics and health server. @defaultValue `127.0.0.1:0` (a free port) */
+  readonly listen?: string | undefined;
   /** Longest wait for one act to converge. @defaultValue 20_000 */
   readonly actTimeoutMs?: number;
 }
@@ -74,10 +77,12 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
     );
     const pools = { web: config.mappings[0]?.pool ?? 'shop-web', api: config.mappings[1]?.pool ?? 'shop-api' };
     const logger = createLogger({ level, fd: 2, secrets: config.secrets.values() });
-    const metrics = new NitroxMetrics({ redactor: secretsRedactor(config.secrets.values()) });
+    const redactor = secretsRedactor(config.secrets.values());
+    const metrics = new NitroxMetrics({ redactor });
     runtime = new NitroxRuntime({ config, factories: await createFactories(config, logger), logger, metrics });
     const rt = runtime;
-    ops = new OpsServer({ listen: '127.0.0.1:0', metrics, readiness: () => rt.readiness() });
+    const dashboard = new DashboardState({ runtime, config, redactor });
+    ops = new OpsServer({ listen: options.listen ?? '127.0.0.1:0', metrics, dashboard, readiness: () => rt.readiness() });
     const opsUrl = `http://${await ops.start()}`;
     render.banner(kube.url, nitro.url, opsUrl);
 
@@ -137,7 +142,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
       kubeconfigDir = await mkdtemp(join(tmpdir(), 'nitrox-demo-'));
       const kubeconfig = join(kubeconfigDir, 'kubeconfig');
       await writeFile(kubeconfig, kube.kubeConfig({ token, namespace: demoNamespace }).exportConfig(), { mode: 0o600 });
-      render.line(`Still running: the NetScaler at ${nitro.url}, metrics at ${opsUrl}/metrics.`);
+      render.line(`Still running: the NetScaler at ${nitro.url}, the dashboard at ${opsUrl}/, metrics at ${opsUrl}/metrics.`);
       render.line(`Change the simulated cluster with: KUBECONFIG=${kubeconfig} kubectl …`);
       render.line('Every pool change is shown below as it converges; Ctrl-C stops.');
       rt.on('converged', (event) => {

@@ -52,6 +52,7 @@ export class DemoRenderer {
     this.line(this.#c('1', 'Nitrox demo: Kubernetes → NetScaler, over real HTTP on loopback'));
     this.line(`  Kubernetes API simulator  ${kubeUrl}`);
     this.line(`  NITRO simulator           ${nitroUrl}`);
+    this.line(`  live dashboard            ${opsUrl}/`);
     this.line(`  metrics / health          ${opsUrl}/metrics  ${opsUrl}/readyz`);
     this.line();
   }

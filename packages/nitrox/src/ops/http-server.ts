@@ -1,11 +1,15 @@
 /**
  * The operations HTTP endpoint: `/metrics` (Prometheus text), `/healthz` (the process is alive and not stuck
  * shutting down) and `/readyz` (the runtime's readiness; the body lists what is still waiting, then notes such as
- * the leadership state). Plain node:http, no framework: three routes do not need one.
+ * the leadership state), and with a dashboard the live page at `/` and its event stream at `/events`. Plain
+ * node:http, no framework: five routes do not need one.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@nitrox/core';
+import { serveDashboardEvents } from './dashboard-events.js';
+import { dashboardHtml } from './dashboard-page.js';
+import type { DashboardState } from './dashboard-state.js';
 import type { NitroxMetrics } from './metrics.js';
 
 /** What `/readyz` reports. */
@@ -28,6 +32,10 @@ export interface OpsServerOptions {
   readiness: () => Readiness;
   /** Liveness probe. @defaultValue always alive */
   liveness?: () => boolean;
+  /** State of the live dashboard served at `/` and `/events`. @defaultValue no dashboard */
+  dashboard?: DashboardState;
+  /** Interval of the dashboard stream's heartbeat comment. @defaultValue 15 s */
+  heartbeatMs?: number;
   /** Errors of the listening server after it started (e.g. EMFILE on accept). @defaultValue ignored */
   onError?: (error: Error) => void;
 }
@@ -40,7 +48,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
-/** The `/metrics`, `/healthz`, `/readyz` server. */
+/** The `/metrics`, `/healthz`, `/readyz` (and dashboard `/`, `/events`) server. */
 export class OpsServer {
   readonly #options: OpsServerOptions;
   #server: Server | undefined;
@@ -74,8 +82,14 @@ export class OpsServer {
         res
           .writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' })
           .end(`${r.ready ? 'ready' : `waiting for: ${r.waiting.join(', ')}`}\n${notes}`);
+      } else if (path === '/' && this.#options.dashboard) {
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'" })
+          .end(dashboardHtml);
+      } else if (path === '/events' && this.#options.dashboard) {
+        serveDashboardEvents(req, res, this.#options.dashboard, this.#options.heartbeatMs);
       } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try /metrics, /healthz or /readyz${this.#options.dashboard ? ' or the dashboard at /' : ''}\n`);
       }
     });
     server.keepAliveTimeout = 5_000;

@@ -56,6 +56,8 @@ export interface ConvergedEvent {
 export interface RuntimeEvents {
   converged: (event: ConvergedEvent) => void;
   reconcileError: (mapping: string, error: Error) => void;
+  /** The mapping's desired set is empty and held (allowEmpty is false): its members are kept. */
+  held: (mapping: string) => void;
   leading: (isLeader: boolean) => void;
 }
 
@@ -282,6 +284,7 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     const sink = m.sink.pool({ pool: mapping.pool, allowEmpty: mapping.allowEmpty, options: mapping.sinkOptions });
     if (action.kind === 'hold') {
       metrics.reconciled(mapping.name, 0, 'held-empty');
+      this.emit('held', mapping.name);
       await this.#logHeld(m, sink, signal);
       return;
     }
