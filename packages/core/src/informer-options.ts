@@ -7,7 +7,7 @@ import { Observable } from 'rxjs';
 import type { IndexFunctions } from './cache.js';
 import { abortReason, type Clock } from './clock.js';
 import { ConfigError, type NitroxError } from './errors.js';
-import type { Versioned } from './list-watch.js';
+import type { Versioned, WatchEvent } from './list-watch.js';
 import type { RetryBackoffOptions } from './retry-backoff.js';
 
 /** Options of Informer. */
@@ -110,6 +110,19 @@ export function untilAborted<R>(promise: Promise<R>, signal: AbortSignal): Promi
     signal.addEventListener('abort', onAbort, { once: true });
   });
   return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** `raw` itself when it has the shape of a watch event, else why it is malformed (never its content). */
+export function checkWatchEvent(raw: unknown): WatchEvent<unknown> | string {
+  if (typeof raw !== 'object' || raw === null) return `watch event is ${describeType(raw)}`;
+  const { type, revision, item } = raw as { type?: unknown; revision?: unknown; item?: unknown };
+  if (typeof revision !== 'string' || revision === '') return 'watch event has no revision';
+  if (type === 'bookmark') return raw as WatchEvent<unknown>;
+  if (type !== 'added' && type !== 'modified' && type !== 'deleted') {
+    return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : describeType(type)}`;
+  }
+  if (!isVersionedItem(item)) return `${type} event has no item with a string key and numeric version`;
+  return raw as WatchEvent<unknown>;
 }
 
 /** A short description of what `value` is, for error messages (never its content). */

@@ -22,8 +22,8 @@ import {
 } from './errors.js';
 import type { ListWatch, Versioned, WatchStream } from './list-watch.js';
 import {
-  describeType,
   changesOf,
+  checkWatchEvent,
   type InformerChange,
   type InformerEvents,
   type InformerOptions,
@@ -358,25 +358,14 @@ export class Informer<T> extends EventEmitter<InformerEvents<T>> {
 
   /** Apply one watch event. @returns why it is malformed, or `undefined` when it was applied. */
   #ingest(raw: unknown): string | undefined {
-    if (typeof raw !== 'object' || raw === null) return `watch event is ${describeType(raw)}`;
-    const event = raw as { type?: unknown; revision?: unknown; item?: unknown };
-    const { type, revision } = event;
-    if (typeof revision !== 'string' || revision === '') return 'watch event has no revision';
-    if (type === 'bookmark') {
-      this.#stats.events++;
-      this.#revision = revision;
-      return undefined;
-    }
-    if (type !== 'added' && type !== 'modified' && type !== 'deleted') {
-      return `unknown watch event type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : describeType(type)}`;
-    }
-    const raw2 = event.item;
-    if (!isVersionedItem(raw2)) return `${type} event has no item with a string key and numeric version`;
-    const source = raw2 as Versioned<T>;
+    const event = checkWatchEvent(raw);
+    if (typeof event === 'string') return event;
     this.#stats.events++;
-    this.#revision = revision;
+    this.#revision = event.revision;
+    if (event.type === 'bookmark') return undefined;
+    const source = event.item as Versioned<T>;
     const transform = this.#transform;
-    if (type === 'deleted') {
+    if (event.type === 'deleted') {
       if (this.cache.delete(source.key) !== undefined) {
         this.emit('deleted', transform === undefined ? source : transform(source));
       }
