@@ -52,7 +52,9 @@ describe('the official Python client (python3-kubernetes) against the simulator,
     expect(await phase(client, 'bad-field')).toMatchObject({ status: 400 });
     expect(await phase(client, 'precondition')).toMatchObject({ status: 409 });
     await phase(client, 'watching');
-    expect(sim.stats.lastWatchQuery).toMatchObject({ watch: 'True', allowWatchBookmarks: 'True' });
+    // The client prints "watching" just before its request goes out: wait until the simulator holds the watch.
+    const query = await waitFor(() => (sim.openWatches > 0 ? sim.stats.lastWatchQuery : undefined), { what: 'the python watch at the simulator' });
+    expect(query).toMatchObject({ watch: 'True', allowWatchBookmarks: 'True' });
 
     const watchesBefore = sim.stats.watches;
     sim.store.apply(service({ name: 'f', ports: [{ port: 80 }] }));
