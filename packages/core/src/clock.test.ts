@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sleep, VirtualClock } from './clock.js';
+import { sleep, untilAborted, VirtualClock } from './clock.js';
 import { ShutdownError } from './errors.js';
 
 describe('VirtualClock', () => {
@@ -88,5 +88,18 @@ describe('sleep', () => {
     await expect(p).rejects.toBeInstanceOf(ShutdownError);
     expect(clock.pendingTimers).toBe(0);
     await expect(sleep(clock, 1, controller.signal)).rejects.toBeInstanceOf(ShutdownError);
+  });
+});
+
+describe('untilAborted', () => {
+  it('settles with the promise and leaves no listener on a long-lived signal; rejects with the reason on abort', async () => {
+    const { getEventListeners } = await import('node:events');
+    const long = new AbortController();
+    for (let i = 0; i < 100; i++) expect(await untilAborted(Promise.resolve(i), long.signal)).toBe(i);
+    expect(getEventListeners(long.signal, 'abort')).toHaveLength(0);
+    const pending = untilAborted(new Promise<never>(() => {}), long.signal);
+    long.abort(new Error('stopped'));
+    await expect(pending).rejects.toThrow('stopped');
+    await expect(untilAborted(Promise.resolve(1), long.signal)).rejects.toThrow('stopped');
   });
 });

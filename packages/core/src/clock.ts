@@ -53,6 +53,33 @@ export function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new ShutdownError('aborted', { cause: signal.reason });
 }
 
+/**
+ * Settle with `promise`, or reject with the signal's {@link abortReason} as soon as `signal` aborts — for peers and
+ * libraries that ignore the signal. The abort listener is removed when `promise` settles first, so a long-lived
+ * signal gains nothing per call.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 interface VirtualTimer {
   readonly id: number;
   readonly at: number;

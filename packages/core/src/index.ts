@@ -17,7 +17,7 @@ export {
   SourceError,
   TimeoutError,
 } from './errors.js';
-export { abortReason, type Clock, sleep, systemClock, type TimerHandle, VirtualClock } from './clock.js';
+export { abortReason, type Clock, sleep, systemClock, type TimerHandle, untilAborted, VirtualClock } from './clock.js';
 export { type Backend, type BackendSet, backendKey, normalizeBackendSet } from './load-balancer.js';
 export type { ApplyResult, Sink } from './sink.js';
 export {

@@ -5,7 +5,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import { Observable } from 'rxjs';
 import type { IndexFunctions } from './cache.js';
-import { abortReason, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { ConfigError, type NitroxError } from './errors.js';
 import type { Versioned, WatchEvent } from './list-watch.js';
 import type { RetryBackoffOptions } from './retry-backoff.js';
@@ -99,17 +99,6 @@ export function isVersionedItem(value: unknown): value is Versioned<unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const { key, version } = value as { key?: unknown; version?: unknown };
   return typeof key === 'string' && key !== '' && typeof version === 'number' && Number.isFinite(version);
-}
-
-/** Settle with `promise`, or reject with the signal's reason as soon as it aborts (for sources that ignore it). */
-export function untilAborted<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  let onAbort = (): void => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** `raw` itself when it has the shape of a watch event, else why it is malformed (never its content). */

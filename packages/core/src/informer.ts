@@ -11,7 +11,7 @@ import deepEqual from 'fast-deep-equal';
 import type { Observable } from 'rxjs';
 import { Cache } from './cache.js';
 import { ContactState } from './contact-state.js';
-import { abortReason, type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
+import { abortReason, type Clock, sleep, systemClock, type TimerHandle, untilAborted } from './clock.js';
 import {
   ConfigError,
   isNitroxError,
@@ -31,7 +31,6 @@ import {
   informerDefaults,
   isVersionedItem,
   nonNegativeOption,
-  untilAborted,
 } from './informer-options.js';
 import { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
 import { SyncLatch } from './sync-latch.js';

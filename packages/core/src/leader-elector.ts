@@ -10,7 +10,7 @@
  * lease's transition count is its fencing token. On stop it releases the lease so a successor need not wait.
  */
 import { EventEmitter } from 'eventemitter3';
-import { abortReason, type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
+import { abortReason, type Clock, sleep, systemClock, type TimerHandle, untilAborted } from './clock.js';
 import { ConfigError, ConflictError, ShutdownError, TimeoutError } from './errors.js';
 import {
   type LeaderCallbacks,
@@ -230,11 +230,11 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       leaderTransitions: 0,
     };
     try {
-      const current = await this.#call(this.#lock.get(signal), signal);
+      const current = await untilAborted(this.#lock.get(signal), signal);
       if (current === undefined) {
         if (leading) return 'lost'; // the record was deleted under us: no term survives that
         const sentAt = this.#clock.now();
-        await this.#call(this.#lock.create(desired, signal), signal);
+        await untilAborted(this.#lock.create(desired, signal), signal);
         this.#won(desired, sentAt);
         return 'won';
       }
@@ -253,7 +253,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
         desired.leaderTransitions = current.leaderTransitions + 1;
       }
       const sentAt = this.#clock.now();
-      await this.#call(this.#lock.update(desired, current.version, signal), signal);
+      await untilAborted(this.#lock.update(desired, current.version, signal), signal);
       this.#won(desired, sentAt);
       return 'won';
     } catch (err) {
@@ -274,7 +274,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   async #release(): Promise<void> {
     const deadline = this.#deadline(this.#renewDeadlineMs, undefined);
     try {
-      const current = await this.#call(this.#lock.get(deadline.signal), deadline.signal);
+      const current = await untilAborted(this.#lock.get(deadline.signal), deadline.signal);
       if (current === undefined || current.holderIdentity !== this.identity) return;
       const now = this.#wallClock();
       const released: LeaseRecord = {
@@ -284,7 +284,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
         renewTime: now,
         leaderTransitions: current.leaderTransitions,
       };
-      await this.#call(this.#lock.update(released, current.version, deadline.signal), deadline.signal);
+      await untilAborted(this.#lock.update(released, current.version, deadline.signal), deadline.signal);
       this.#observe(released, undefined);
     } catch (err) {
       this.#report(err);
@@ -310,29 +310,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     }
   }
 
-  /** Settle with `promise`, or reject as soon as `signal` aborts, even if the lock ignores the signal. */
-  #call<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (signal === undefined) return promise;
-    return new Promise<T>((resolve, reject) => {
-      if (signal.aborted) {
-        promise.catch(() => {});
-        reject(abortReason(signal));
-        return;
-      }
-      const onAbort = (): void => reject(abortReason(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
-    });
-  }
 
   /** An abort signal that fires after `ms` on the clock or when `parent` aborts. */
   #deadline(ms: number, parent: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {

@@ -21,26 +21,3 @@ export function toNitroxError(err: unknown, what: string): NitroxError {
   if (isCompacted(err)) return new ExpiredError(`${what}: ${message}; relist`, { cause: err });
   return new SourceError(`${what}: ${message}`, { cause: err, peerCode: err instanceof Error ? err.name : 'unknown' });
 }
-
-/** Settle with `promise`, or reject with the abort reason as soon as `signal` aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}

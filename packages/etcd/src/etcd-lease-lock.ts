@@ -9,9 +9,9 @@
  * renewal. The record key itself carries no lease: it survives, and its transition count (the core's fencing
  * token) only grows. The etcd-native fencing token is the revision of the write that began this holder's term.
  */
-import { ConfigError, ConflictError, type LeaseLock, type LeaseRecord, SourceError, type VersionedLeaseRecord } from '@nitrox/core';
+import { ConfigError, ConflictError, type LeaseLock, type LeaseRecord, SourceError, untilAborted, type VersionedLeaseRecord } from '@nitrox/core';
 import { type Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
-import { toNitroxError, untilAborted } from './etcd-errors.js';
+import { toNitroxError } from './etcd-errors.js';
 import { createClient } from './etcd-client.js';
 
 /** Options of {@link EtcdLeaseLock}. */

@@ -7,11 +7,11 @@
  * revision of the first page, so it is one consistent snapshot. It is a `ListWatch`: an `Informer` or a
  * `Controller` consumes it unchanged.
  */
-import { ConfigError, ConflictError, type ListResult, type ListWatch, type MalformedEventError, type Versioned, type WatchEvent } from '@nitrox/core';
+import { ConfigError, ConflictError, type ListResult, type ListWatch, type MalformedEventError, untilAborted, type Versioned, type WatchEvent } from '@nitrox/core';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { type Codec, jsonCodec } from './codec.js';
 import { createClient } from './etcd-client.js';
-import { toNitroxError, untilAborted } from './etcd-errors.js';
+import { toNitroxError } from './etcd-errors.js';
 import { badRevision, itemOf, watchPrefix } from './prefix-watch.js';
 
 /** Options of {@link EtcdStore}. */
