@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { sleep, untilAborted, VirtualClock } from './clock.js';
 import { ShutdownError } from './errors.js';
@@ -93,7 +94,6 @@ describe('sleep', () => {
 
 describe('untilAborted', () => {
   it('settles with the promise and leaves no listener on a long-lived signal; rejects with the reason on abort', async () => {
-    const { getEventListeners } = await import('node:events');
     const long = new AbortController();
     for (let i = 0; i < 100; i++) expect(await untilAborted(Promise.resolve(i), long.signal)).toBe(i);
     expect(getEventListeners(long.signal, 'abort')).toHaveLength(0);
