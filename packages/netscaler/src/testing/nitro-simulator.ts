@@ -25,8 +25,13 @@ export interface NitroSimulatorOptions {
   readonly username: string;
   /** Accepted password. */
   readonly password: string;
-  /** Port to listen on (127.0.0.1). @defaultValue 0 (any free port) */
+  /** Port to listen on. @defaultValue 0 (any free port) */
   readonly port?: number;
+  /**
+   * Address to listen on: loopback unless a test must reach the simulator from a network namespace it made
+   * (a container of a test swarm). @defaultValue `'127.0.0.1'`
+   */
+  readonly host?: string;
   /** Clock for session idle timeouts. @defaultValue `systemClock` */
   readonly clock?: Clock;
   /** Session idle timeout when `login` gives none, in seconds. @defaultValue 1800 (NetScaler's default) */
@@ -104,20 +109,21 @@ export class NitroSimulator {
     return this.#maxInFlight;
   }
 
-  /** Start listening on 127.0.0.1. */
+  /** Start listening on `host` (127.0.0.1 by default). */
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       void this.#handle(req, res);
     };
+    const host = this.#options.host ?? '127.0.0.1';
     const server = this.#options.tls ? createHttpsServer(this.#options.tls, handler) : createHttpServer(handler);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#options.port ?? 0, '127.0.0.1', () => resolve());
+      server.listen(this.#options.port ?? 0, host, () => resolve());
     });
     this.#server = server;
     const { port } = server.address() as AddressInfo;
-    this.#url = `${this.#options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    this.#url = `${this.#options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   /** Stop listening and drop every connection. */

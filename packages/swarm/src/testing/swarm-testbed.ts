@@ -21,6 +21,7 @@ import {
   claimSubnet,
   createNetwork,
   deleteNetwork,
+  hostAddress,
   nodeAddress,
   overlayNetworkIds,
   planNetwork,
@@ -90,6 +91,15 @@ export class SwarmTestbed {
   /** The directory holding this testbed's files (daemon data, logs, state.json). */
   get directory(): string {
     return this.#dir;
+  }
+
+  /**
+   * The host's own address on the testbed network: what a container reaches the test process at (a peer the
+   * test runs, listening on this address).
+   */
+  get hostAddress(): string {
+    if (this.#state.plan === undefined) throw new Error('the testbed network is not up');
+    return hostAddress(this.#state.plan);
   }
 
   /** The manager node. */
