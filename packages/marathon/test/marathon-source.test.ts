@@ -127,7 +127,9 @@ describe('MarathonSource over the simulator', () => {
   });
 
   it('coalesces a 500-event deployment into a handful of fetches', async () => {
-    h = await harness({ apps: [{ id: '/big', instances: 1 }] }, { debounceMs: 100, maxWaitMs: 1_000 });
+    // Real time: a quiet gap longer than the debounce (a loaded machine) or a burst longer than maxWait would add a
+    // fetch, so both are generous; the count is what is asserted, not the time.
+    h = await harness({ apps: [{ id: '/big', instances: 1 }] }, { debounceMs: 300, maxWaitMs: 10_000 });
     const { sim, source } = h;
     await source.list(signal());
     await waitFor(() => source.stats.connects === 1 && (h?.applied() ?? 0) >= 2);
