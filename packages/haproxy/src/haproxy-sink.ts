@@ -66,12 +66,13 @@ export class HaproxySink implements Sink<BackendSet> {
     this.schedule();
   }
 
-  /** Stop the restart check; close the client when the sink created it. */
+  /** Stop the restart check, let the state file's last write finish; close the client when the sink created it. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.queues.values()]);
+    await this.options.stateFile?.flush();
     if (this.options.ownsClient) await this.options.client.close();
   }
 
@@ -146,7 +147,7 @@ export class HaproxySink implements Sink<BackendSet> {
     if (failure) throw new HaproxyError(failure.failure, `show servers state ${backend}`, state.trim(), { retryable: failure.retryable });
     const servers = parseServersState(state);
     // The first read of a backend puts it in the state file; later ones rewrite it only if a change came from elsewhere.
-    if (withInfo) await this.options.stateFile?.update(backend, state);
+    if (withInfo) this.options.stateFile?.update(backend, state);
     return servers;
   }
 

@@ -4,7 +4,7 @@
  * waited for (bounded by `drainTimeoutMs`), put in maintenance and, in dynamic mode, deleted. Commands of one
  * phase are pipelined (with `drainFirst: false`: maintenance, wait, delete); every reply is checked, and the first failure is thrown after the phase completes.
  * With a server-state file, each phase's batch ends with `show servers state <backend>` and the file is
- * rewritten before the next phase, so a reload at any point restores what HAProxy held.
+ * rewritten (in the background) after each phase, so a reload at any point restores what HAProxy held a moment before.
  */
 import { sleep } from '@nitrox/core';
 import { checkWriteReply } from './errors.js';
@@ -122,7 +122,7 @@ export class MemberWriter {
     // With a state file, the backend's state is read in the same round trip and the file kept current.
     const stateFile = this.options.stateFile;
     const replies = await this.options.client.send(stateFile ? [...commands, `show servers state ${this.backend}`] : commands);
-    if (stateFile) await stateFile.update(this.backend, replies[commands.length] ?? '');
+    stateFile?.update(this.backend, replies[commands.length] ?? '');
     commands.forEach((command, i) => {
       const target = / ([^ ]+\/[^ ]+)/.exec(command)?.[1] ?? '';
       try {

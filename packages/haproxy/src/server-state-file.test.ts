@@ -23,8 +23,10 @@ afterEach(async () => {
 
 it('writes the backends it was given in HAProxy format, sorted by backend, through a temporary file', async () => {
   const file = new ServerStateFile(join(dir, 'server.state'));
-  await file.update('be_web', reply(line('be_web', 1, '10.0.0.1', 2, 4, 1, 8080), line('be_web', 2, '0.0.0.0', 0, 5, 1, 1)));
-  await file.update('be_api', reply(line('be_api', 1, '10.0.0.9', 2, 4, 3, 9000)));
+  file.update('be_web', reply(line('be_web', 1, '10.0.0.1', 2, 4, 1, 8080), line('be_web', 2, '0.0.0.0', 0, 5, 1, 1)));
+  await file.flush();
+  file.update('be_api', reply(line('be_api', 1, '10.0.0.9', 2, 4, 3, 9000)));
+  await file.flush();
   const text = await readFile(join(dir, 'server.state'), 'utf8');
   expect(text.split('\n')).toEqual(['1', header, line('be_api', 1, '10.0.0.9', 2, 4, 3, 9000), line('be_web', 1, '10.0.0.1', 2, 4, 1, 8080), line('be_web', 2, '0.0.0.0', 0, 5, 1, 1), '']);
   expect(await readdir(dir)).toEqual(['server.state']);
@@ -33,31 +35,45 @@ it('writes the backends it was given in HAProxy format, sorted by backend, throu
 
 it('rewrites only when what a reload restores changed, not for a clock or check column', async () => {
   const file = new ServerStateFile(join(dir, 'server.state'));
-  await file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080, 4)));
-  await file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080, 9)));
+  file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080, 4)));
+  await file.flush();
+  file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080, 9)));
+  await file.flush();
   expect(file.stats.writes).toBe(1);
   for (const changed of [line('be', 1, '10.0.0.2', 2, 4, 1, 8080), line('be', 1, '10.0.0.2', 2, 12, 1, 8080), line('be', 1, '10.0.0.2', 2, 12, 7, 8080), line('be', 1, '10.0.0.2', 2, 12, 7, 8081)]) {
-    await file.update('be', reply(changed));
+    file.update('be', reply(changed));
+    await file.flush();
   }
   expect(file.stats.writes).toBe(5);
   expect(await readFile(join(dir, 'server.state'), 'utf8')).toContain(line('be', 1, '10.0.0.2', 2, 12, 7, 8081));
 });
 
-it('counts and logs a failed write without throwing, and refuses a reply that is not a state dump', async () => {
+it('coalesces updates that arrive while a write is in flight, and ends with the latest state', async () => {
+  const file = new ServerStateFile(join(dir, 'server.state'));
+  for (let port = 1; port <= 20; port++) file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, port)));
+  await file.flush();
+  expect(file.stats.writes).toBeLessThanOrEqual(2);
+  expect(await readFile(join(dir, 'server.state'), 'utf8')).toContain(line('be', 1, '10.0.0.1', 2, 4, 1, 20));
+});
+
+it('counts and logs a failed write and a reply that is not a state dump, without throwing', async () => {
   const warnings: string[] = [];
   const file = new ServerStateFile(join(dir, 'missing', 'server.state'), { info: () => {}, warn: (_f, m) => warnings.push(m) });
-  await file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080)));
+  file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080)));
+  await file.flush();
   expect(file.stats).toEqual({ writes: 0, errors: 1 });
-  expect(warnings).toEqual(['could not write the haproxy server-state file']);
-  await expect(file.update('be', "Can't find backend.\n")).rejects.toMatchObject({ peerCode: 'unexpected-reply' });
+  file.update('be', "Can't find backend.\n");
+  expect(file.stats).toEqual({ writes: 0, errors: 2 });
+  expect(warnings).toEqual(['could not write the haproxy server-state file', 'haproxy server-state file not updated: unexpected servers state reply']);
 });
 
 it('warns once per backend about servers declared by IP, whose address a reload does not take from the file', async () => {
   const warnings: Record<string, unknown>[] = [];
   const file = new ServerStateFile(join(dir, 'server.state'), { info: () => {}, warn: (f) => warnings.push(f) });
-  await file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080, 4, '-')));
-  await file.update('be', reply(line('be', 1, '10.0.0.2', 2, 4, 1, 8080, 4, '-')));
-  await file.update('ok', reply(line('ok', 1, '10.0.0.1', 2, 4, 1, 8080)));
+  file.update('be', reply(line('be', 1, '10.0.0.1', 2, 4, 1, 8080, 4, '-')));
+  file.update('be', reply(line('be', 1, '10.0.0.2', 2, 4, 1, 8080, 4, '-')));
+  file.update('ok', reply(line('ok', 1, '10.0.0.1', 2, 4, 1, 8080)));
+  await file.flush();
   expect(warnings).toEqual([{ backend: 'be', servers: ['nx1'] }]);
 });
 

@@ -6,17 +6,17 @@
  * the file's address as the server's "last" address, which only the `init-addr` chain of a server with a host
  * name applies). The file holds the `show servers state <backend>` lines of every backend written through it,
  * in HAProxy's own format (version `1`, the `#` header, one line per server); it is rewritten atomically
- * (temporary file + rename) whenever what a reload restores changed: address, port, state, weight or ids.
+ * (temporary file + rename), in the background, whenever what a reload restores changed: address, port,
+ * state, weight or ids.
  */
 import { rename, writeFile } from 'node:fs/promises';
-import { SinkError } from '@nitrox/core';
 import type { HaproxyLogger } from './sink-options.js';
 
 /** Counters of a {@link ServerStateFile}. */
 export interface ServerStateFileStats {
   /** Times the file was written. */
   writes: number;
-  /** Failed writes (logged; the next change writes again). */
+  /** Failed writes and unusable replies (logged; the next change writes again). */
   errors: number;
 }
 
@@ -28,10 +28,6 @@ interface BackendLines {
   readonly lines: readonly string[];
   /** The restored columns of every line, to compare. */
   readonly key: string;
-}
-
-function malformed(reply: string): SinkError {
-  return new SinkError(`haproxy: unexpected servers state: ${reply.slice(0, 200)}`, { retryable: true, peerCode: 'unexpected-reply' });
 }
 
 /**
@@ -49,7 +45,8 @@ export class ServerStateFile {
   private readonly backends = new Map<string, BackendLines>();
   private readonly warned = new Set<string>();
   private header = '';
-  private written = Promise.resolve();
+  private writing: Promise<void> | undefined;
+  private dirty = false;
 
   /**
    * @param path - where HAProxy reads it (`server-state-file`, or a backend's `server-state-file-name`)
@@ -62,27 +59,43 @@ export class ServerStateFile {
 
   /**
    * Record `backend`'s servers from HAProxy's reply to `show servers state <backend>`; when what a reload
-   * would restore changed, rewrite the file, and resolve once it is on disk. A failed write is counted and
-   * logged, not thrown: HAProxy itself is already right, only a later reload would miss the change.
-   * @throws SinkError for a reply that is not in format 1
+   * would restore changed, schedule a rewrite of the file. The write runs in the background (an apply never
+   * waits on the disk: a rename on ext4 took up to ~40 ms under load here); writes are serialized and
+   * coalesced, so the file always ends with the latest state ({@link flush} waits for it). A reply that is not
+   * a state dump, or a failed write, is counted and logged, never thrown: HAProxy itself is already right,
+   * only a reload before the next good write would miss the change (and the sink's re-apply repairs that).
    */
-  async update(backend: string, reply: string): Promise<void> {
+  update(backend: string, reply: string): void {
     const lines = reply.split('\n').filter((l) => l !== '');
     const header = lines[1];
-    if (lines[0] !== '1' || !header?.startsWith('# ')) throw malformed(reply);
-    const columns = header.slice(2).split(' ');
+    const columns = header?.startsWith('# ') && lines[0] === '1' ? header.slice(2).split(' ') : [];
     const ix = restoredColumns.map((c) => columns.indexOf(c));
-    if (ix.some((i) => i < 0)) throw malformed(header);
+    if (header === undefined || columns.length === 0 || ix.some((i) => i < 0)) {
+      this.stats.errors++;
+      this.logger.warn({ backend, reply: reply.slice(0, 200) }, 'haproxy server-state file not updated: unexpected servers state reply');
+      return;
+    }
     const servers = lines.slice(2);
     const key = servers.map((l) => ix.map((i) => l.split(' ')[i]).join(' ')).join('\n');
     this.warnIfNotRestorable(backend, servers, columns.indexOf('srv_fqdn'), columns.indexOf('srv_name'));
-    if (this.backends.get(backend)?.key !== key || this.header !== header) {
-      this.header = header;
-      this.backends.set(backend, { lines: servers, key });
-      const content = this.content();
-      this.written = this.written.then(() => this.write(content));
-    }
-    await this.written;
+    if (this.backends.get(backend)?.key === key && this.header === header) return;
+    this.header = header;
+    this.backends.set(backend, { lines: servers, key });
+    if (this.writing) this.dirty = true;
+    else this.writing = this.writeLoop();
+  }
+
+  /** Resolve once the file holds every update recorded so far. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeLoop(): Promise<void> {
+    do {
+      this.dirty = false;
+      await this.write(this.content());
+    } while (this.dirty);
+    this.writing = undefined;
   }
 
   private content(): string {

@@ -55,7 +55,8 @@ it('keeps the entry\'s state file (relative to the configuration) current, and a
   try {
     const sink = runtime.pool({ pool: 'web', allowEmpty: false, options: haproxyPlugin.mapping.parse({ backend: 'be_web' }) });
     await sink.apply('web', { name: 'web', members: [{ address: '127.0.0.1', port: server?.port as number }] });
-    expect(await readFile(hp.stateFile as string, 'utf8')).toMatch(new RegExp(`be_web 1 nx1 127\\.0\\.0\\.1 2 .* ${server?.port} `));
+    // Written in the background a moment after the apply.
+    await waitFor(async () => new RegExp(`be_web 1 nx1 127\\.0\\.0\\.1 2 .* ${server?.port} `).test(await readFile(hp.stateFile as string, 'utf8').catch(() => '')), { timeoutMs: 10_000 });
     await hp.reload();
     expect((await admin.send(['show servers state be_web']))[0]).toMatch(new RegExp(`be_web 1 nx1 127\\.0\\.0\\.1 2 .* ${server?.port} `));
     expect((await httpGet(hp.port)).status).toBe(200);

@@ -8,6 +8,7 @@ import { waitFor } from '@nitrox/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HaproxySink } from '../src/haproxy-sink.js';
 import { RuntimeApiClient } from '../src/runtime-api-client.js';
+import { ServerStateFile } from '../src/server-state-file.js';
 import { type HaproxyProcess, startHaproxy, trafficLoop } from '../src/testing/index.js';
 import { type HttpBackend as TestBackendServer, httpGet as get, startHttpBackends as backendServers } from '../src/testing/index.js';
 
@@ -61,9 +62,12 @@ describe('slot mode across a reload', () => {
   async function reloadUnderTraffic(withStateFile: boolean) {
     servers = await backendServers(2);
     hp = await startHaproxy({ masterWorker: true, stateFile: true, backends: [{ name: 'be', lines: [restorableSlots] }] });
-    sink = new HaproxySink({ client: { socket: hp.socket }, mode: 'slots', serverPrefix: 'nx', restartCheckIntervalMs: 0, ...(withStateFile ? { stateFile: hp.stateFile as string } : {}) });
+    const stateFile = withStateFile ? new ServerStateFile(hp.stateFile as string) : undefined;
+    sink = new HaproxySink({ client: { socket: hp.socket }, mode: 'slots', serverPrefix: 'nx', restartCheckIntervalMs: 0, ...(stateFile ? { stateFile } : {}) });
     const [a, b] = servers.map((s) => s.port) as [number, number];
     await sink.apply('be', set(a, b));
+    // The file is written in the background, a moment after the apply.
+    await stateFile?.flush();
     const loop = trafficLoop(hp.port, { concurrency: 4 });
     await waitFor(() => loop.counts.ok >= 50, { timeoutMs: 10_000 });
     await hp.reload();

@@ -8,6 +8,7 @@
  * loaded by the reload). Reported: failed requests per phase, and for every added
  * member the time from the source change to its first request through HAProxy.
  */
+import { readFile } from 'node:fs/promises';
 import { endpointSlice, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { RuntimeApiClient } from '@nitrox/haproxy';
 import { freePort, type HttpBackend, startHaproxy, startHttpBackends, trafficLoop } from '@nitrox/haproxy/testing';
@@ -165,6 +166,15 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       members = await removeAndStop([old], members.filter((a) => a !== old));
     }
     await endPhase('rolling replacement of 3');
+    if (stateFile) {
+      // The sink writes the file in the background a moment after each change; a reload reads what is there.
+      const file = hp.stateFile as string;
+      await until('the state file holds the pool', async () => {
+        const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').map((l) => l.split(' '));
+        const inFile = lines.filter((f) => f[3]?.startsWith(prefix) && f[5] === '2' && (Number(f[6]) & 0x2b) === 0).map((f) => f[4]);
+        return JSON.stringify(inFile.sort()) === JSON.stringify([...members].sort());
+      });
+    }
     const reloadAt = performance.now();
     await hp.reload();
     await until('the pool back after the reload', () => holds(members));
