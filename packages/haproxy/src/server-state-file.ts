@@ -36,7 +36,8 @@ interface BackendLines {
  * @example
  * ```ts
  * const file = new ServerStateFile('/var/lib/haproxy/nitrox.state');
- * await file.update('be_web', reply); // reply: HAProxy's answer to `show servers state be_web`
+ * file.update('be_web', reply); // reply: HAProxy's answer to `show servers state be_web`
+ * await file.flush();            // the file holds it now
  * ```
  */
 export class ServerStateFile {
