@@ -4,7 +4,9 @@
  * slots. It reads `show info` and `show servers state` in one pipelined round trip, plans the difference and
  * writes only that (0 writes when nothing changed; a new member is `add server` + `state ready`). A reload or
  * restart of HAProxy loses dynamic servers and resets slots: the sink notices a new Pid (or a smaller uptime)
- * at every apply and in a periodic check, and re-applies every pool it knows at once.
+ * at every apply and in a periodic check, and re-applies every pool it knows at once. In slot mode with a
+ * `stateFile`, the sink keeps HAProxy's server-state file current, so a reload restores the members itself
+ * and the re-apply finds nothing to do.
  */
 import { type ApplyResult, type BackendSet, normalizeBackendSet, type Sink, type TimerHandle } from '@nitrox/core';
 import { HaproxyError, failureOf } from './errors.js';
@@ -64,12 +66,13 @@ export class HaproxySink implements Sink<BackendSet> {
     this.schedule();
   }
 
-  /** Stop the restart check; close the client when the sink created it. */
+  /** Stop the restart check, let the state file's last write finish; close the client when the sink created it. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.queues.values()]);
+    await this.options.stateFile?.flush();
     if (this.options.ownsClient) await this.options.client.close();
   }
 
@@ -142,7 +145,10 @@ export class HaproxySink implements Sink<BackendSet> {
     const failure = failureOf(state);
     if (failure?.failure === 'no-such-backend') return undefined;
     if (failure) throw new HaproxyError(failure.failure, `show servers state ${backend}`, state.trim(), { retryable: failure.retryable });
-    return parseServersState(state);
+    const servers = parseServersState(state);
+    // The first read of a backend puts it in the state file; later ones rewrite it only if a change came from elsewhere.
+    if (withInfo) this.options.stateFile?.update(backend, state);
+    return servers;
   }
 
   /** Compare with the last identity seen; on a change, re-apply every known pool but `except` (being applied). */

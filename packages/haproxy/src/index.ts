@@ -5,6 +5,7 @@
  */
 export { checkWriteReply, failureOf, HaproxyError, type HaproxyFailure } from './errors.js';
 export { HaproxySink, type HaproxySinkStats } from './haproxy-sink.js';
+export { ServerStateFile, type ServerStateFileStats } from './server-state-file.js';
 export { type InPlaceChange, type MemberMode, type MemberPlan, owned, type PlanOptions, planMembers, serverName } from './member-plan.js';
 export { MemberWriter, type WriteCounts } from './member-writer.js';
 export { RuntimeApiClient, type RuntimeApiClientOptions, type RuntimeApiStats, type SessionMode } from './runtime-api-client.js';

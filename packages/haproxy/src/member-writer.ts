@@ -3,6 +3,8 @@
  * are created and made ready first, then weights and revivals, and only then are surplus servers drained,
  * waited for (bounded by `drainTimeoutMs`), put in maintenance and, in dynamic mode, deleted. Commands of one
  * phase are pipelined (with `drainFirst: false`: maintenance, wait, delete); every reply is checked, and the first failure is thrown after the phase completes.
+ * With a server-state file, each phase's batch ends with `show servers state <backend>` and the file is
+ * rewritten (in the background) after each phase, so a reload at any point restores what HAProxy held a moment before.
  */
 import { sleep } from '@nitrox/core';
 import { checkWriteReply } from './errors.js';
@@ -117,7 +119,10 @@ export class MemberWriter {
     if (commands.length === 0) return { failedTargets, busyTargets };
     this.signal?.throwIfAborted();
     this.counts.writes += commands.length;
-    const replies = await this.options.client.send(commands);
+    // With a state file, the backend's state is read in the same round trip and the file kept current.
+    const stateFile = this.options.stateFile;
+    const replies = await this.options.client.send(stateFile ? [...commands, `show servers state ${this.backend}`] : commands);
+    stateFile?.update(this.backend, replies[commands.length] ?? '');
     commands.forEach((command, i) => {
       const target = / ([^ ]+\/[^ ]+)/.exec(command)?.[1] ?? '';
       try {

@@ -26,6 +26,16 @@ export const haproxyEntrySchema = entrySchema({
   drainTimeoutMs: duration.default(haproxySinkDefaults.drainTimeoutMs).describe('Longest wait for a drained server\'s sessions to end before it is forced out (0: no drain).'),
   drainPollMs: duration.default(haproxySinkDefaults.drainPollMs).describe('How often sessions are read while draining.'),
   restartCheckIntervalMs: duration.default(haproxySinkDefaults.restartCheckIntervalMs).describe('How often show info is read to notice a reload or restart (0: only at applies).'),
+  stateFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Slots only: a server-state file Nitrox rewrites after every change (relative to the configuration file), for HAProxy to load on reload (server-state-file + load-server-state-from-file; slots declared with a host name and init-addr last,0.0.0.0): a reload then loses no member.',
+    ),
+}).check((ctx) => {
+  if (ctx.value.stateFile !== undefined && ctx.value.mode !== 'slots')
+    ctx.issues.push({ code: 'custom', input: ctx.value.stateFile, path: ['stateFile'], message: 'needs mode "slots": HAProxy does not restore dynamic servers from a state file' });
 });
 
 /** The options a mapping (or `defaults`) sets for a haproxy sink. */

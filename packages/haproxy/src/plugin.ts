@@ -1,18 +1,22 @@
 /**
  * The `haproxy` sink plugin. An entry is one Runtime API client (one admin socket) shared by every pool mapped
  * to it; `HaproxySink` takes one empty-set policy, so the runtime keeps one sink per `allowEmpty` value over
- * the shared client and routes each pool to its backend. Commands are counted by result for the host's metrics.
+ * the shared client (and the entry's server-state file, if any) and routes each pool to its backend. Commands are counted by result for the host's metrics.
  */
+import { resolve } from 'node:path';
 import { defineSinkPlugin, type PluginContext, type PoolSettings, type SinkRuntime } from '@nitrox/plugin';
 import { HaproxySink } from './haproxy-sink.js';
 import { type HaproxyEntry, type HaproxyMappingOptions, haproxyEntrySchema, haproxyMappingSchema } from './plugin-schema.js';
 import { RuntimeApiClient } from './runtime-api-client.js';
+import { ServerStateFile } from './server-state-file.js';
 
 /** Build the runtime of one `haproxy` sink entry. */
 export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): SinkRuntime<HaproxyMappingOptions> {
   const client = new RuntimeApiClient({ socket: entry.socket, session: entry.session, timeoutMs: entry.timeoutMs });
   const backendOf = new Map<string, string | undefined>();
   const sinks = new Map<boolean, HaproxySink>();
+  // One state file per entry, shared by its sinks: each rewrite holds every backend of the entry.
+  const stateFile = entry.stateFile === undefined ? undefined : new ServerStateFile(resolve(context.baseDir, entry.stateFile), context.logger);
   return {
     name: context.name,
     pool(settings: PoolSettings<HaproxyMappingOptions>) {
@@ -31,6 +35,7 @@ export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): Sin
           drainTimeoutMs: entry.drainTimeoutMs,
           drainPollMs: entry.drainPollMs,
           restartCheckIntervalMs: entry.restartCheckIntervalMs,
+          ...(stateFile ? { stateFile } : {}),
           clock: context.clock,
           logger: context.logger,
         });

@@ -6,6 +6,7 @@
 import { type Clock, ConfigError, systemClock } from '@nitrox/core';
 import type { MemberMode } from './member-plan.js';
 import { RuntimeApiClient, type RuntimeApiClientOptions } from './runtime-api-client.js';
+import { ServerStateFile } from './server-state-file.js';
 import { isSafeName } from './validation.js';
 
 /** The structured logger the sink writes to (a pino-compatible subset). */
@@ -49,6 +50,13 @@ export interface HaproxySinkOptions {
   readonly drainPollMs?: number;
   /** How often `show info` is read to notice a reload or restart (0: only at applies); a reload leaves dynamic servers out for about this long. @defaultValue 200 */
   readonly restartCheckIntervalMs?: number;
+  /**
+   * Slot mode only: a server-state file (a path, or one shared with other sinks) that the sink rewrites after
+   * every change, so that a reload restores the members before the new worker takes traffic. HAProxy must load
+   * it (`server-state-file` + `load-server-state-from-file`), and the slots must be declared with a host name
+   * and `init-addr last,<ip>` for the address to come back. @defaultValue none
+   */
+  readonly stateFile?: string | ServerStateFile;
   /** Time source. @defaultValue the system clock */
   readonly clock?: Clock;
   /** Logger. @defaultValue silent */
@@ -82,6 +90,7 @@ export interface ResolvedHaproxySinkOptions {
   readonly drainTimeoutMs: number;
   readonly drainPollMs: number;
   readonly restartCheckIntervalMs: number;
+  readonly stateFile: ServerStateFile | undefined;
   readonly clock: Clock;
   readonly logger: HaproxyLogger;
 }
@@ -106,6 +115,10 @@ export function resolveHaproxySinkOptions(options: HaproxySinkOptions): Resolved
   const backend = options.backend;
   if (typeof backend === 'string' && !isSafeName(backend)) throw new ConfigError('backend', 'expected a backend name of letters, digits, ".", "_", ":" or "-"');
   const ownsClient = !(options.client instanceof RuntimeApiClient);
+  const logger = options.logger ?? silent;
+  const stateFile = options.stateFile;
+  if (stateFile !== undefined && mode !== 'slots') throw new ConfigError('stateFile', 'needs mode "slots": HAProxy does not restore dynamic servers from a state file');
+  if (stateFile === '') throw new ConfigError('stateFile', 'expected a file path');
   return {
     client: options.client instanceof RuntimeApiClient ? options.client : new RuntimeApiClient(options.client),
     ownsClient,
@@ -119,7 +132,8 @@ export function resolveHaproxySinkOptions(options: HaproxySinkOptions): Resolved
     drainTimeoutMs: nonNegative('drainTimeoutMs', options.drainTimeoutMs ?? d.drainTimeoutMs),
     drainPollMs: nonNegative('drainPollMs', options.drainPollMs ?? d.drainPollMs) || 1,
     restartCheckIntervalMs: nonNegative('restartCheckIntervalMs', options.restartCheckIntervalMs ?? d.restartCheckIntervalMs),
+    stateFile: typeof stateFile === 'string' ? new ServerStateFile(stateFile, logger) : stateFile,
     clock: options.clock ?? systemClock,
-    logger: options.logger ?? silent,
+    logger,
   };
 }

@@ -2,6 +2,7 @@
  * The haproxy plugin as the nitrox host drives it: an entry parsed by the plugin's schema, one pool routed to
  * the mapping's backend on a real HAProxy; the entry's prefix, default weight and `check` reach the library.
  */
+import { readFile } from 'node:fs/promises';
 import { systemClock } from '@nitrox/core';
 import { waitFor } from '@nitrox/core/testing';
 import type { PluginContext } from '@nitrox/plugin';
@@ -9,7 +10,7 @@ import { expect, it } from 'vitest';
 import { haproxyPlugin } from '../src/index.js';
 import { RuntimeApiClient } from '../src/runtime-api-client.js';
 import { startHaproxy } from '../src/testing/index.js';
-import { startHttpBackends as backendServers } from '../src/testing/index.js';
+import { startHttpBackends as backendServers, httpGet } from '../src/testing/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const context: PluginContext = { name: 'lb', path: 'sinks.lb', logger: silent, secrets: { get: () => undefined }, baseDir: '/', clock: systemClock, signal: new AbortController().signal };
@@ -41,4 +42,28 @@ it('refuses a socket with spaces or ";", hostile backend names and unknown keys,
   expect(haproxyPlugin.mapping.safeParse({ backend: 'be web' }).error?.issues[0]?.path).toEqual(['backend']);
   expect(haproxyPlugin.schema.safeParse({ socket: '/s', serverPrefix: 'a b' }).error?.issues[0]?.path).toEqual(['serverPrefix']);
   expect(haproxyPlugin.schema.safeParse({ socket: '/s', sokcet: 1 }).success).toBe(false);
+  expect(haproxyPlugin.schema.safeParse({ socket: '/s', stateFile: 'x.state' }).error?.issues[0]?.path).toEqual(['stateFile']);
+  expect(haproxyPlugin.schema.safeParse({ socket: '/s', mode: 'slots', stateFile: 'x.state' }).success).toBe(true);
+});
+
+it('keeps the entry\'s state file (relative to the configuration) current, and a reload restores the pool from it', async () => {
+  const hp = await startHaproxy({ masterWorker: true, stateFile: true, backends: [{ name: 'be_web', lines: ['server-template nx 4 nitrox-slot.invalid:1 init-addr last,0.0.0.0 disabled'] }] });
+  const [server] = await backendServers(1);
+  const entry = haproxyPlugin.schema.parse({ socket: hp.socket, mode: 'slots', serverPrefix: 'nx', stateFile: 'server.state', restartCheckIntervalMs: '0ms' });
+  const runtime = await haproxyPlugin.create(entry, { ...context, baseDir: hp.dir });
+  const admin = new RuntimeApiClient({ socket: hp.socket, session: 'per-command' });
+  try {
+    const sink = runtime.pool({ pool: 'web', allowEmpty: false, options: haproxyPlugin.mapping.parse({ backend: 'be_web' }) });
+    await sink.apply('web', { name: 'web', members: [{ address: '127.0.0.1', port: server?.port as number }] });
+    // Written in the background a moment after the apply.
+    await waitFor(async () => new RegExp(`be_web 1 nx1 127\\.0\\.0\\.1 2 .* ${server?.port} `).test(await readFile(hp.stateFile as string, 'utf8').catch(() => '')), { timeoutMs: 10_000 });
+    await hp.reload();
+    expect((await admin.send(['show servers state be_web']))[0]).toMatch(new RegExp(`be_web 1 nx1 127\\.0\\.0\\.1 2 .* ${server?.port} `));
+    expect((await httpGet(hp.port)).status).toBe(200);
+  } finally {
+    await admin.close();
+    await runtime.close();
+    await server?.close();
+    await hp.stop();
+  }
 });

@@ -4,9 +4,11 @@
  * over the API-server simulator, the `haproxy` sink plugin and a real master-worker HAProxy. A client loop sends
  * GETs through HAProxy the whole time while the pool scales 2 → 10 → 3, every backend is replaced one by one
  * (new endpoint ready first, old one removed, its process stopped only after HAProxy let it go, as a pod's
- * grace period does), and HAProxy is reloaded once. Reported: failed requests per phase, and for every added
+ * grace period does), and HAProxy is reloaded once (in slot mode, optionally with the sink's server-state file
+ * loaded by the reload). Reported: failed requests per phase, and for every added
  * member the time from the source change to its first request through HAProxy.
  */
+import { readFile } from 'node:fs/promises';
 import { endpointSlice, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
 import { RuntimeApiClient } from '@nitrox/haproxy';
 import { freePort, type HttpBackend, startHaproxy, startHttpBackends, trafficLoop } from '@nitrox/haproxy/testing';
@@ -20,6 +22,11 @@ import { NitroxRuntime } from '../src/runtime/runtime.js';
 export interface DataPathOptions {
   /** Sink mode (dynamic servers, or 16 `server-template` slots). */
   readonly mode: 'dynamic' | 'slots';
+  /**
+   * Slots only: the sink keeps a server-state file that HAProxy loads at the reload (slots declared with a
+   * host name and `init-addr last,0.0.0.0`). @defaultValue false
+   */
+  readonly stateFile?: boolean;
   /** The mappings' debounce. */
   readonly debounceMs: number;
   /** Client loop workers. */
@@ -42,6 +49,7 @@ export interface PhaseReport {
 /** What the scenario measured. */
 export interface DataPathReport {
   readonly mode: 'dynamic' | 'slots';
+  readonly stateFile: boolean;
   readonly debounceMs: number;
   readonly requests: number;
   readonly failed: number;
@@ -69,10 +77,9 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
   const targetPort = await freePort();
   const kube = await startKubeSimulator();
   const prefix = options.mode === 'slots' ? 'nx' : 'nitrox-';
-  const hp = await startHaproxy({
-    masterWorker: true,
-    backends: [{ name: 'be_web', lines: options.mode === 'slots' ? ['server-template nx 16 0.0.0.0:0 disabled'] : [] }],
-  });
+  const stateFile = options.mode === 'slots' && options.stateFile === true;
+  const slots = stateFile ? ['server-template nx 16 nitrox-slot.invalid:1 init-addr last,0.0.0.0 disabled'] : ['server-template nx 16 0.0.0.0:0 disabled'];
+  const hp = await startHaproxy({ masterWorker: true, stateFile, backends: [{ name: 'be_web', lines: options.mode === 'slots' ? slots : [] }] });
   const admin = new RuntimeApiClient({ socket: hp.socket, session: 'per-command' });
   const live = new Map<string, HttpBackend>();
   let nextHost = 2;
@@ -107,7 +114,7 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
     publish(members);
     const config = await resolveConfig({
       sources: { cluster: { type: 'kubernetes', server: kube.url } },
-      sinks: { lb: { type: 'haproxy', socket: hp.socket, mode: options.mode, serverPrefix: prefix, restartCheckIntervalMs: `${options.restartCheckIntervalMs}ms`, drainTimeoutMs: '5s', drainPollMs: '10ms' } },
+      sinks: { lb: { type: 'haproxy', socket: hp.socket, mode: options.mode, serverPrefix: prefix, restartCheckIntervalMs: `${options.restartCheckIntervalMs}ms`, drainTimeoutMs: '5s', drainPollMs: '10ms', ...(stateFile ? { stateFile: hp.stateFile } : {}) } },
       defaults: { debounce: `${options.debounceMs}ms` },
       mappings: [{ source: 'cluster', app: 'default/web', sink: 'lb', pool: 'web', backend: 'be_web', mode: 'pod', port: 'http' }],
     });
@@ -159,6 +166,15 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       members = await removeAndStop([old], members.filter((a) => a !== old));
     }
     await endPhase('rolling replacement of 3');
+    if (stateFile) {
+      // The sink writes the file in the background a moment after each change; a reload reads what is there.
+      const file = hp.stateFile as string;
+      await until('the state file holds the pool', async () => {
+        const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').map((l) => l.split(' '));
+        const inFile = lines.filter((f) => f[3]?.startsWith(prefix) && f[5] === '2' && (Number(f[6]) & 0x2b) === 0).map((f) => f[4]);
+        return JSON.stringify(inFile.sort()) === JSON.stringify([...members].sort());
+      });
+    }
     const reloadAt = performance.now();
     await hp.reload();
     await until('the pool back after the reload', () => holds(members));
@@ -170,6 +186,7 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
     traffic.loop = undefined;
     return {
       mode: options.mode,
+      stateFile,
       debounceMs: options.debounceMs,
       requests: total.ok + total.failed,
       failed: total.failed,

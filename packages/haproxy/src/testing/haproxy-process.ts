@@ -30,6 +30,12 @@ export interface StartHaproxyOptions {
   readonly level?: 'user' | 'operator' | 'admin';
   /** The haproxy binary. @defaultValue `'haproxy'` */
   readonly binary?: string;
+  /**
+   * Load a server-state file at every start and reload: `server-state-file <dir>/server.state` in `global`,
+   * `load-server-state-from-file global` in `defaults` ({@link HaproxyProcess.stateFile} names it).
+   * @defaultValue false
+   */
+  readonly stateFile?: boolean;
 }
 
 /** A running HAProxy. */
@@ -40,6 +46,8 @@ export interface HaproxyProcess {
   readonly port: number;
   /** The configuration directory. */
   readonly dir: string;
+  /** The server-state file HAProxy loads (with `stateFile: true`). */
+  readonly stateFile: string | undefined;
   /** Master-worker only: reload (`kill -USR2` to the master) and wait until a new worker answers. */
   reload(): Promise<void>;
   /** Stop it and remove its directory. */
@@ -91,12 +99,15 @@ export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<H
   const socket = options.tcpSocket ? `ipv4@127.0.0.1:${await freePort()}` : join(dir, 'admin.sock');
   const port = await freePort();
   const backends = options.backends ?? [{ name: 'be' }];
+  const stateFile = options.stateFile ? join(dir, 'server.state') : undefined;
   const config = [
     'global',
     `  stats socket ${socket}${options.tcpSocket ? '' : ' mode 600'} level ${options.level ?? 'admin'}`,
     '  stats timeout 30s',
+    ...(stateFile ? [`  server-state-file ${stateFile}`] : []),
     'defaults',
     '  mode http',
+    ...(stateFile ? ['  load-server-state-from-file global'] : []),
     '  timeout connect 2s',
     '  timeout client 10s',
     '  timeout server 10s',
@@ -132,6 +143,7 @@ export async function startHaproxy(options: StartHaproxyOptions = {}): Promise<H
     socket,
     port,
     dir,
+    stateFile,
     async reload() {
       if (!options.masterWorker || child.pid === undefined) throw new Error('reload needs masterWorker: true');
       const before = pidOf(await ask(socket, 'show info'));
