@@ -1,8 +1,9 @@
 /**
  * The four-patterns comparison (examples/four-patterns.ts: command, delta, interrupt, poll and Nitrox's default
  * on the real engine, over real sockets through lossy, reordering TCP proxies) as a benchmark: it prints the table
- * that README.md and docs/concepts.md publish and writes every run's outcome to bench/results/four-patterns.json.
- * Takes the example's flags (`--runs 3 --cut 0.03 ...`). Run: `npm run bench -- four-patterns`.
+ * and writes every run's outcome to bench/results/four-patterns.json. `npm run bench -- four-patterns` runs the
+ * example's defaults (3 runs, ~2 minutes); `npx tsx --conditions=@nitrox/source bench/four-patterns.ts --runs 10`
+ * takes the example's flags (the table README.md and docs/concepts.md publish is `--runs 10`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

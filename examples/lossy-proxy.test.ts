@@ -101,7 +101,7 @@ describe('LossyProxy', () => {
     proxy.restore();
     expect((await exchange(proxy.port, 'after')).echoed).toBe('after');
     expect(proxy.stats.refused).toBe(1);
-    expect(proxy.stats.cuts).toBeGreaterThanOrEqual(1);
+    expect(proxy.stats.cuts).toBe(1); // one connection (a client/upstream pair) broken
   });
 
   it('a seed fixes the fault schedule of the same traffic', async () => {

@@ -65,6 +65,8 @@ export class LossyProxy {
   readonly #options: LossyProxyOptions;
   readonly #random: () => number;
   readonly #sockets = new Set<Socket>();
+  /** Reset functions of the open connections (one per client/upstream pair). */
+  readonly #live = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #server: Server;
   readonly #stats: LossyProxyStats = { connections: 0, refused: 0, cuts: 0, chunks: 0, bytes: 0, overtaken: 0 };
@@ -98,9 +100,9 @@ export class LossyProxy {
   /** Break every connection and reset new ones until {@link LossyProxy.restore}. */
   cut(): void {
     this.#partitioned = true;
-    for (const socket of this.#sockets) {
+    for (const reset of this.#live) {
       this.#stats.cuts++;
-      socket.resetAndDestroy();
+      reset();
     }
   }
 
@@ -129,12 +131,15 @@ export class LossyProxy {
     upstream.on('error', () => {});
     const pair = [client, upstream] as const;
     const reset = (): void => {
+      this.#live.delete(reset);
       for (const s of pair) if (!s.destroyed) s.resetAndDestroy();
     };
+    this.#live.add(reset);
     for (const s of pair) {
       this.#sockets.add(s);
       s.on('close', () => {
         this.#sockets.delete(s);
+        this.#live.delete(reset);
         // One side closed: end the other once what is queued for it is delivered.
         for (const other of pair) if (other !== s) this.#whenDrained(other, () => other.destroyed || other.end());
       });
