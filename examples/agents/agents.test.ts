@@ -4,13 +4,13 @@
  * and an orchestrator crash and restart on the same port (with changes made while it was down).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, createServer, type Server, type Socket, connect } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@nitrox/core/testing';
 import { HttpListWatch } from '@nitrox/http';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LossyProxy } from '../lossy-proxy.js';
 
 const children: ChildProcess[] = [];
 const root = mkdtempSync(join(tmpdir(), 'nitrox-agents-'));
@@ -34,51 +34,14 @@ async function orchestrator(state: string, port = '0'): Promise<{ child: ChildPr
   return { child, url };
 }
 
-/** A TCP proxy on loopback whose `cut()` drops every connection and refuses new ones until `restore()`. */
-async function cuttableProxy(target: () => number): Promise<{ port: number; refused: () => number; cut(): void; restore(): void; server: Server }> {
-  const sockets = new Set<Socket>();
-  let refusing = false;
-  let refused = 0;
-  const server = createServer((client) => {
-    if (refusing) {
-      refused++;
-      return void client.destroy();
-    }
-    const upstream = connect(target(), '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    refused: () => refused,
-    cut() {
-      refusing = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      refusing = false;
-    },
-  };
-}
-
 function directory(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
-const servers: Server[] = [];
-afterAll(() => {
-  for (const server of servers) server.close();
+const proxies: LossyProxy[] = [];
+afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const proxy of proxies) await proxy.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -89,9 +52,10 @@ describe('examples/agents', () => {
     writeFileSync(state, JSON.stringify(desired));
     let server = await orchestrator(state);
     const port = new URL(server.url).port;
-    // The agents reach the orchestrator through a proxy that can cut the network.
-    const proxy = await cuttableProxy(() => Number(port));
-    servers.push(proxy.server);
+    // The agents reach the orchestrator through a proxy that can cut the network (and adds no other fault).
+    const proxy = new LossyProxy({ target: () => Number(port) });
+    proxies.push(proxy);
+    await proxy.listen();
     const url = `http://127.0.0.1:${proxy.port}/files`;
     const dirs = [1, 2, 3].map((n) => join(root, `agent-${n}`));
     for (const dir of dirs) start('agent.ts', [url, dir]);
@@ -109,7 +73,7 @@ describe('examples/agents', () => {
     // The orchestrator has the change, and every agent has tried to reconnect and been refused.
     const direct = new HttpListWatch<string>({ url: `${server.url}`, catchUp: false });
     await waitFor(async () => (await direct.list(AbortSignal.timeout(5_000))).items.some((i) => i.value === 'C2'), { what: 'the orchestrator to load' });
-    await waitFor(() => proxy.refused() >= dirs.length, { timeoutMs: 30_000, what: 'the agents to hit the cut' });
+    await waitFor(() => proxy.stats.refused >= dirs.length, { timeoutMs: 30_000, what: 'the agents to hit the cut' });
     expect(directory(dirs[0] as string)['c.txt']).toBe('C');
     proxy.restore();
     await converged('after the network cut');

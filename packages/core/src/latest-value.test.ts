@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { MalformedEventError } from './errors.js';
 import { LatestValue } from './latest-value.js';
@@ -23,6 +24,20 @@ describe('LatestValue', () => {
     expect(box.offer('v6', 6)).toBe(true);
     expect(box.appliedVersion).toBe(5);
     expect(box.stats.staleDropped).toBe(3); // the pending v5 made obsolete by markApplied, then v5 and v4
+  });
+
+  it('a take served by an offer leaves no abort listener on a long-lived signal', async () => {
+    const box = new LatestValue<number>();
+    const run = new AbortController();
+    for (let version = 1; version <= 20; version++) {
+      const taking = box.take(run.signal);
+      box.offer(version, version);
+      expect((await taking).version).toBe(version);
+    }
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    const waiting = box.take(run.signal);
+    run.abort(new Error('stopped'));
+    await expect(waiting).rejects.toThrow('stopped');
   });
 
   it('take waits for a value and is handed the next offer directly', async () => {

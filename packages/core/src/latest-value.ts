@@ -38,7 +38,7 @@ export interface LatestValueStats {
 export class LatestValue<T> {
   #pending: VersionedValue<T> | undefined;
   #applied = Number.NEGATIVE_INFINITY;
-  #takers: { resolve: (v: VersionedValue<T>) => void; reject: (e: Error) => void; signal?: AbortSignal }[] = [];
+  #takers: { resolve: (v: VersionedValue<T>) => void }[] = [];
   #offered = 0;
   #replaced = 0;
   #staleDropped = 0;
@@ -104,17 +104,20 @@ export class LatestValue<T> {
     const now = this.tryTake();
     if (now !== undefined) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
-      const taker = { resolve, reject, ...(signal ? { signal } : {}) };
-      this.#takers.push(taker);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.#takers.indexOf(taker);
-          if (index >= 0) this.#takers.splice(index, 1);
-          reject(abortReason(signal));
+      const onAbort = (): void => {
+        const index = this.#takers.indexOf(taker);
+        if (index >= 0) this.#takers.splice(index, 1);
+        reject(abortReason(signal as AbortSignal));
+      };
+      // Served by an offer: drop the abort listener, or a long-lived signal collects one per take.
+      const taker = {
+        resolve: (value: VersionedValue<T>) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value);
         },
-        { once: true },
-      );
+      };
+      this.#takers.push(taker);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
