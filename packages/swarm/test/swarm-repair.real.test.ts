@@ -64,8 +64,11 @@ describe('SwarmSource repairs on a real swarm', { timeout: 240_000 }, () => {
     for (let i = 0; i < 10; i++) samples.push(await killAndMeasure(tb, s, 'victim', tb.nodes[i % 2 === 0 ? 1 : 0] as (typeof tb.nodes)[number], 4));
     const lags = samples.map((x) => x.lagMs);
     console.log(`dead-task lag after the API: median ${median(lags)} ms, max ${Math.max(...lags)} ms; ${JSON.stringify(samples)}`);
-    // A worker's container events never reach the manager: the task poll is what removes those members.
-    for (const x of samples.filter((x) => x.node === 'node2')) expect(['tasks', 'targeted']).toContain(x.noticedBy);
+    // A worker's container events never reach the manager: a read removes those members — the task poll (alone or
+    // along a targeted pass), or the 15 s full poll when it happens to come first (a few % of kills).
+    const workerKills = samples.filter((x) => x.node === 'node2');
+    for (const x of workerKills) expect(['tasks', 'targeted', 'full']).toContain(x.noticedBy);
+    expect(workerKills.filter((x) => x.noticedBy !== 'full').length).toBeGreaterThanOrEqual(3);
     expect(median(lags)).toBeLessThanOrEqual(1_000);
     expect(Math.max(...lags)).toBeLessThanOrEqual(2_000); // tolerant of a loaded CI machine; bench/swarm.ts has the figures
     await tb.removeService('victim');
