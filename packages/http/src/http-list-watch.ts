@@ -7,7 +7,7 @@
  * changes. Watches use undici's body timeout as the idle timeout (bookmarks keep a healthy stream busy).
  */
 import { createGunzip } from 'node:zlib';
-import { ConfigError, ExpiredError, type ListResult, type ListWatch, type Versioned, type WatchEvent, SourceError, TimeoutError } from '@nitrox/core';
+import { ConfigError, ExpiredError, type ListResult, type ListWatch, type Versioned, type WatchEvent, type WatchStream, SourceError, TimeoutError } from '@nitrox/core';
 import { Agent, type Dispatcher, errors, request } from 'undici';
 import {
   applyCatchUp,
@@ -36,6 +36,12 @@ export interface HttpListWatchOptions {
   pageSize?: number;
   /** Abort a watch that received nothing (bookmarks count) for this long. @defaultValue 30_000 (3 server bookmarks) */
   idleTimeoutMs?: number;
+  /**
+   * Abort a request whose answer has not begun (status and headers) after this long, and a list or catch-up
+   * answer whose body goes silent this long: a server that accepts connections and never answers (a partition,
+   * a hung process) fails the call instead of holding the Informer. @defaultValue 30_000
+   */
+  requestTimeoutMs?: number;
   /** Catch up by digest instead of relisting when the mirror has items. Off: no mirror is kept. @defaultValue true */
   catchUp?: boolean;
   /** Mirror items per digest leaf: a differing leaf costs this many items. @defaultValue 4 */
@@ -53,6 +59,7 @@ export const httpListWatchDefaults = {
   pageSize: 1000,
   /** Three of the server's default bookmark intervals (10 s): a healthy stream is never silent that long. */
   idleTimeoutMs: 30_000,
+  requestTimeoutMs: 30_000,
   catchUp: true,
   itemsPerLeaf: defaultItemsPerLeaf,
 } as const;
@@ -77,6 +84,7 @@ export class HttpListWatch<T> implements ListWatch<T> {
   readonly #prefix: string;
   readonly #pageSize: number;
   readonly #idleTimeoutMs: number;
+  readonly #requestTimeoutMs: number;
   readonly #catchUp: boolean;
   readonly #itemsPerLeaf: number;
   readonly #dispatcher: Dispatcher | undefined;
@@ -98,6 +106,7 @@ export class HttpListWatch<T> implements ListWatch<T> {
     this.#prefix = options.prefix ?? httpListWatchDefaults.prefix;
     this.#pageSize = positive('pageSize', options.pageSize ?? httpListWatchDefaults.pageSize);
     this.#idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs ?? httpListWatchDefaults.idleTimeoutMs);
+    this.#requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs ?? httpListWatchDefaults.requestTimeoutMs);
     this.#catchUp = options.catchUp ?? httpListWatchDefaults.catchUp;
     this.#itemsPerLeaf = positive('itemsPerLeaf', options.itemsPerLeaf ?? httpListWatchDefaults.itemsPerLeaf);
     this.#dispatcher = options.dispatcher ?? (options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } }));
@@ -119,9 +128,17 @@ export class HttpListWatch<T> implements ListWatch<T> {
     return { revision, items: Array.from(items.values()), ...epoch() };
   }
 
-  /** Stream the changes after `fromRevision`. @throws {@link ExpiredError} on 410 or an `expired` line. */
-  watch(fromRevision: string, signal: AbortSignal): AsyncIterable<WatchEvent<T>> {
-    return { [Symbol.asyncIterator]: () => this.#watch(fromRevision, signal) };
+  /**
+   * Stream the changes after `fromRevision`; `established` settles when the server accepted the watch (its 200),
+   * so the Informer counts a healthy watch from then, not from a connect that may hang.
+   * @throws {@link ExpiredError} on 410 or an `expired` line.
+   */
+  watch(fromRevision: string, signal: AbortSignal): WatchStream<T> {
+    let resolve = (): void => {};
+    const established = new Promise<void>((settle) => {
+      resolve = settle;
+    });
+    return { established, [Symbol.asyncIterator]: () => this.#watch(fromRevision, signal, resolve) };
   }
 
   async #fullList(signal: AbortSignal): Promise<{ revision: string; items: Map<string, Versioned<T>> }> {
@@ -173,8 +190,15 @@ export class HttpListWatch<T> implements ListWatch<T> {
   }
 
   async #json<R>(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: Uint8Array | undefined, signal: AbortSignal): Promise<R | 'expired'> {
-    const res = await this.#request(method, path, query, body, signal, 0);
-    const raw = Buffer.from(await res.body.arrayBuffer());
+    const res = await this.#request(method, path, query, body, signal, this.#requestTimeoutMs);
+    let raw: Buffer;
+    try {
+      raw = Buffer.from(await res.body.arrayBuffer());
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (err instanceof errors.BodyTimeoutError) throw new TimeoutError(`${method} ${this.#url.pathname}${path}: the answer went silent for ${this.#requestTimeoutMs} ms`, { cause: err });
+      throw new SourceError(`${method} ${this.#url.pathname}${path}: ${(err as Error).message}`, { cause: err });
+    }
     this.#stats.bytesReceived += raw.length;
     if (res.statusCode === 410) return 'expired';
     const text = res.headers['content-encoding'] === 'gzip' ? await gunzip(raw) : raw.toString('utf8');
@@ -202,23 +226,26 @@ export class HttpListWatch<T> implements ListWatch<T> {
         method,
         headers,
         signal,
+        headersTimeout: this.#requestTimeoutMs,
         bodyTimeout,
         ...(body === undefined ? {} : { body }),
         ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
       });
     } catch (err) {
       if (signal.aborted) throw signal.reason;
+      if (err instanceof errors.HeadersTimeoutError) throw new TimeoutError(`${method} ${this.#url.pathname}${path}: no answer in ${this.#requestTimeoutMs} ms`, { cause: err });
       throw new SourceError(`${method} ${this.#url.pathname}${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  async *#watch(fromRevision: string, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+  async *#watch(fromRevision: string, signal: AbortSignal, established: () => void): AsyncGenerator<WatchEvent<T>> {
     const res = await this.#request('GET', '', { watch: '1', revision: fromRevision }, undefined, signal, this.#idleTimeoutMs);
     if (res.statusCode !== 200) {
       const text = await res.body.text().catch(() => '');
       if (res.statusCode === 410) throw new ExpiredError(`revision ${fromRevision} is out of the server's history; relist`);
       throw new SourceError(`watch ${this.#url.pathname}: HTTP ${res.statusCode}`, { status: res.statusCode, ...errorCode(text) });
     }
+    established();
     try {
       for await (const event of parseNdjson<WireEvent<T>>(res.body, (n) => {
         this.#stats.bytesReceived += n;
