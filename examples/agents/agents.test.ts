@@ -63,6 +63,15 @@ describe('examples/agents', () => {
       waitFor(() => dirs.every((dir) => JSON.stringify(directory(dir)) === JSON.stringify(desired)) || undefined, { timeoutMs: 30_000, what });
 
     await converged('the initial state');
+    // The orchestrator's /metrics (prom-client over handler.stats): one open watch per agent, their lists counted.
+    const scrape = async () => (await fetch(new URL('/metrics', server.url))).text();
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    const scraped = await waitFor(async () => {
+      const text = await scrape();
+      return metric(text, 'nitrox_http_watches_open') === dirs.length ? text : undefined;
+    }, { what: `nitrox_http_watches_open ${dirs.length}` });
+    expect(metric(scraped, 'nitrox_http_list_pages_total')).toBeGreaterThanOrEqual(dirs.length);
+    expect(scraped).toMatch(/^nitrox_http_refused_total\{reason="unauthorized"\} 0$/m);
     desired = { 'a.txt': 'A2', 'c.txt': 'C' };
     writeFileSync(state, JSON.stringify(desired));
     await converged('a live change');

@@ -3,7 +3,7 @@
  * — in a `MemoryStore`, re-reads the file when it changes (writing only the keys that changed), and serves the
  * store to remote agents with `serveListWatch`. Its store is in memory, so its version numbering restarts with
  * the process: it says so with a fresh `sourceEpoch` per life, and agents relist after its restart (a durable
- * source would let them catch up by digest instead).
+ * source would let them catch up by digest instead). `/metrics` serves the handler's counters for Prometheus.
  *
  * Run: `npx tsx --conditions=@nitrox/source examples/agents/orchestrator.ts <state.json> [port]`
  */
@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '@nitrox/core';
 import { serveListWatch } from '@nitrox/http';
+import { listWatchMetrics } from './metrics.js';
 
 /** Make `store` hold exactly the entries of the JSON file at `path` (an unreadable or invalid file changes nothing). */
 export function load(store: MemoryStore<string>, path: string): void {
@@ -35,7 +36,16 @@ async function main(): Promise<void> {
   load(store, path);
   watchFile(path, { interval: 100 }, () => load(store, path));
   const handler = serveListWatch(store, { collection: 'files', sourceEpoch: randomUUID(), bookmarkIntervalMs: 1_000 });
-  const server = createServer(handler);
+  const metrics = listWatchMetrics(handler);
+  const server = createServer((req, res) =>
+    handler(req, res, () => {
+      if (req.method !== 'GET' || req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      void metrics.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(Number(port), '127.0.0.1', resolve));
   await handler.ready();
   console.log(`serving http://127.0.0.1:${(server.address() as AddressInfo).port}/files`);
