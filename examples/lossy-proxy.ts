@@ -18,6 +18,7 @@
  * examples and tests, not bulk transfers.
  */
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { seededRandom } from '@nitrox/core/testing';
 
 /** Options of {@link LossyProxy}; every fault defaults to none. */
 export interface LossyProxyOptions {
@@ -46,18 +47,6 @@ export interface LossyProxyStats {
   bytes: number;
   /** Chunks delivered after a chunk that reached the proxy later on another connection. */
   overtaken: number;
-}
-
-/** The mulberry32 generator: a seeded stream of numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A lossy, reordering TCP proxy on 127.0.0.1. */

@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MemoryStore } from '@nitrox/core';
 import { type ListeningServer, listenListWatch, serveListWatch } from '@nitrox/http';
-import { LossyProxy, type LossyProxyStats, seededRandom } from '../lossy-proxy.js';
+import { seededRandom } from '@nitrox/core/testing';
+import { LossyProxy, type LossyProxyStats } from '../lossy-proxy.js';
 import type { Scenario, Traffic } from './scenario.js';
 
 /** What a pattern is given to build its orchestrator and agent sides. */

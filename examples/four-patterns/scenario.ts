@@ -2,7 +2,7 @@
  * What one run of the four-patterns comparison is: the parameters (state size, pace of changes, faults of the
  * proxy), the seeded stream of changes every pattern receives alike, and what is measured of a pattern.
  */
-import { seededRandom } from '../lossy-proxy.js';
+import { seededRandom } from '@nitrox/core/testing';
 
 /** Parameters of a run. */
 export interface Scenario {

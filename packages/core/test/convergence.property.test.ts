@@ -11,7 +11,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AppliedVersions, Controller, MemoryStore, sinkReconciler, VirtualClock } from '../src/index.js';
-import { type Faults, faultyListWatch, prng, recordingSink } from './fault-model.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
+import { type Faults, faultyListWatch, recordingSink } from './fault-model.js';
 import { type LeaderOp, runLeadershipScenario } from './leadership-scenario.js';
 
 const KEYS = ['a', 'b', 'c'] as const;
@@ -71,7 +72,7 @@ async function stopOnVirtualTime(clock: VirtualClock, controller: Controller<num
 
 async function runScenario(ops: Op[], faults: Faults): Promise<{ violations: string[]; stale: number }> {
   const clock = new VirtualClock();
-  const random = prng(faults.seed);
+  const random = seededRandom(faults.seed);
   const store = new MemoryStore<number>({ historyLimit: 50 });
   const watch = faultyListWatch(store, random, faults);
   // After a restart without memory, an older list can bring versions below what the sink had: nothing remembers.

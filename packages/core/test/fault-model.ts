@@ -24,18 +24,6 @@ import {
   type WatchEvent,
 } from '../src/index.js';
 
-/** mulberry32: a tiny seeded PRNG so a failing run replays exactly from fast-check's seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Probabilities of the source's and the sink's faults, and the controller's settings of one schedule. */
 export interface Faults {
   drop: number;

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LeaderElector, type Leadership, MemoryLeaseLock, type VersionedLeaseRecord, VirtualClock } from '../src/index.js';
-import { ProcessClock, ProcessLock, prng } from './fault-model.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
+import { ProcessClock, ProcessLock } from './fault-model.js';
 
 interface Candidate {
   elector: LeaderElector;
@@ -177,7 +178,7 @@ describe('LeaderElector timing', () => {
     const crash: number[] = [];
     const graceful: number[] = [];
     for (let seed = 1; seed <= 120; seed++) {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const base = new VirtualClock();
       const memory = new MemoryLeaseLock();
       const a = candidate(base, memory, 'a', random);

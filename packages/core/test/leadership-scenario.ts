@@ -17,7 +17,8 @@ import {
   sleep,
   VirtualClock,
 } from '../src/index.js';
-import { ProcessClock, ProcessLock, prng } from './fault-model.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
+import { ProcessClock, ProcessLock } from './fault-model.js';
 
 /** One step of a schedule; `who` names a replica (0 or 1). */
 export type LeaderOp =
@@ -64,7 +65,7 @@ const RESYNC_MS = 5_000;
 /** Run `ops` against two replicas and return every violation found. */
 export async function runLeadershipScenario(ops: LeaderOp[], seed: number): Promise<LeadershipResult> {
   const base = new VirtualClock();
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const store = new MemoryStore<number>();
   const memoryLock = new MemoryLeaseLock();
   const peer = new Map<string, number>();

@@ -4,23 +4,12 @@ import { KubeConnection } from '../src/kube-connection.js';
 import { KubeListWatch } from '../src/kube-list-watch.js';
 import { trimEndpoints } from '../src/kube-model.js';
 import { endpoints, type KubeSimulator, startKubeSimulator } from '../src/testing/index.js';
-import { waitFor } from '@nitrox/core/testing';
+import { seededRandom, waitFor } from '@nitrox/core/testing';
 
 let sim: KubeSimulator | undefined;
 afterEach(async () => {
   await sim?.close();
 });
-
-/** A small deterministic PRNG (mulberry32), so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 it('ends equal to the server after 600 random changes mixed with drops, stalls, expiries, 5xx and corrupt lines', async () => {
   sim = await startKubeSimulator({ bookmarkIntervalMs: 50, historyLimit: 200 });
@@ -32,7 +21,7 @@ it('ends equal to the server after 600 random changes mixed with drops, stalls, 
   informer.on('error', () => {});
   informer.start();
   await informer.waitForSync();
-  const random = prng(42);
+  const random = seededRandom(42);
   for (let step = 0; step < 600; step++) {
     const name = `e${Math.floor(random() * 30)}`;
     const r = random();
