@@ -2,11 +2,12 @@
  * The data-path scenario of the HAProxy sink, shared by test/kubernetes-to-haproxy.test.ts and bench/haproxy.ts:
  * real backends (Node HTTP servers on 127.0.0.k, one target port), the nitrox runtime with the Kubernetes source
  * over the API-server simulator, the `haproxy` sink plugin and a real master-worker HAProxy. A client loop sends
- * GETs through HAProxy the whole time while the pool scales 2 → 10 → 3, every backend is replaced one by one
- * (new endpoint ready first, old one removed, its process stopped only after HAProxy let it go, as a pod's
- * grace period does), and HAProxy is reloaded once (in slot mode, optionally with the sink's server-state file
- * loaded by the reload). Reported: failed requests per phase, and for every added
- * member the time from the source change to its first request through HAProxy.
+ * GETs through HAProxy the whole time (each backend holds its answer 3 ms, so requests are in flight at every
+ * removal) while the pool scales 2 → 10 → 3, every backend is replaced one by one (new endpoint ready first, old
+ * one removed, its process stopped only after HAProxy let it go — in maintenance or deleted, not merely draining —
+ * as a pod's grace period does), and HAProxy is reloaded once (in slot mode, optionally with the sink's
+ * server-state file loaded by the reload). Reported: failed requests per phase, and for every added member the
+ * time from the source change to its first request through HAProxy.
  */
 import { readFile } from 'node:fs/promises';
 import { endpointSlice, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
@@ -89,7 +90,11 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
     const start = async (n: number) => {
       const addresses = Array.from({ length: n }, () => `127.0.0.${nextHost++}`);
       const started = await startHttpBackends(n, { addresses, port: targetPort });
-      for (const b of started) live.set(b.address, b);
+      for (const b of started) {
+        // Every answer takes a moment, so requests are in flight whenever a member is removed.
+        b.delayMs = 3;
+        live.set(b.address, b);
+      }
       return started;
     };
     /** Publish `addresses` as the service's ready endpoints; returns when the source changed. */
@@ -108,6 +113,18 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
         .sort();
     };
     const holds = async (addresses: readonly string[]) => JSON.stringify(await served()) === JSON.stringify([...addresses].sort());
+    /**
+     * HAProxy let `addresses` go: no owned server at them is outside forced maintenance (deleted, or a slot in
+     * `maint`). A draining server is not let go yet: the sink puts it in maintenance once its sessions ended.
+     */
+    const released = async (addresses: readonly string[]) => {
+      const [state = ''] = await admin.send(['show servers state be_web']);
+      const gone = new Set(addresses);
+      return state
+        .split('\n')
+        .map((l) => l.split(' '))
+        .every((f) => !(f[3]?.startsWith(prefix) && gone.has(f[4] as string)) || (Number(f[6]) & 0x01) !== 0);
+    };
 
     kube.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort }] }));
     let members = (await start(2)).map((b) => b.address);
@@ -148,7 +165,7 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
     /** Remove members from the source; stop their processes once HAProxy no longer holds them. */
     const removeAndStop = async (removed: readonly string[], keep: readonly string[]) => {
       publish(keep);
-      await until('removed members gone from HAProxy', () => holds(keep));
+      await until('removed members gone from HAProxy', async () => (await holds(keep)) && (await released(removed)));
       await Promise.all(removed.map((a) => live.get(a)?.close()));
       for (const a of removed) live.delete(a);
       return [...keep];
