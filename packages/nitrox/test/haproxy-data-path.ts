@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { endpointSlice, service, startKubeSimulator } from '@nitrox/kubernetes/testing';
-import { RuntimeApiClient } from '@nitrox/haproxy';
+import { adminFlags, inMaintenance, parseServersState, RuntimeApiClient, type ServerState } from '@nitrox/haproxy';
 import { freePort, type HttpBackend, startHaproxy, startHttpBackends, trafficLoop } from '@nitrox/haproxy/testing';
 import { resolveConfig } from '../src/config/load-config.js';
 import { createLogger } from '../src/ops/logger.js';
@@ -102,29 +102,24 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       kube.store.apply(endpointSlice({ name: 'web-1', service: 'web', endpoints: addresses.map((ip) => ({ ip })), ports: [{ name: 'http', port: targetPort }] }));
       return performance.now();
     };
-    /** Addresses HAProxy holds as live owned servers. */
-    const served = async () => {
+    /** The servers of be_web that the sink owns. */
+    const ownedServers = async () => {
       const [state = ''] = await admin.send(['show servers state be_web']);
-      return state
-        .split('\n')
-        .map((l) => l.split(' '))
-        .filter((f) => f[3]?.startsWith(prefix) && f[5] === '2' && (Number(f[6]) & 0x2b) === 0)
-        .map((f) => f[4] as string)
+      return parseServersState(state).filter((s) => s.name.startsWith(prefix));
+    };
+    /** Addresses HAProxy holds as live owned servers: running, neither in maintenance nor draining. */
+    const running = (servers: readonly ServerState[]) =>
+      servers
+        .filter((s) => s.opState === 2 && !inMaintenance(s) && (s.adminState & adminFlags.forcedDrain) === 0)
+        .map((s) => s.address)
         .sort();
-    };
-    const holds = async (addresses: readonly string[]) => JSON.stringify(await served()) === JSON.stringify([...addresses].sort());
+    const holds = async (addresses: readonly string[]) => JSON.stringify(running(await ownedServers())) === JSON.stringify([...addresses].sort());
     /**
-     * HAProxy let `addresses` go: no owned server at them is outside forced maintenance (deleted, or a slot in
-     * `maint`). A draining server is not let go yet: the sink puts it in maintenance once its sessions ended.
+     * HAProxy let `addresses` go: each owned server at them is deleted or in forced maintenance. A draining server
+     * is not let go yet: the sink puts it in maintenance once its sessions ended.
      */
-    const released = async (addresses: readonly string[]) => {
-      const [state = ''] = await admin.send(['show servers state be_web']);
-      const gone = new Set(addresses);
-      return state
-        .split('\n')
-        .map((l) => l.split(' '))
-        .every((f) => !(f[3]?.startsWith(prefix) && gone.has(f[4] as string)) || (Number(f[6]) & 0x01) !== 0);
-    };
+    const released = async (addresses: readonly string[]) =>
+      (await ownedServers()).every((s) => !addresses.includes(s.address) || (s.adminState & adminFlags.forcedMaint) !== 0);
 
     kube.store.apply(service({ name: 'web', ports: [{ name: 'http', port: 80, targetPort }] }));
     let members = (await start(2)).map((b) => b.address);
@@ -187,9 +182,9 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       // The sink writes the file in the background a moment after each change; a reload reads what is there.
       const file = hp.stateFile as string;
       await until('the state file holds the pool', async () => {
-        const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').map((l) => l.split(' '));
-        const inFile = lines.filter((f) => f[3]?.startsWith(prefix) && f[5] === '2' && (Number(f[6]) & 0x2b) === 0).map((f) => f[4]);
-        return JSON.stringify(inFile.sort()) === JSON.stringify([...members].sort());
+        const text = await readFile(file, 'utf8').catch(() => '');
+        const inFile = text === '' ? [] : running(parseServersState(text).filter((s) => s.name.startsWith(prefix)));
+        return JSON.stringify(inFile) === JSON.stringify([...members].sort());
       });
     }
     const reloadAt = performance.now();
