@@ -13,7 +13,7 @@ import type { Redactor } from './redactor.js';
 export type { SourceCounters };
 
 /** Result label of a reconcile. */
-export type ReconcileOutcome = 'success' | 'error' | 'held-empty';
+export type ReconcileOutcome = 'success' | 'error' | 'held-empty' | 'not-leading';
 
 /** The metric set of one nitrox process. */
 export class NitroxMetrics {
@@ -70,7 +70,7 @@ export class NitroxMetrics {
     });
     this.reconciles = new Counter({
       name: 'nitrox_reconcile_total',
-      help: 'Reconciles of a mapping by result (success, error, held-empty).',
+      help: 'Reconciles of a mapping by result (success, error, held-empty, not-leading).',
       labelNames: ['mapping', 'result'],
       registers,
     });
@@ -232,7 +232,7 @@ export class NitroxMetrics {
 
   /** Make a mapping's series appear (at zero) before its first reconcile. */
   declareMapping(mapping: string): void {
-    for (const result of ['success', 'error', 'held-empty'] as const) this.reconciles.inc({ mapping, result }, 0);
+    for (const result of ['success', 'error', 'held-empty', 'not-leading'] as const) this.reconciles.inc({ mapping, result }, 0);
     this.staleDiscarded.inc({ mapping }, 0);
   }
 

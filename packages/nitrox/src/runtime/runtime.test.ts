@@ -1,4 +1,4 @@
-import { type ApplyResult, type BackendSet, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, SourceError, VirtualClock } from '@nitrox/core';
+import { type ApplyResult, type BackendSet, type Clock, type LeaseRecord, MemoryLeaseLock, MemoryStore, SinkError, type Sink, SourceError, VirtualClock } from '@nitrox/core';
 import { memorySourceRuntime } from '../../test/memory-source.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -265,7 +265,7 @@ class ForbiddenLeaseLock extends MemoryLeaseLock {
   }
 }
 
-async function electionSetup(o: { lock?: MemoryLeaseLock; clock?: VirtualClock; lines?: Record<string, unknown>[] } = {}) {
+async function electionSetup(o: { lock?: MemoryLeaseLock; clock?: Clock; lines?: Record<string, unknown>[] } = {}) {
   const config = await resolveConfig(
     {
       sources: { k8s: { type: 'kubernetes', server: 'http://127.0.0.1:1' } },
@@ -293,7 +293,7 @@ async function electionSetup(o: { lock?: MemoryLeaseLock; clock?: VirtualClock; 
     ...(o.clock ? { clock: o.clock } : {}),
   });
   store.put('default/web', set('10.0.0.1'));
-  return { runtime, sink, lock, metrics };
+  return { runtime, sink, lock, metrics, store };
 }
 
 describe('NitroxRuntime with leader election', () => {
@@ -340,6 +340,35 @@ describe('NitroxRuntime with leader election', () => {
     expect(runtime.isLeader).toBe(false);
     expect(sink.completed).toBe(0);
     lock.failUpdates = false;
+    await runtime.stop();
+  });
+
+  it('writes nothing once the term has ended by its own clock, even before the lease-loss timer has run (a pause)', async () => {
+    const virtual = new VirtualClock();
+    // A process pause: time jumps while no timer has run yet.
+    const paused = { skewMs: 0 };
+    const clock: Clock = {
+      now: () => virtual.now() + paused.skewMs,
+      setTimeout: (fn, ms) => virtual.setTimeout(fn, ms),
+      clearTimeout: (handle) => virtual.clearTimeout(handle),
+    };
+    const lines: Record<string, unknown>[] = [];
+    const { runtime, sink, store, metrics } = await electionSetup({ clock, lines });
+    runtime.start();
+    await virtual.advanceUntil(() => sink.entered === 1);
+    sink.release();
+    await waitFor(() => sink.completed === 1, { timeoutMs: 5_000, what: 'the first apply' });
+    expect(runtime.isLeader).toBe(true);
+    paused.skewMs = 1_600; // past renewDeadline (1.5 s) since the last renewal
+    store.put('default/web', set('10.0.0.1', '10.0.0.2'));
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('not applied')), { timeoutMs: 5_000, what: 'the skipped apply' });
+    expect(sink.entered).toBe(1);
+    expect(lines.find((l) => String(l.msg).startsWith('not applied'))).toMatchObject({ level: 40, mapping: 'web', pool: 'sg-web' });
+    expect(await metrics.render()).toMatch(/^nitrox_reconcile_total\{mapping="web",result="not-leading"\} [1-9]/m);
+    expect(runtime.isLeader).toBe(true); // the lease-loss timer has not run yet
+    await virtual.advance(100);
+    expect(runtime.isLeader).toBe(false);
+    expect(sink.entered).toBe(1);
     await runtime.stop();
   });
 

@@ -5,7 +5,9 @@
  * cache makes fail-over fast) but controllers run only while this replica holds the lease. `stop()` is the
  * graceful shutdown: stop the controllers letting in-flight applies finish, stop watching, log out of sinks.
  * Every mapping's pool is a key of its controller from the start (the sink's actual keys), so a pool whose app
- * vanished while nitrox was down is reconciled at start and at every resync, as `plan` predicts.
+ * vanished while nitrox was down is reconciled at start and at every resync, as `plan` predicts. Just before each
+ * apply a leader checks that its term still holds by its own clock: after a pause (GC, a blocked event loop) the
+ * term may have ended before the timer that stops the controllers has run, and then nothing is written.
  */
 import {
   type BackendSet,
@@ -15,6 +17,7 @@ import {
   type ListResult,
   type ListWatch,
   LeaderElector,
+  RequeueError,
   type Sink,
   isNitroxError,
   sleep,
@@ -291,6 +294,13 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
     if (m.held !== undefined) {
       logger.info({ mapping: mapping.name, pool: mapping.pool, heldForMs: Math.round(this.#clock.now() - m.held.since) }, 'desired pool is no longer empty: applying it');
       m.held = undefined;
+    }
+    const elector = this.#elector;
+    if (elector && !elector.holdsLease()) {
+      // Another replica may hold the lease by now; the lease-loss timer stops this replica's controllers next.
+      metrics.reconciled(mapping.name, 0, 'not-leading');
+      logger.warn({ mapping: mapping.name, pool: mapping.pool, reason }, "not applied: this replica's lease term has ended by its own clock");
+      throw new RequeueError(this.#options.config.leaderElection?.retryPeriod ?? 0, 'not applied: the lease term has ended');
     }
     try {
       const members = action.desired.members;
