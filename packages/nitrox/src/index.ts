@@ -57,6 +57,6 @@ export {
   NitroxRuntime,
   type RuntimeEvents,
   type RuntimeOptions,
-  sourceMapping,
 } from './runtime/runtime.js';
+export { sourceMapping } from './runtime/mapping-view.js';
 export { version } from './version.js';

@@ -12,7 +12,7 @@ import { redactingStream, secretsRedactor } from '../ops/redactor.js';
 import { type AdapterFactories, createFactories } from '../runtime/factories.js';
 import { isEmptyDiff } from '../runtime/pool-diff.js';
 import { planPool } from '../runtime/pool-plan.js';
-import { sourceMapping } from '../runtime/runtime.js';
+import { sourceMapping } from '../runtime/mapping-view.js';
 import { type CliIo, checkLogLevel, exitCodes } from './cli-io.js';
 import { optionsText } from './options-text.js';
 

@@ -9,7 +9,7 @@ import type { SinkRuntime, SourceRuntime } from '@nitrox/plugin';
 import type { ResolvedMapping } from '../config/load-config.js';
 import { type PoolDiff, poolDiff } from './pool-diff.js';
 import { poolAction } from './pool-action.js';
-import { sourceMapping } from './runtime.js';
+import { sourceMapping } from './mapping-view.js';
 
 /** The plan of one mapping's pool. */
 export type PoolPlan =

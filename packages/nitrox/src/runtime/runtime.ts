@@ -14,7 +14,6 @@ import {
   type Clock,
   Controller,
   type LeaseLock,
-  type ListResult,
   type ListWatch,
   LeaderElector,
   RequeueError,
@@ -25,8 +24,9 @@ import {
 } from '@nitrox/core';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
-import type { SinkRuntime, SourceMapping, SourceRuntime } from '@nitrox/plugin';
+import type { SinkRuntime, SourceRuntime } from '@nitrox/plugin';
 import type { ResolvedConfig, ResolvedMapping } from '../config/load-config.js';
+import { mappingKeyed, sourceMapping } from './mapping-view.js';
 import type { Readiness } from '../ops/http-server.js';
 import { errorFields } from '../ops/logger.js';
 import type { NitroxMetrics } from '../ops/metrics.js';
@@ -385,22 +385,4 @@ function pickCounts(result: { added: number; updated: number; removed: number; w
 /** `hostname-pid`, unique per replica. */
 export function defaultIdentity(): string {
   return `${process.env.HOSTNAME ?? 'nitrox'}-${process.pid}`;
-}
-
-/** A single-key view whose key is renamed to `key` (the mapping's name), so the controller knows it in advance. */
-function mappingKeyed(view: ListWatch<BackendSet>, key: string): ListWatch<BackendSet> {
-  return {
-    async list(signal: AbortSignal): Promise<ListResult<BackendSet>> {
-      const { revision, items } = await view.list(signal);
-      return { revision, items: items.map((item) => ({ ...item, key })) };
-    },
-    async *watch(fromRevision: string, signal: AbortSignal) {
-      for await (const event of view.watch(fromRevision, signal)) yield event.type === 'bookmark' ? event : { ...event, item: { ...event.item, key } };
-    },
-  };
-}
-
-/** A mapping as its source plugin sees it. */
-export function sourceMapping(m: ResolvedMapping): SourceMapping {
-  return { name: m.name, app: m.app, pool: m.pool, options: m.sourceOptions };
 }
