@@ -1,7 +1,7 @@
 /**
  * The `haproxy` sink plugin. An entry is one Runtime API client (one admin socket) shared by every pool mapped
  * to it; `HaproxySink` takes one empty-set policy, so the runtime keeps one sink per `allowEmpty` value over
- * the shared client (and the entry's server-state file, if any) and routes each pool to its backend. Commands are counted by result for the host's metrics.
+ * the shared client (and the server-state file, if any, shared with every entry naming the same file) and routes each pool to its backend. Commands are counted by result for the host's metrics.
  */
 import { resolve } from 'node:path';
 import { defineSinkPlugin, type PluginContext, type PoolSettings, type SinkRuntime } from '@nitrox/plugin';
@@ -9,14 +9,17 @@ import { HaproxySink } from './haproxy-sink.js';
 import { type HaproxyEntry, type HaproxyMappingOptions, haproxyEntrySchema, haproxyMappingSchema } from './plugin-schema.js';
 import { RuntimeApiClient } from './runtime-api-client.js';
 import { ServerStateFile } from './server-state-file.js';
+import { acquireStateFile, releaseStateFile } from './shared-state-files.js';
 
 /** Build the runtime of one `haproxy` sink entry. */
 export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): SinkRuntime<HaproxyMappingOptions> {
   const client = new RuntimeApiClient({ socket: entry.socket, session: entry.session, timeoutMs: entry.timeoutMs });
   const backendOf = new Map<string, string | undefined>();
   const sinks = new Map<boolean, HaproxySink>();
-  // One state file per entry, shared by its sinks: each rewrite holds every backend of the entry.
-  const stateFile = entry.stateFile === undefined ? undefined : new ServerStateFile(resolve(context.baseDir, entry.stateFile), context.logger);
+  // One state file per path, shared by the entry's sinks and by every other entry naming the same file: each
+  // rewrite holds all their backends.
+  const statePath = entry.stateFile === undefined ? undefined : resolve(context.baseDir, entry.stateFile);
+  const stateFile = statePath === undefined ? undefined : acquireStateFile(statePath, () => new ServerStateFile(statePath, context.logger));
   return {
     name: context.name,
     pool(settings: PoolSettings<HaproxyMappingOptions>) {
@@ -46,6 +49,7 @@ export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): Sin
     requests: () => ({ ok: client.stats.ok, error: client.stats.error }),
     async close() {
       await Promise.all([...sinks.values()].map((s) => s.stop()));
+      if (stateFile) releaseStateFile(stateFile);
       await client.close();
     },
   };

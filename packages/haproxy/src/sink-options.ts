@@ -54,7 +54,8 @@ export interface HaproxySinkOptions {
    * Slot mode only: a server-state file (a path, or one shared with other sinks) that the sink rewrites after
    * every change, so that a reload restores the members before the new worker takes traffic. HAProxy must load
    * it (`server-state-file` + `load-server-state-from-file`), and the slots must be declared with a host name
-   * and `init-addr last,<ip>` for the address to come back. @defaultValue none
+   * and `init-addr last,<ip>` for the address to come back. Sinks writing one file must share one instance (two
+   * instances on one path each drop the other's backends). @defaultValue none
    */
   readonly stateFile?: string | ServerStateFile;
   /** Time source. @defaultValue the system clock */

@@ -67,3 +67,41 @@ it('keeps the entry\'s state file (relative to the configuration) current, and a
     await hp.stop();
   }
 });
+
+it('shares one state file between two entries on one HAProxy: the file keeps both backends, and a reload restores both', async () => {
+  const hp = await startHaproxy({
+    masterWorker: true,
+    stateFile: true,
+    backends: [
+      { name: 'be_a', lines: ['server-template na 2 nitrox-slot.invalid:1 init-addr last,0.0.0.0 disabled'] },
+      { name: 'be_b', lines: ['server-template nb 2 nitrox-slot.invalid:1 init-addr last,0.0.0.0 disabled'] },
+    ],
+  });
+  const [a, b] = await backendServers(2);
+  // Two entries (say, for two teams' prefixes) that name the same file, as HAProxy's global server-state-file.
+  const entryA = haproxyPlugin.schema.parse({ socket: hp.socket, mode: 'slots', serverPrefix: 'na', stateFile: 'server.state', restartCheckIntervalMs: '0ms' });
+  const entryB = haproxyPlugin.schema.parse({ socket: hp.socket, mode: 'slots', serverPrefix: 'nb', stateFile: 'server.state', restartCheckIntervalMs: '0ms' });
+  const runtimeA = await haproxyPlugin.create(entryA, { ...context, name: 'a', baseDir: hp.dir });
+  const runtimeB = await haproxyPlugin.create(entryB, { ...context, name: 'b', baseDir: hp.dir });
+  const admin = new RuntimeApiClient({ socket: hp.socket, session: 'per-command' });
+  const line = (backend: string, server: string, port: number | undefined) => new RegExp(`${backend} 1 ${server} 127\\.0\\.0\\.1 2 .* ${port} `);
+  const inFile = () => readFile(hp.stateFile as string, 'utf8').catch(() => '');
+  try {
+    await runtimeA.pool({ pool: 'a', allowEmpty: false, options: haproxyPlugin.mapping.parse({ backend: 'be_a' }) }).apply('a', { name: 'a', members: [{ address: '127.0.0.1', port: a?.port as number }] });
+    await waitFor(async () => line('be_a', 'na1', a?.port).test(await inFile()), { timeoutMs: 10_000, what: 'be_a in the file' });
+    await runtimeB.pool({ pool: 'b', allowEmpty: false, options: haproxyPlugin.mapping.parse({ backend: 'be_b' }) }).apply('b', { name: 'b', members: [{ address: '127.0.0.1', port: b?.port as number }] });
+    // Separate instances would each write their own backend only: B's write would drop be_a.
+    await waitFor(async () => line('be_b', 'nb1', b?.port).test(await inFile()), { timeoutMs: 10_000, what: 'be_b in the file' });
+    expect(await inFile()).toMatch(line('be_a', 'na1', a?.port));
+    await hp.reload();
+    const [state = ''] = await admin.send(['show servers state']);
+    expect(state).toMatch(line('be_a', 'na1', a?.port));
+    expect(state).toMatch(line('be_b', 'nb1', b?.port));
+  } finally {
+    await admin.close();
+    await runtimeA.close();
+    await runtimeB.close();
+    await Promise.all([a?.close(), b?.close()]);
+    await hp.stop();
+  }
+});
