@@ -47,6 +47,13 @@ export function haproxyRuntime(entry: HaproxyEntry, context: PluginContext): Sin
       return sink;
     },
     requests: () => ({ ok: client.stats.ok, error: client.stats.error }),
+    counters() {
+      // Each of the entry's sinks (one per allowEmpty value) checks for restarts on its own: a reload is noticed once
+      // per sink. A state file shared with other entries is counted under each of them.
+      const stats = [...sinks.values()].map((s) => s.stats);
+      const sum = (field: 'restarts' | 'reapplies' | 'errors') => stats.reduce((n, s) => n + s[field], 0);
+      return { peerRestarts: sum('restarts'), reapplies: sum('reapplies'), stateWrites: stateFile?.stats.writes ?? 0, errors: sum('errors') + (stateFile?.stats.errors ?? 0) };
+    },
     async close() {
       await Promise.all([...sinks.values()].map((s) => s.stop()));
       if (stateFile) releaseStateFile(stateFile);

@@ -97,6 +97,11 @@ it('shares one state file between two entries on one HAProxy: the file keeps bot
     const [state = ''] = await admin.send(['show servers state']);
     expect(state).toMatch(line('be_a', 'na1', a?.port));
     expect(state).toMatch(line('be_b', 'nb1', b?.port));
+    // The next apply notices the new worker (its re-apply writes nothing: the pool is in place); the host's metrics read this.
+    await runtimeA.pool({ pool: 'a', allowEmpty: false, options: haproxyPlugin.mapping.parse({ backend: 'be_a' }) }).apply('a', { name: 'a', members: [{ address: '127.0.0.1', port: a?.port as number }] });
+    expect(runtimeA.counters?.()).toMatchObject({ peerRestarts: 1, errors: 0 });
+    expect(runtimeA.counters?.().stateWrites).toBeGreaterThanOrEqual(2);
+    expect(runtimeB.counters?.()).toMatchObject({ peerRestarts: 0, reapplies: 0, errors: 0 });
   } finally {
     await admin.close();
     await runtimeA.close();

@@ -63,6 +63,8 @@ export interface DataPathReport {
   readonly reloadFailureWindowMs: number;
   /** The sink's restart check interval. */
   readonly restartCheckIntervalMs: number;
+  /** The sink's background-work counters on the runtime's /metrics after the reload. */
+  readonly metrics: { readonly peerRestarts: number; readonly stateWrites: number; readonly backgroundErrors: number };
 }
 
 async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -131,7 +133,8 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       mappings: [{ source: 'cluster', app: 'default/web', sink: 'lb', pool: 'web', backend: 'be_web', mode: 'pod', port: 'http' }],
     });
     const logger = createLogger({ level: 'silent' });
-    runtime = new NitroxRuntime({ config, factories: await createFactories(config, logger), logger, metrics: new NitroxMetrics({ defaultMetrics: false }) });
+    const metrics = new NitroxMetrics({ defaultMetrics: false });
+    runtime = new NitroxRuntime({ config, factories: await createFactories(config, logger), logger, metrics });
     runtime.start();
     await until('the first 2 members', () => holds(members));
 
@@ -194,6 +197,8 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
     await endPhase('reload');
     const failures = loop.counts.failureTimes.filter((t) => t >= reloadAt);
     const reloadFailureWindowMs = failures.length > 0 ? Math.round(Math.max(...failures) - Math.min(...failures)) : 0;
+    const exposition = await metrics.render();
+    const counted = (name: string) => Number(new RegExp(`^${name}\\{sink="lb"\\} (\\d+)$`, 'm').exec(exposition)?.[1] ?? Number.NaN);
     const total = await loop.stop();
     traffic.loop = undefined;
     return {
@@ -207,6 +212,7 @@ export async function runHaproxyDataPath(options: DataPathOptions): Promise<Data
       reloadRecoveryMs,
       reloadFailureWindowMs,
       restartCheckIntervalMs: options.restartCheckIntervalMs,
+      metrics: { peerRestarts: counted('nitrox_sink_peer_restarts_total'), stateWrites: counted('nitrox_sink_state_writes_total'), backgroundErrors: counted('nitrox_sink_background_errors_total') },
     };
   } finally {
     await traffic.loop?.stop();

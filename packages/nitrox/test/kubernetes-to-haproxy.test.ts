@@ -26,6 +26,11 @@ it.each(cases)('$name; every request flows through scaling and a rolling replace
   }
   // 8 members added by the scale-up and 3 by the rolling replacement, each served through HAProxy.
   expect(report.serveLatencyMs).toHaveLength(11);
+  // The reload is on the runtime's /metrics (noticed by the sink), and so are the state file's writes.
+  expect(report.metrics.peerRestarts).toBeGreaterThanOrEqual(1);
+  expect(report.metrics.backgroundErrors).toBe(0);
+  if (stateFile) expect(report.metrics.stateWrites).toBeGreaterThan(0);
+  else expect(report.metrics.stateWrites).toBe(0);
   const reload = byPhase.reload;
   expect(reload?.requests).toBeGreaterThanOrEqual(200);
   if (stateFile) {

@@ -27,6 +27,6 @@ export {
   type SinkPlugin,
   type SourcePlugin,
 } from './plugin.js';
-export type { PoolSettings, SinkRuntime, SourceCounters, SourceMapping, SourceRuntime } from './runtime.js';
+export type { PoolSettings, SinkCounters, SinkRuntime, SourceCounters, SourceMapping, SourceRuntime } from './runtime.js';
 export { backoffSchema, duration, entrySchema, httpUrl, inlineSecret, type SecretRef, secretRef, tlsOptions } from './schema.js';
 export { secretRefsOf } from './secret-refs.js';

@@ -23,6 +23,21 @@ export interface SourceCounters {
 }
 
 /**
+ * Monotonic counters of the work a sink does by itself, outside the applies the host asks for, for the host's
+ * metrics; every field is optional (added to apiVersion 1 without a bump).
+ */
+export interface SinkCounters {
+  /** Restarts or reloads of the peer that the sink noticed. */
+  readonly peerRestarts?: number;
+  /** Pools the sink re-applied by itself, with no change from the source (e.g. after a peer restart). */
+  readonly reapplies?: number;
+  /** Writes of state the peer loads when it starts (e.g. HAProxy's server-state file). */
+  readonly stateWrites?: number;
+  /** Failures of that work (re-applies, restart checks, state writes), each logged by the sink. */
+  readonly errors?: number;
+}
+
+/**
  * One mapping as a source sees it: which application it reads and the source-specific options of the mapping
  * (validated by the plugin's `mapping` schema, `defaults` merged in).
  *
@@ -96,6 +111,8 @@ export interface SinkRuntime<Options = Record<string, unknown>> {
   pool(settings: PoolSettings<Options>): Sink<BackendSet>;
   /** Requests made so far by result, for metrics. */
   requests(): { readonly ok: number; readonly error: number };
+  /** Counters of the sink's own background work, for metrics. Optional. */
+  counters?(): SinkCounters;
   /** Log out and close connections. */
   close(): Promise<void>;
 }

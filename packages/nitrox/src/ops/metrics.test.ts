@@ -45,6 +45,23 @@ describe('NitroxMetrics', () => {
     expect(doc).toContain('`nitrox_process_`');
   });
 
+  it('counts the growth of a sink\'s background-work counters, for sinks whose plugin has them', async () => {
+    const metrics = new NitroxMetrics({ defaultMetrics: false });
+    let counters = { peerRestarts: 1, reapplies: 2, stateWrites: 5 };
+    metrics.probeSink('lb', () => ({ ok: 0, error: 0 }), () => counters);
+    metrics.probeSink('adc', () => ({ ok: 0, error: 0 }));
+    let text = await metrics.render();
+    expect(text).toContain('nitrox_sink_peer_restarts_total{sink="lb"} 1');
+    expect(text).toContain('nitrox_sink_reapplies_total{sink="lb"} 2');
+    expect(text).toContain('nitrox_sink_state_writes_total{sink="lb"} 5');
+    expect(text).toContain('nitrox_sink_background_errors_total{sink="lb"} 0');
+    expect(text).not.toContain('nitrox_sink_peer_restarts_total{sink="adc"}');
+    counters = { peerRestarts: 2, reapplies: 4, stateWrites: 9 };
+    text = await metrics.render();
+    expect(text).toContain('nitrox_sink_peer_restarts_total{sink="lb"} 2');
+    expect(text).toContain('nitrox_sink_state_writes_total{sink="lb"} 9');
+  });
+
   it('counts errors by code', async () => {
     const metrics = new NitroxMetrics({ defaultMetrics: false });
     metrics.reconciled('web', 0.1, 'error', 'NITROX_SINK');

@@ -5,7 +5,7 @@
  * scrape time through registered probes, so nothing polls between scrapes. Names and labels are documented in
  * docs/metrics.md.
  */
-import type { SourceCounters } from '@nitrox/plugin';
+import type { SinkCounters, SourceCounters } from '@nitrox/plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Redactor } from './redactor.js';
 
@@ -26,6 +26,7 @@ export class NitroxMetrics {
   readonly #syncedProbes = new Map<string, () => boolean>();
   readonly #contactProbes = new Map<string, () => number | undefined>();
   readonly #sinkProbes = new Map<string, () => { readonly ok: number; readonly error: number }>();
+  readonly #sinkCounterProbes = new Map<string, () => SinkCounters>();
   readonly #lastSuccess = new Map<string, number>();
   readonly #lastSeen = new Map<string, number>();
 
@@ -177,31 +178,36 @@ export class NitroxMetrics {
       },
     });
     const sourceCounter = (name: string, help: string, field: keyof SourceCounters) =>
-      this.#probeCounter(name, help, field);
+      this.#probeCounter(name, help, 'source', this.#sourceProbes, field);
     sourceCounter('nitrox_watch_restarts_total', 'Watches of a source that ended and were restarted.', 'watchRestarts');
     sourceCounter('nitrox_relists_total', 'Relists of a source after a watch fell out of history (or a resync).', 'relists');
     sourceCounter('nitrox_lists_total', 'Full lists of a source (initial and relists).', 'lists');
     sourceCounter('nitrox_source_errors_total', 'Errors reported by a source (list/watch failures).', 'errors');
     sourceCounter('nitrox_malformed_events_total', 'Source events skipped because they had an unexpected shape.', 'malformed');
     sourceCounter('nitrox_source_events_total', 'Change events a source received from its peer (watch events, event-stream lines).', 'events');
+    const sinkCounter = (name: string, help: string, field: keyof SinkCounters) => this.#probeCounter(name, help, 'sink', this.#sinkCounterProbes, field);
+    sinkCounter('nitrox_sink_peer_restarts_total', 'Restarts or reloads of a sink\'s peer that the sink noticed.', 'peerRestarts');
+    sinkCounter('nitrox_sink_reapplies_total', 'Pools a sink re-applied by itself, with no change from the source (after a peer restart).', 'reapplies');
+    sinkCounter('nitrox_sink_state_writes_total', 'Writes of state a sink\'s peer loads when it starts (HAProxy\'s server-state file).', 'stateWrites');
+    sinkCounter('nitrox_sink_background_errors_total', 'Failures of a sink\'s own background work (re-applies, restart checks, state writes).', 'errors');
   }
 
-  /** A counter fed from the source probes' monotonic stats at scrape time. */
-  #probeCounter(name: string, help: string, field: keyof SourceCounters): void {
-    const probes = this.#sourceProbes;
+  /** A counter labelled `label`, fed from `probes`' monotonic stats (field `field`) at scrape time. */
+  #probeCounter<C>(name: string, help: string, label: 'source' | 'sink', probes: ReadonlyMap<string, () => C>, field: keyof C): void {
     const seen = this.#lastSeen;
     new Counter({
       name,
       help,
-      labelNames: ['source'],
+      labelNames: [label],
       registers: [this.registry],
       collect() {
-        for (const [source, probe] of probes) {
-          const value = probe()[field] ?? 0;
-          const key = `${name}\u0000${source}`;
+        for (const [entry, probe] of probes) {
+          const raw = probe()[field];
+          const value = typeof raw === 'number' ? raw : 0;
+          const key = `${name}\u0000${entry}`;
           const delta = value - (seen.get(key) ?? 0);
           seen.set(key, value);
-          this.inc({ source }, Math.max(0, delta));
+          this.inc({ [label]: entry }, Math.max(0, delta));
         }
       },
     });
@@ -236,9 +242,10 @@ export class NitroxMetrics {
     this.staleDiscarded.inc({ mapping }, 0);
   }
 
-  /** Report a sink's request counts (monotonic) at scrape time. */
-  probeSink(sink: string, requests: () => { readonly ok: number; readonly error: number }): void {
+  /** Report a sink's request counts and (when its plugin has them) its background-work counters, at scrape time. */
+  probeSink(sink: string, requests: () => { readonly ok: number; readonly error: number }, counters?: () => SinkCounters): void {
     this.#sinkProbes.set(sink, requests);
+    if (counters) this.#sinkCounterProbes.set(sink, counters);
   }
 
   /** The Prometheus text exposition. */

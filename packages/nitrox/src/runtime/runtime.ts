@@ -138,7 +138,8 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
         sink = factories.sink(mapping.sink);
         this.sinks.set(mapping.sink, sink);
         const k = sink;
-        metrics.probeSink(k.name, () => k.requests());
+        const counters = k.counters?.bind(k);
+        metrics.probeSink(k.name, () => k.requests(), counters);
       }
       metrics.declareMapping(mapping.name);
       this.#mappings.push({ mapping, source, sink, view: mappingKeyed(source.view(sourceMapping(mapping)), mapping.name), controller: undefined });
