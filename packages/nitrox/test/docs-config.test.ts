@@ -7,7 +7,7 @@
  * have are supplied: a `kubernetes` entry without `server` gets one (it would search for a kubeconfig), and a
  * secret read from a file is read from the environment instead (the files are the reader's, e.g. /etc/nitrox).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -21,14 +21,7 @@ const pages = [
     .map((f) => `docs/${f}`),
   'README.md',
   ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}/README.md`),
-].filter((p) => {
-  try {
-    readFileSync(join(root, p));
-    return true;
-  } catch {
-    return false;
-  }
-});
+].filter((p) => existsSync(join(root, p)));
 
 type Doc = Record<string, unknown>;
 const configKeys = ['sources', 'sinks', 'mappings', 'leaderElection'];

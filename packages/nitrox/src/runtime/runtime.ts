@@ -296,12 +296,12 @@ export class NitroxRuntime extends EventEmitter<RuntimeEvents> {
       logger.info({ mapping: mapping.name, pool: mapping.pool, heldForMs: Math.round(this.#clock.now() - m.held.since) }, 'desired pool is no longer empty: applying it');
       m.held = undefined;
     }
-    const elector = this.#elector;
-    if (elector && !elector.holdsLease()) {
+    const le = this.#options.config.leaderElection;
+    if (le && this.#elector && !this.#elector.holdsLease()) {
       // Another replica may hold the lease by now; the lease-loss timer stops this replica's controllers next.
       metrics.reconciled(mapping.name, 0, 'not-leading');
       logger.warn({ mapping: mapping.name, pool: mapping.pool, reason }, "not applied: this replica's lease term has ended by its own clock");
-      throw new RequeueError(this.#options.config.leaderElection?.retryPeriod ?? 0, 'not applied: the lease term has ended');
+      throw new RequeueError(le.retryPeriod, 'not applied: the lease term has ended');
     }
     try {
       const members = action.desired.members;
